@@ -1,0 +1,232 @@
+package io.workmate.codex;
+
+import io.workmate.nativeos.ProcessControl;
+import io.workmate.nativeos.Signal;
+import io.workmate.protocol.jsonrpc.JsonRpcCodec;
+import io.workmate.protocol.jsonrpc.JsonRpcMessage;
+import io.workmate.protocol.jsonrpc.MalformedMessageException;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running {@code codex app-server} child: started through {@code setsid} so it leads its own
+ * process group, with its stdout and stderr pumped on their own threads. Lines are decoded on the
+ * pump thread (so the actor only routes) and handed over through {@link Sink}.
+ */
+final class AppServerProcess {
+
+  /** Environment variable that marks every process this child (and its descendants) started. */
+  static final String MARKER_VARIABLE = "WORKMATE_CODEX_INSTANCE";
+
+  private static final Logger log = LoggerFactory.getLogger(AppServerProcess.class);
+  private static final int STDERR_TAIL_LINES = 20;
+
+  /** Receives what the pumps read; called from pump threads. */
+  interface Sink {
+    void message(long generation, JsonRpcMessage message);
+
+    void garbage(long generation, String problem);
+
+    void exited(long generation, String description);
+  }
+
+  private final String name;
+  private final long generation;
+  private final String marker;
+  private final Process process;
+  private final BufferedWriter stdin;
+  private final Deque<String> stderrTail = new ArrayDeque<>();
+
+  private AppServerProcess(String name, long generation, String marker, Process process) {
+    this.name = name;
+    this.generation = generation;
+    this.marker = marker;
+    this.process = process;
+    this.stdin = new BufferedWriter(
+        new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
+  }
+
+  static AppServerProcess start(String name, long generation, String marker,
+      AppServerSettings settings, JsonRpcCodec codec, Sink sink) throws IOException {
+    List<String> command = new ArrayList<>();
+    if (ProcessControl.isSupported()) {
+      command.add("setsid");
+    }
+    command.add(settings.binary().toString());
+    command.add("app-server");
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().clear();
+    builder.environment().putAll(settings.environment().forProcess(MARKER_VARIABLE, marker));
+    builder.directory(settings.environment().home().toFile());
+    Process process = builder.start();
+    AppServerProcess child = new AppServerProcess(name, generation, marker, process);
+    child.startPumps(codec, sink);
+    return child;
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  long generation() {
+    return generation;
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** Writes one line; an IOException means the process is going away (its exit will follow). */
+  void send(String line) throws IOException {
+    stdin.write(line);
+    stdin.write('\n');
+    stdin.flush();
+  }
+
+  /**
+   * Closes stdin (codex exits on EOF), waits {@code grace}, then signals the whole group, and
+   * finally kills anything that still carries this process's marker.
+   */
+  void stop(java.time.Duration grace) {
+    try {
+      stdin.close();
+    } catch (IOException ignored) {
+      // already gone
+    }
+    try {
+      if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+        signalGroup(Signal.SIGTERM);
+        if (!process.waitFor(1, TimeUnit.SECONDS)) {
+          signalGroup(Signal.SIGKILL);
+          process.waitFor(2, TimeUnit.SECONDS);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    reapLeftovers();
+  }
+
+  /** After the process died: kill what it left behind (shells, commands) in its group or not. */
+  void reapLeftovers() {
+    if (!ProcessControl.isSupported()) {
+      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      return;
+    }
+    signalGroup(Signal.SIGKILL);
+    int swept = ProcessControl.killByEnvironment(MARKER_VARIABLE, marker);
+    if (swept > 0) {
+      log.info("{}: killed {} leftover process(es) of app-server generation {}", name, swept,
+          generation);
+    }
+  }
+
+  private void signalGroup(Signal signal) {
+    if (ProcessControl.isSupported()) {
+      try {
+        ProcessControl.signalGroup(process.pid(), signal);
+      } catch (IllegalStateException e) {
+        log.warn("{}: {}", name, e.getMessage());
+      }
+    } else if (signal == Signal.SIGKILL) {
+      process.destroyForcibly();
+    } else {
+      process.destroy();
+    }
+  }
+
+  synchronized String stderrTail() {
+    return String.join("\n", stderrTail);
+  }
+
+  private void startPumps(JsonRpcCodec codec, Sink sink) {
+    Thread stdout = new Thread(() -> pumpStdout(codec, sink), name + "-stdout-" + generation);
+    stdout.setDaemon(true);
+    stdout.start();
+    Thread stderr = new Thread(this::pumpStderr, name + "-stderr-" + generation);
+    stderr.setDaemon(true);
+    stderr.start();
+  }
+
+  private void pumpStdout(JsonRpcCodec codec, Sink sink) {
+    try (BufferedReader reader = new BufferedReader(
+        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8), 1 << 16)) {
+      String line;
+      while ((line = reader.readLine()) != null) {
+        if (line.isBlank()) {
+          continue;
+        }
+        try {
+          sink.message(generation, codec.decode(line));
+        } catch (MalformedMessageException e) {
+          sink.garbage(generation, e.getMessage());
+        }
+      }
+    } catch (IOException e) {
+      log.debug("{}: stdout closed: {}", name, e.getMessage());
+    }
+    sink.exited(generation, awaitExitDescription());
+  }
+
+  private void pumpStderr() {
+    try (BufferedReader reader = new BufferedReader(
+        new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = reader.readLine()) != null) {
+        rememberStderr(line);
+        log.info("{} (codex stderr): {}", name, line);
+      }
+    } catch (IOException e) {
+      log.debug("{}: stderr closed: {}", name, e.getMessage());
+    }
+  }
+
+  private synchronized void rememberStderr(String line) {
+    if (stderrTail.size() == STDERR_TAIL_LINES) {
+      stderrTail.removeFirst();
+    }
+    stderrTail.addLast(line);
+  }
+
+  private String awaitExitDescription() {
+    try {
+      if (!process.waitFor(5, TimeUnit.SECONDS)) {
+        return "closed its stdout but is still running (pid " + process.pid() + ")";
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "stdout closed (interrupted while waiting for exit)";
+    }
+    return describeExit(process.exitValue());
+  }
+
+  /** Java reports death by signal N as 128+N. */
+  static String describeExit(int code) {
+    if (code > 128 && code < 128 + 65) {
+      int signal = code - 128;
+      String name = switch (signal) {
+        case 9 -> "SIGKILL";
+        case 15 -> "SIGTERM";
+        case 6 -> "SIGABRT";
+        case 11 -> "SIGSEGV";
+        case 2 -> "SIGINT";
+        case 1 -> "SIGHUP";
+        default -> "signal " + signal;
+      };
+      return "killed by " + name + " (exit status " + code + ")";
+    }
+    return "exited with status " + code;
+  }
+
+}

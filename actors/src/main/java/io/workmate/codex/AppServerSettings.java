@@ -1,0 +1,41 @@
+package io.workmate.codex;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * How one app-server process is run.
+ *
+ * @param binary the codex executable (see {@code CodexBinary})
+ * @param requestTimeout how long a call may wait for its answer
+ * @param initializeTimeout how long a fresh process may take to answer {@code initialize}
+ * @param restartBackoff delay between restarts of a dead process
+ * @param stableAfter uptime after which the restart backoff starts over
+ * @param stopGrace how long a process gets to exit after its stdin closes, before signals
+ * @param optOutNotifications notification methods codex should not send (saves CPU)
+ */
+public record AppServerSettings(Path binary, CodexEnvironment environment,
+    Duration requestTimeout, Duration initializeTimeout, Backoff restartBackoff,
+    Duration stableAfter, Duration stopGrace, List<String> optOutNotifications) {
+
+  /** Notifications Workmate never reads. */
+  public static final List<String> DEFAULT_OPT_OUT =
+      List.of("account/rateLimits/updated", "remoteControl/status/changed");
+
+  public static AppServerSettings defaults(Path binary, CodexEnvironment environment) {
+    return new AppServerSettings(binary, environment, Duration.ofSeconds(60),
+        Duration.ofSeconds(30), Backoff.defaults(), Duration.ofSeconds(60), Duration.ofSeconds(2),
+        DEFAULT_OPT_OUT);
+  }
+
+  public AppServerSettings withRestartBackoff(Backoff backoff) {
+    return new AppServerSettings(binary, environment, requestTimeout, initializeTimeout, backoff,
+        stableAfter, stopGrace, optOutNotifications);
+  }
+
+  public AppServerSettings withRequestTimeout(Duration timeout) {
+    return new AppServerSettings(binary, environment, timeout, initializeTimeout, restartBackoff,
+        stableAfter, stopGrace, optOutNotifications);
+  }
+}

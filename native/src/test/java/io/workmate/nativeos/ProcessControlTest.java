@@ -1,0 +1,98 @@
+package io.workmate.nativeos;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class ProcessControlTest {
+
+  @Test
+  void signalGroupReachesGrandchildrenOfASetsidChild() throws Exception {
+    String marker = UUID.randomUUID().toString();
+    ProcessBuilder builder = new ProcessBuilder("setsid", "sh", "-c", "sleep 60 & sleep 60 & wait");
+    builder.environment().put("WORKMATE_TEST_MARKER", marker);
+    Process leader = builder.start();
+    try {
+      awaitProcessCount(marker, 3);
+      assertEquals(leader.pid(), ProcessControl.processGroupOf(leader.pid()).orElseThrow(),
+          "setsid makes the child lead its own process group");
+
+      assertTrue(ProcessControl.signalGroup(leader.pid(), Signal.SIGKILL));
+
+      assertTrue(leader.waitFor(10, TimeUnit.SECONDS), "leader died");
+      awaitProcessCount(marker, 0);
+    } finally {
+      leader.destroyForcibly();
+      ProcessControl.killByEnvironment("WORKMATE_TEST_MARKER", marker);
+    }
+  }
+
+  @Test
+  void environmentSweepFindsProcessesThatLeftTheGroup() throws Exception {
+    String marker = UUID.randomUUID().toString();
+    // the inner setsid puts the sleeper in a session of its own, out of reach of the group signal
+    ProcessBuilder builder =
+        new ProcessBuilder("setsid", "sh", "-c", "setsid sleep 60 & wait");
+    builder.environment().put("WORKMATE_TEST_MARKER", marker);
+    Process leader = builder.start();
+    try {
+      awaitProcessCount(marker, 2);
+      ProcessControl.signalGroup(leader.pid(), Signal.SIGKILL);
+      assertTrue(leader.waitFor(10, TimeUnit.SECONDS));
+      awaitProcessCount(marker, 1);
+
+      assertEquals(1, ProcessControl.killByEnvironment("WORKMATE_TEST_MARKER", marker));
+      awaitProcessCount(marker, 0);
+    } finally {
+      leader.destroyForcibly();
+      ProcessControl.killByEnvironment("WORKMATE_TEST_MARKER", marker);
+    }
+  }
+
+  @Test
+  void goneProcessesAndGroupsAreReportedNotThrown() throws Exception {
+    Process quick = new ProcessBuilder("true").start();
+    quick.waitFor();
+    assertFalse(ProcessControl.signal(quick.pid(), Signal.SIGTERM));
+    assertFalse(ProcessControl.signalGroup(quick.pid(), Signal.SIGTERM));
+    assertTrue(ProcessControl.processGroupOf(quick.pid()).isEmpty());
+  }
+
+  @Test
+  void refusesToSignalInitOrEveryone() {
+    assertThrows(IllegalArgumentException.class, () -> ProcessControl.signal(1, Signal.SIGKILL));
+    assertThrows(IllegalArgumentException.class, () -> ProcessControl.signalGroup(0, Signal.SIGKILL));
+    assertThrows(IllegalArgumentException.class, () -> ProcessControl.signal(-1, Signal.SIGKILL));
+  }
+
+  private static void awaitProcessCount(String marker, int expected) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    List<Long> found = List.of();
+    while (System.nanoTime() < deadline) {
+      found = ProcessControl.findByEnvironment("WORKMATE_TEST_MARKER", marker).stream()
+          .filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+          .filter(pid -> !isZombie(pid))
+          .toList();
+      if (found.size() == expected) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    assertEquals(expected, found.size(), "processes carrying the marker: " + found);
+  }
+
+  private static boolean isZombie(long pid) {
+    try {
+      String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+      return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+    } catch (Exception e) {
+      return true;
+    }
+  }
+}
