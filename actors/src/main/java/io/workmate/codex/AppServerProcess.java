@@ -59,6 +59,11 @@ final class AppServerProcess {
 
   static AppServerProcess start(String name, long generation, String marker,
       AppServerSettings settings, JsonRpcCodec codec, Sink sink) throws IOException {
+    if (!java.nio.file.Files.isExecutable(settings.binary())) {
+      // checked here: behind setsid a missing binary would only show as exit status 127
+      throw new IOException("the codex binary " + settings.binary()
+          + " does not exist or is not executable");
+    }
     List<String> command = new ArrayList<>();
     if (ProcessControl.isSupported()) {
       command.add("setsid");
