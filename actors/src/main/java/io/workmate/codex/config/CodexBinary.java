@@ -38,6 +38,9 @@ public final class CodexBinary {
   static final String EXECUTABLE_NAME = "codex";
   private static final Duration VERSION_TIMEOUT = Duration.ofSeconds(30);
 
+  private static final org.slf4j.Logger log =
+      org.slf4j.LoggerFactory.getLogger(CodexBinary.class);
+
   private CodexBinary() {}
 
   /**
@@ -59,6 +62,10 @@ public final class CodexBinary {
     for (Supplier<Lookup> place : places) {
       Lookup lookup = place.get();
       if (lookup.found().isPresent()) {
+        if (!attempts.isEmpty() && configured.isPresent()) {
+          log.warn("the configured codex binary is unusable ({}); using {} instead",
+              attempts.get(0), lookup.found().get());
+        }
         return lookup.found().get();
       }
       attempts.add(lookup.describe());

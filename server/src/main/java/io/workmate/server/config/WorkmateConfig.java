@@ -1,0 +1,119 @@
+package io.workmate.server.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigValueFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Loads Workmate's HOCON configuration. Highest wins: explicit overrides (command-line flags),
+ * then {@code WORKMATE_*} environment variables (the table below), then the user's file, then
+ * the defaults in {@code application.conf}.
+ */
+public final class WorkmateConfig {
+
+  /** Every environment variable Workmate reads, and the config key it sets. */
+  public static final Map<String, String> ENVIRONMENT = environmentTable();
+
+  /** Names the user's config file when {@code --config} is not given. */
+  public static final String CONFIG_FILE_VARIABLE = "WORKMATE_CONFIG";
+
+  private WorkmateConfig() {}
+
+  private static Map<String, String> environmentTable() {
+    Map<String, String> table = new LinkedHashMap<>();
+    table.put("WORKMATE_DATA_DIR", "workmate.data-dir");
+    table.put("WORKMATE_SCRIPTED_PROVIDER_HOST", "workmate.scripted-provider.host");
+    table.put("WORKMATE_SCRIPTED_PROVIDER_PORT", "workmate.scripted-provider.port");
+    table.put("WORKMATE_AI_GATEWAY_URL", "workmate.ai-gateway.url");
+    table.put("WORKMATE_AI_GATEWAY_KEY", "workmate.ai-gateway.key");
+    table.put("WORKMATE_AI_GATEWAY_MODEL", "workmate.ai-gateway.model");
+    table.put("WORKMATE_AI_GATEWAY_REQUEST_MAX_RETRIES", "workmate.ai-gateway.request-max-retries");
+    table.put("WORKMATE_AI_GATEWAY_STREAM_MAX_RETRIES", "workmate.ai-gateway.stream-max-retries");
+    table.put("WORKMATE_AI_GATEWAY_STREAM_IDLE_TIMEOUT", "workmate.ai-gateway.stream-idle-timeout");
+    table.put("WORKMATE_CODEX_BINARY", "workmate.codex.binary");
+    table.put("WORKMATE_CODEX_PROCESSES", "workmate.codex.processes");
+    table.put("WORKMATE_CODEX_SANDBOX", "workmate.codex.sandbox");
+    table.put("WORKMATE_CODEX_APPROVAL_POLICY", "workmate.codex.approval-policy");
+    table.put("WORKMATE_CODEX_REQUEST_TIMEOUT", "workmate.codex.request-timeout");
+    table.put("WORKMATE_CODEX_TURN_WATCHDOG", "workmate.codex.turn-watchdog");
+    table.put("WORKMATE_CODEX_APPROVALS", "workmate.codex.approvals.mode");
+    table.put("WORKMATE_CODEX_APPROVAL_TIMEOUT", "workmate.codex.approvals.timeout");
+    return Map.copyOf(table);
+  }
+
+  /**
+   * @param configFile the user's file; empty = {@code WORKMATE_CONFIG}, else
+   *     {@code <data-dir>/workmate.conf} when it exists
+   * @param environment the process environment
+   * @param overrides config key to value, from command-line flags
+   * @throws InvalidSettingsException for a missing or malformed file
+   */
+  public static Config load(Optional<Path> configFile, Map<String, String> environment,
+      Map<String, String> overrides) {
+    Config flags = fromMap(overrides);
+    Config env = fromEnvironment(environment);
+    Config defaults = ConfigFactory.parseResources("application.conf",
+        ConfigParseOptions.defaults().setAllowMissing(false));
+    Config withoutFile = flags.withFallback(env).withFallback(defaults);
+    Config file = userFile(configFile, environment, withoutFile);
+    Config layered = flags.withFallback(env).withFallback(file).withFallback(defaults);
+    try {
+      return ConfigFactory.load(layered);
+    } catch (ConfigException e) {
+      throw new InvalidSettingsException(java.util.List.of(e.getMessage()));
+    }
+  }
+
+  private static Config userFile(Optional<Path> explicit, Map<String, String> environment,
+      Config withoutFile) {
+    Optional<Path> named = explicit.or(() -> Optional.ofNullable(
+        environment.get(CONFIG_FILE_VARIABLE)).filter(s -> !s.isBlank()).map(Path::of));
+    if (named.isPresent()) {
+      Path path = named.get();
+      if (!Files.isRegularFile(path)) {
+        throw new InvalidSettingsException(
+            java.util.List.of("config file " + path + " does not exist or is not a file"));
+      }
+      return parse(path);
+    }
+    Path implicit = DataDir.resolve(withoutFile.resolve(), environment).resolve("workmate.conf");
+    return Files.isRegularFile(implicit) ? parse(implicit) : ConfigFactory.empty();
+  }
+
+  private static Config parse(Path path) {
+    try {
+      return ConfigFactory.parseFile(path.toFile(),
+          ConfigParseOptions.defaults().setAllowMissing(false));
+    } catch (ConfigException e) {
+      throw new InvalidSettingsException(
+          java.util.List.of("cannot read config file " + path + ": " + e.getMessage()));
+    }
+  }
+
+  static Config fromEnvironment(Map<String, String> environment) {
+    Map<String, String> values = new LinkedHashMap<>();
+    ENVIRONMENT.forEach((variable, key) -> {
+      String value = environment.get(variable);
+      if (value != null && !value.isEmpty()) {
+        values.put(key, value);
+      }
+    });
+    return fromMap(values);
+  }
+
+  private static Config fromMap(Map<String, String> values) {
+    Config config = ConfigFactory.empty();
+    for (Map.Entry<String, String> entry : values.entrySet()) {
+      config = config.withValue(entry.getKey(), ConfigValueFactory.fromAnyRef(entry.getValue(),
+          "override of " + entry.getKey()));
+    }
+    return config;
+  }
+}

@@ -1,0 +1,236 @@
+package io.workmate.server.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigObject;
+import io.workmate.codex.ApprovalHandling;
+import io.workmate.codex.Backoff;
+import io.workmate.codex.config.McpServer;
+import io.workmate.protocol.codex.ApprovalDecision;
+import io.workmate.protocol.codex.ApprovalPolicy;
+import io.workmate.protocol.codex.SandboxMode;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The typed, validated view of the {@code workmate} config tree. {@link #from} reports every
+ * problem at once, each naming its key, so one run of the CLI shows everything to fix.
+ */
+public record WorkmateSettings(
+    Path dataDir,
+    Gateway gateway,
+    Codex codex,
+    String scriptedProviderHost,
+    int scriptedProviderPort) {
+
+  /** The AI gateway; empty url = use the scripted provider. */
+  public record Gateway(Optional<URI> url, Secret key, String model, String providerName,
+      int requestMaxRetries, int streamMaxRetries, Duration streamIdleTimeout) {
+
+    public boolean configured() {
+      return url.isPresent();
+    }
+  }
+
+  public record Codex(Optional<Path> binary, int processes, SandboxMode sandbox,
+      ApprovalPolicy approvalPolicy, Duration requestTimeout, Duration initializeTimeout,
+      Duration turnWatchdog, Backoff restartBackoff, ApprovalHandling approvals,
+      Map<String, McpServer> mcpServers) {}
+
+  public static WorkmateSettings from(Config config, Map<String, String> environment) {
+    Problems problems = new Problems();
+    Path dataDir = DataDir.resolve(config, environment);
+    Gateway gateway = gateway(config, problems);
+    Codex codex = codex(config, problems);
+    String host = problems.read("workmate.scripted-provider.host",
+        () -> config.getString("workmate.scripted-provider.host"), "127.0.0.1");
+    int port = problems.read("workmate.scripted-provider.port",
+        () -> config.getInt("workmate.scripted-provider.port"), 0);
+    if (port < 0 || port > 65535) {
+      problems.add("workmate.scripted-provider.port must be within 0..65535, got " + port);
+    }
+    problems.throwIfAny();
+    return new WorkmateSettings(dataDir, gateway, codex, host, port);
+  }
+
+  private static Gateway gateway(Config config, Problems problems) {
+    String prefix = "workmate.ai-gateway.";
+    String url = problems.read(prefix + "url", () -> config.getString(prefix + "url"), "");
+    String key = problems.read(prefix + "key", () -> config.getString(prefix + "key"), "");
+    Optional<URI> parsed = Optional.empty();
+    if (!url.isBlank()) {
+      parsed = parseGatewayUrl(url, problems);
+      if (key.isBlank()) {
+        problems.add("workmate.ai-gateway.url is set but workmate.ai-gateway.key "
+            + "(WORKMATE_AI_GATEWAY_KEY) is empty; the gateway needs a key");
+      }
+    } else if (!key.isBlank()) {
+      problems.add("workmate.ai-gateway.key is set but workmate.ai-gateway.url "
+          + "(WORKMATE_AI_GATEWAY_URL) is empty");
+    }
+    return new Gateway(parsed, new Secret(key),
+        problems.read(prefix + "model", () -> config.getString(prefix + "model"), "gpt-5.5"),
+        problems.read(prefix + "provider-name", () -> config.getString(prefix + "provider-name"),
+            "Workmate AI gateway"),
+        problems.read(prefix + "request-max-retries",
+            () -> config.getInt(prefix + "request-max-retries"), 0),
+        problems.read(prefix + "stream-max-retries",
+            () -> config.getInt(prefix + "stream-max-retries"), 0),
+        positive(problems, prefix + "stream-idle-timeout", config, Duration.ofSeconds(300)));
+  }
+
+  private static Optional<URI> parseGatewayUrl(String url, Problems problems) {
+    try {
+      URI uri = new URI(url);
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
+        problems.add("workmate.ai-gateway.url must be an absolute http(s) URL such as "
+            + "https://gateway.example.com/v1, got '" + url + "'");
+        return Optional.empty();
+      }
+      return Optional.of(uri);
+    } catch (java.net.URISyntaxException e) {
+      problems.add("workmate.ai-gateway.url is not a valid URL: " + e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  private static Codex codex(Config config, Problems problems) {
+    String prefix = "workmate.codex.";
+    String binary = problems.read(prefix + "binary", () -> config.getString(prefix + "binary"), "");
+    int processes = problems.read(prefix + "processes", () -> config.getInt(prefix + "processes"),
+        1);
+    if (processes < 1 || processes > 64) {
+      problems.add("workmate.codex.processes must be within 1..64, got " + processes);
+    }
+    SandboxMode sandbox = problems.read(prefix + "sandbox",
+        () -> SandboxMode.parse(config.getString(prefix + "sandbox")),
+        SandboxMode.WORKSPACE_WRITE);
+    ApprovalPolicy policy = problems.read(prefix + "approval-policy",
+        () -> ApprovalPolicy.parse(config.getString(prefix + "approval-policy")),
+        ApprovalPolicy.ON_REQUEST);
+    Duration backoffMin = positive(problems, prefix + "restart-backoff.min", config,
+        Duration.ofMillis(200));
+    Duration backoffMax = positive(problems, prefix + "restart-backoff.max", config,
+        Duration.ofSeconds(30));
+    Backoff backoff = problems.read(prefix + "restart-backoff",
+        () -> new Backoff(backoffMin, backoffMax, 2.0, 0.2), Backoff.defaults());
+    return new Codex(binary.isBlank() ? Optional.empty() : Optional.of(Path.of(binary)),
+        processes, sandbox, policy,
+        positive(problems, prefix + "request-timeout", config, Duration.ofSeconds(60)),
+        positive(problems, prefix + "initialize-timeout", config, Duration.ofSeconds(30)),
+        positive(problems, prefix + "turn-watchdog", config, Duration.ofMinutes(5)), backoff,
+        approvals(config, problems), mcpServers(config, problems));
+  }
+
+  private static ApprovalHandling approvals(Config config, Problems problems) {
+    String prefix = "workmate.codex.approvals.";
+    ApprovalHandling.Mode mode = problems.read(prefix + "mode", () -> {
+      String value = config.getString(prefix + "mode").toUpperCase(Locale.ROOT);
+      try {
+        return ApprovalHandling.Mode.valueOf(value);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("expected ask, accept or decline, got '"
+            + config.getString(prefix + "mode") + "'");
+      }
+    }, ApprovalHandling.Mode.ASK);
+    Duration timeout = positive(problems, prefix + "timeout", config, Duration.ofMinutes(10));
+    ApprovalDecision onTimeout = problems.read(prefix + "default-decision",
+        () -> ApprovalDecision.parse(config.getString(prefix + "default-decision")),
+        ApprovalDecision.DECLINE);
+    return new ApprovalHandling(mode, timeout, onTimeout);
+  }
+
+  private static Map<String, McpServer> mcpServers(Config config, Problems problems) {
+    Map<String, McpServer> servers = new LinkedHashMap<>();
+    String path = "workmate.codex.mcp-servers";
+    ConfigObject object = problems.read(path, () -> config.getObject(path), null);
+    if (object == null) {
+      return servers;
+    }
+    // HOCON objects are unordered; sort so config.toml is stable across runs
+    for (String name : new java.util.TreeSet<>(object.keySet())) {
+      String key = path + "." + name;
+      problems.read(key, () -> {
+        Config server = object.toConfig().getConfig(quote(name));
+        servers.put(name, mcpServer(server));
+        return name;
+      }, name);
+    }
+    return servers;
+  }
+
+  private static McpServer mcpServer(Config server) {
+    if (server.hasPath("url")) {
+      McpServer.StreamableHttp http = McpServer.StreamableHttp.of(URI.create(
+          server.getString("url")));
+      return server.hasPath("bearer-token-env-var")
+          ? http.withBearerTokenEnvVar(server.getString("bearer-token-env-var")) : http;
+    }
+    if (!server.hasPath("command")) {
+      throw new IllegalArgumentException("needs either command (stdio) or url (HTTP)");
+    }
+    List<String> args = server.hasPath("args") ? server.getStringList("args") : List.of();
+    McpServer.Stdio stdio = McpServer.Stdio.of(server.getString("command"),
+        args.toArray(new String[0]));
+    if (server.hasPath("env")) {
+      Map<String, String> env = new LinkedHashMap<>();
+      server.getObject("env").unwrapped().forEach((k, v) -> env.put(k, String.valueOf(v)));
+      stdio = stdio.withEnv(env);
+    }
+    if (server.hasPath("cwd")) {
+      stdio = stdio.withCwd(Path.of(server.getString("cwd")));
+    }
+    return stdio;
+  }
+
+  private static String quote(String key) {
+    return "\"" + key.replace("\"", "\\\"") + "\"";
+  }
+
+  private static Duration positive(Problems problems, String key, Config config,
+      Duration fallback) {
+    Duration value = problems.read(key, () -> config.getDuration(key), fallback);
+    if (value.isNegative() || value.isZero()) {
+      problems.add(key + " must be a positive duration such as 30s or 5m, got " + value);
+      return fallback;
+    }
+    return value;
+  }
+
+  /** Collects problems instead of stopping at the first. */
+  private static final class Problems {
+    private final List<String> messages = new ArrayList<>();
+
+    <T> T read(String key, Supplier<T> reader, T fallback) {
+      try {
+        return reader.get();
+      } catch (ConfigException.Missing e) {
+        messages.add(key + " is missing");
+      } catch (ConfigException e) {
+        messages.add(key + ": " + e.getMessage().replaceFirst("^.*?: ", ""));
+      } catch (RuntimeException e) {
+        messages.add(key + ": " + e.getMessage());
+      }
+      return fallback;
+    }
+
+    void add(String message) {
+      messages.add(message);
+    }
+
+    void throwIfAny() {
+      if (!messages.isEmpty()) {
+        throw new InvalidSettingsException(messages);
+      }
+    }
+  }
+}

@@ -1,0 +1,150 @@
+package io.workmate.server.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.Config;
+import io.workmate.codex.ApprovalHandling;
+import io.workmate.codex.config.McpServer;
+import io.workmate.protocol.codex.ApprovalPolicy;
+import io.workmate.protocol.codex.SandboxMode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WorkmateSettingsTest {
+
+  @TempDir Path tmp;
+
+  private WorkmateSettings load(Optional<Path> file, Map<String, String> env,
+      Map<String, String> flags) {
+    Config config = WorkmateConfig.load(file, env, flags);
+    return WorkmateSettings.from(config, env);
+  }
+
+  @Test
+  void defaultsNeedNoGatewayAndUseTheDocumentedValues() {
+    WorkmateSettings settings = load(Optional.empty(), Map.of("XDG_DATA_HOME", tmp.toString()),
+        Map.of());
+
+    assertFalse(settings.gateway().configured());
+    assertEquals(tmp.resolve("workmate"), settings.dataDir());
+    assertEquals(1, settings.codex().processes());
+    assertEquals(SandboxMode.WORKSPACE_WRITE, settings.codex().sandbox());
+    assertEquals(ApprovalPolicy.ON_REQUEST, settings.codex().approvalPolicy());
+    assertEquals(Duration.ofMinutes(5), settings.codex().turnWatchdog());
+    assertEquals(ApprovalHandling.Mode.ASK, settings.codex().approvals().mode());
+    assertEquals("127.0.0.1", settings.scriptedProviderHost());
+  }
+
+  @Test
+  void flagsBeatEnvironmentWhichBeatsTheFileWhichBeatsDefaults() throws Exception {
+    Path file = tmp.resolve("workmate.conf");
+    Files.writeString(file, "workmate.codex.processes = 3\n"
+        + "workmate.codex.sandbox = read-only\n"
+        + "workmate.data-dir = \"" + tmp.resolve("from-file") + "\"\n");
+    Map<String, String> env = Map.of("WORKMATE_CODEX_PROCESSES", "5",
+        "WORKMATE_DATA_DIR", tmp.resolve("from-env").toString());
+    Map<String, String> flags = Map.of("workmate.data-dir", tmp.resolve("from-flag").toString());
+
+    WorkmateSettings settings = load(Optional.of(file), env, flags);
+
+    assertEquals(5, settings.codex().processes(), "env beats file");
+    assertEquals(SandboxMode.READ_ONLY, settings.codex().sandbox(), "file beats defaults");
+    assertEquals(tmp.resolve("from-flag"), settings.dataDir(), "flag beats env");
+  }
+
+  @Test
+  void theDataDirsOwnFileIsReadWhenNoneIsNamed() throws Exception {
+    Path data = Files.createDirectories(tmp.resolve("data"));
+    Files.writeString(data.resolve("workmate.conf"), "workmate.codex.turn-watchdog = 42s\n");
+
+    WorkmateSettings settings = load(Optional.empty(),
+        Map.of("WORKMATE_DATA_DIR", data.toString()), Map.of());
+
+    assertEquals(Duration.ofSeconds(42), settings.codex().turnWatchdog());
+  }
+
+  @Test
+  void aGatewayNeedsAUrlAndAKeyAndTheKeyNeverPrints() {
+    WorkmateSettings settings = load(Optional.empty(), Map.of(
+        "WORKMATE_AI_GATEWAY_URL", "https://gateway.example.com/v1",
+        "WORKMATE_AI_GATEWAY_KEY", "sk-very-secret"), Map.of());
+
+    assertTrue(settings.gateway().configured());
+    assertEquals("sk-very-secret", settings.gateway().key().reveal());
+    assertFalse(settings.toString().contains("sk-very-secret"));
+  }
+
+  @Test
+  void everyProblemIsReportedWithItsKey() {
+    InvalidSettingsException e = assertThrows(InvalidSettingsException.class,
+        () -> load(Optional.empty(), Map.of(
+            "WORKMATE_AI_GATEWAY_URL", "not a url at all",
+            "WORKMATE_CODEX_PROCESSES", "zero",
+            "WORKMATE_CODEX_SANDBOX", "wide-open",
+            "WORKMATE_CODEX_APPROVAL_POLICY", "sometimes",
+            "WORKMATE_CODEX_TURN_WATCHDOG", "-5s",
+            "WORKMATE_CODEX_APPROVALS", "maybe"), Map.of()));
+
+    List<String> problems = e.problems();
+    assertTrue(has(problems, "workmate.ai-gateway.url"), problems.toString());
+    assertTrue(has(problems, "workmate.ai-gateway.key"), problems.toString());
+    assertTrue(has(problems, "workmate.codex.processes"), problems.toString());
+    assertTrue(has(problems, "workmate.codex.sandbox: unknown sandbox mode 'wide-open'"),
+        problems.toString());
+    assertTrue(has(problems, "workmate.codex.approval-policy: unknown approval policy"),
+        problems.toString());
+    assertTrue(has(problems, "workmate.codex.turn-watchdog must be a positive duration"),
+        problems.toString());
+    assertTrue(has(problems, "workmate.codex.approvals.mode: expected ask, accept or decline"),
+        problems.toString());
+  }
+
+  @Test
+  void aMissingOrBrokenConfigFileIsAClearError() throws Exception {
+    InvalidSettingsException missing = assertThrows(InvalidSettingsException.class,
+        () -> load(Optional.of(tmp.resolve("nope.conf")), Map.of(), Map.of()));
+    assertTrue(missing.getMessage().contains("nope.conf does not exist"), missing.getMessage());
+
+    Path broken = tmp.resolve("broken.conf");
+    Files.writeString(broken, "workmate { codex = [ \n");
+    InvalidSettingsException unparsable = assertThrows(InvalidSettingsException.class,
+        () -> load(Optional.of(broken), Map.of(), Map.of()));
+    assertTrue(unparsable.getMessage().contains("cannot read config file"),
+        unparsable.getMessage());
+  }
+
+  @Test
+  void mcpServersAreReadFromTheFile() throws Exception {
+    Path file = tmp.resolve("mcp.conf");
+    Files.writeString(file, "workmate.codex.mcp-servers {\n"
+        + "  files { command = \"/usr/bin/env\", args = [\"files-mcp\"], env { LEVEL = info } }\n"
+        + "  docs { url = \"https://mcp.example.com/mcp\", bearer-token-env-var = DOCS_TOKEN }\n"
+        + "  broken { args = [] }\n"
+        + "}\n");
+
+    InvalidSettingsException e = assertThrows(InvalidSettingsException.class,
+        () -> load(Optional.of(file), Map.of(), Map.of()));
+    assertTrue(has(e.problems(), "workmate.codex.mcp-servers.broken: needs either command"),
+        e.problems().toString());
+
+    Files.writeString(file, Files.readString(file).replace("  broken { args = [] }\n", ""));
+    Map<String, McpServer> servers = load(Optional.of(file), Map.of(), Map.of())
+        .codex().mcpServers();
+    assertEquals(List.of("docs", "files"), List.copyOf(servers.keySet()));
+    assertTrue(servers.get("files") instanceof McpServer.Stdio);
+    assertTrue(servers.get("docs") instanceof McpServer.StreamableHttp);
+  }
+
+  private static boolean has(List<String> problems, String fragment) {
+    return problems.stream().anyMatch(problem -> problem.contains(fragment));
+  }
+}
