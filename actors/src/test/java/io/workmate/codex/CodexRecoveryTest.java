@@ -85,6 +85,49 @@ class CodexRecoveryTest {
   }
 
   @Test
+  void aThreadIsResumedByIdInANewPool() throws Exception {
+    ActorRef<CodexPool.Command> first =
+        testKit.spawn(CodexPool.create(1, fixture.appServerSettings()));
+    ThreadProbe events = new ThreadProbe(testKit);
+    ActorRef<CodexThread.Command> thread = open(first, events);
+    assertTrue(runTurn(thread, "[[reply:noted]] the colour is teal").completed());
+    String threadId = events.seen(ThreadEvent.Ready.class).get(0).threadId();
+    testKit.stop(first, Duration.ofSeconds(30));
+
+    ActorRef<CodexPool.Command> second =
+        testKit.spawn(CodexPool.create(1, fixture.appServerSettings()));
+    ThreadProbe resumedEvents = new ThreadProbe(testKit);
+    TestProbe<CodexPool.ThreadOpened> opened = testKit.createTestProbe();
+    second.tell(new CodexPool.OpenThread(fixture.threadSettings("recovery"),
+        Optional.of(threadId), List.of(resumedEvents.ref()), opened.getRef()));
+    ActorRef<CodexThread.Command> resumed = opened.receiveMessage().thread();
+    ThreadEvent.Ready ready = resumedEvents.await(ThreadEvent.Ready.class, TIMEOUT);
+    assertEquals(threadId, ready.threadId());
+    assertTrue(ready.resumed());
+
+    TurnResult recalled = runTurn(resumed, "[[recall]]");
+    assertTrue(recalled.finalText().contains("the colour is teal"), recalled.finalText());
+    testKit.stop(second, Duration.ofSeconds(30));
+  }
+
+  @Test
+  void resumingAnUnknownThreadClosesWithCodexsReason() {
+    ActorRef<CodexPool.Command> pool =
+        testKit.spawn(CodexPool.create(1, fixture.appServerSettings()));
+    ThreadProbe events = new ThreadProbe(testKit);
+    TestProbe<CodexPool.ThreadOpened> opened = testKit.createTestProbe();
+    pool.tell(new CodexPool.OpenThread(fixture.threadSettings("recovery"),
+        Optional.of("01a1fec5-0000-7000-8000-000000000000"), List.of(events.ref()),
+        opened.getRef()));
+
+    ThreadEvent.Closed closed = events.await(ThreadEvent.Closed.class, TIMEOUT);
+
+    assertTrue(closed.reason().contains("could not resume")
+        && closed.reason().contains("no rollout found"), closed.reason());
+    testKit.stop(pool, Duration.ofSeconds(30));
+  }
+
+  @Test
   void stoppingThePoolLeavesNoCodexProcessBehind() throws Exception {
     ActorRef<CodexPool.Command> pool =
         testKit.spawn(CodexPool.create(2, fixture.appServerSettings()));

@@ -214,6 +214,28 @@ class CodexThreadTest {
   }
 
   @Test
+  void steerAddsInputToTheRunningTurn() {
+    ThreadProbe events = new ThreadProbe(testKit);
+    ActorRef<CodexThread.Command> thread = open(fixture.threadSettings("steer"), events);
+    TestProbe<TurnResult> result = testKit.createTestProbe();
+
+    thread.tell(new CodexThread.RunTurn(
+        "[[delay:200]][[chunks:15]][[reply:working on the first request, slowly]]",
+        result.getRef()));
+    events.await(ThreadEvent.AgentMessageDelta.class, TURN_TIMEOUT);
+    TestProbe<CodexThread.Ack> ack = testKit.createTestProbe();
+    thread.tell(new CodexThread.Steer("[[reply:steered]] also do this", ack.getRef()));
+    CodexThread.Ack steered = ack.receiveMessage(TURN_TIMEOUT);
+
+    assertTrue(steered.ok(), steered.message());
+    TurnResult turn = result.receiveMessage(TURN_TIMEOUT);
+    assertEquals(TurnResult.Outcome.COMPLETED, turn.outcome(), () -> turn.error().orElse(""));
+    assertTrue(fixture.provider().requests().stream()
+            .anyMatch(request -> request.userTexts().contains("[[reply:steered]] also do this")),
+        "the steering input reached the model");
+  }
+
+  @Test
   void stalledProviderStreamTripsTheWatchdogAndTheThreadRecovers() {
     ThreadProbe events = new ThreadProbe(testKit);
     ThreadSettings settings =
