@@ -32,6 +32,8 @@ public final class JsonRpcCodec {
   public static ObjectMapper defaultMapper() {
     return JsonMapper.builder()
         .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        // a status codex adds later reads as the enum's @JsonEnumDefaultValue, not an error
+        .enable(DeserializationFeature.READ_UNKNOWN_ENUM_VALUES_USING_DEFAULT_VALUE)
         .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
         .serializationInclusion(JsonInclude.Include.NON_NULL)
         .build();
