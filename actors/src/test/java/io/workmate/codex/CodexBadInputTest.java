@@ -12,40 +12,17 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What a misbehaving child does to the app-server actor: garbage on stdout, requests Workmate
  * does not handle, a binary that dies at once or never answers. Each gives a clear error and
  * backoff, never a crash loop of the actor.
  */
-class CodexBadInputTest {
+class CodexBadInputTest extends RealCodexTest {
 
-  private static final Duration TIMEOUT = Duration.ofSeconds(60);
-
-  private static ActorTestKit testKit;
-
-  @TempDir static Path root;
-
-  private static CodexFixture fixture;
-
-  @BeforeAll
-  static void start() {
-    testKit = ActorTestKit.create();
-    fixture = CodexFixture.start(root);
-  }
-
-  @AfterAll
-  static void stop() {
-    testKit.shutdownTestKit();
-    fixture.close();
-  }
 
   @Test
   void garbageOnStdoutAndAnUnknownServerRequestAreSurvived() throws Exception {

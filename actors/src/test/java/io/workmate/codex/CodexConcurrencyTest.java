@@ -11,37 +11,14 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Many threads on one app-server process, turns in parallel, events kept apart. */
-class CodexConcurrencyTest {
+class CodexConcurrencyTest extends RealCodexTest {
 
   private static final int THREADS = 16;
-  private static final Duration TIMEOUT = Duration.ofSeconds(120);
-
-  private static ActorTestKit testKit;
-
-  @TempDir static Path root;
-
-  private static CodexFixture fixture;
-
-  @BeforeAll
-  static void start() {
-    testKit = ActorTestKit.create();
-    fixture = CodexFixture.start(root);
-  }
-
-  @AfterAll
-  static void stop() {
-    testKit.shutdownTestKit();
-    fixture.close();
-  }
 
   @Test
   void sixteenThreadsOnOneProcessEachGetOnlyTheirOwnEvents() {

@@ -11,43 +11,20 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** kill -9 of the app-server mid-turn: the turn fails, the process returns, history survives. */
-class CodexRecoveryTest {
+class CodexRecoveryTest extends RealCodexTest {
 
-  private static final Duration TIMEOUT = Duration.ofSeconds(60);
-
-  private static ActorTestKit testKit;
-
-  @TempDir static Path root;
-
-  private static CodexFixture fixture;
-
-  @BeforeAll
-  static void start() {
-    testKit = ActorTestKit.create();
-    fixture = CodexFixture.start(root);
-  }
-
-  @AfterAll
-  static void stop() {
-    testKit.shutdownTestKit();
-    fixture.close();
-  }
 
   @Test
   void killedProcessFailsTheTurnAndTheNextTurnKeepsTheHistory() throws Exception {
     ActorRef<CodexPool.Command> pool =
         testKit.spawn(CodexPool.create(1, fixture.appServerSettings()));
     ThreadProbe events = new ThreadProbe(testKit);
-    ActorRef<CodexThread.Command> thread = open(pool, events);
+    ActorRef<CodexThread.Command> thread = open(pool, fixture.threadSettings("recovery"), events);
 
     TurnResult first = runTurn(thread, "[[reply:the password is swordfish]] remember this");
     assertEquals(TurnResult.Outcome.COMPLETED, first.outcome(), () -> first.error().orElse(""));
@@ -89,7 +66,7 @@ class CodexRecoveryTest {
     ActorRef<CodexPool.Command> first =
         testKit.spawn(CodexPool.create(1, fixture.appServerSettings()));
     ThreadProbe events = new ThreadProbe(testKit);
-    ActorRef<CodexThread.Command> thread = open(first, events);
+    ActorRef<CodexThread.Command> thread = open(first, fixture.threadSettings("recovery"), events);
     assertTrue(runTurn(thread, "[[reply:noted]] the colour is teal").completed());
     String threadId = events.seen(ThreadEvent.Ready.class).get(0).threadId();
     testKit.stop(first, Duration.ofSeconds(30));
@@ -132,7 +109,7 @@ class CodexRecoveryTest {
     ActorRef<CodexPool.Command> pool =
         testKit.spawn(CodexPool.create(2, fixture.appServerSettings()));
     ThreadProbe events = new ThreadProbe(testKit);
-    ActorRef<CodexThread.Command> thread = open(pool, events);
+    ActorRef<CodexThread.Command> thread = open(pool, fixture.threadSettings("recovery"), events);
     TestProbe<TurnResult> running = testKit.createTestProbe();
     // a long-running command in flight when the pool stops
     thread.tell(new CodexThread.RunTurn("[[exec:sleep 300]]", running.getRef()));
@@ -155,21 +132,7 @@ class CodexRecoveryTest {
     assertEquals(List.of(), left, "codex processes (or their children) left behind");
   }
 
-  private ActorRef<CodexThread.Command> open(ActorRef<CodexPool.Command> pool,
-      ThreadProbe events) {
-    TestProbe<CodexPool.ThreadOpened> opened = testKit.createTestProbe();
-    pool.tell(new CodexPool.OpenThread(fixture.threadSettings("recovery"), Optional.empty(),
-        List.of(events.ref()), opened.getRef()));
-    ActorRef<CodexThread.Command> thread = opened.receiveMessage().thread();
-    events.await(ThreadEvent.Ready.class, TIMEOUT);
-    return thread;
-  }
 
-  private TurnResult runTurn(ActorRef<CodexThread.Command> thread, String prompt) {
-    TestProbe<TurnResult> result = testKit.createTestProbe();
-    thread.tell(new CodexThread.RunTurn(prompt, result.getRef()));
-    return result.receiveMessage(TIMEOUT);
-  }
 
   private CodexAppServer.Status status(ActorRef<CodexPool.Command> pool) {
     TestProbe<List<ActorRef<CodexAppServer.Command>>> servers = testKit.createTestProbe();

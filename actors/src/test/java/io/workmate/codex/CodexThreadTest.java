@@ -14,39 +14,16 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Collectors;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Turns, approvals, interrupts and the watchdog, against the real codex app-server. */
-class CodexThreadTest {
+class CodexThreadTest extends RealCodexTest {
 
-  private static final Duration TURN_TIMEOUT = Duration.ofSeconds(60);
-
-  private static ActorTestKit testKit;
-
-  @TempDir static Path root;
-
-  private static CodexFixture fixture;
   private ActorRef<CodexPool.Command> pool;
-
-  @BeforeAll
-  static void startFixture() {
-    testKit = ActorTestKit.create();
-    fixture = CodexFixture.start(root);
-  }
-
-  @AfterAll
-  static void stopFixture() {
-    testKit.shutdownTestKit();
-    fixture.close();
-  }
 
   @BeforeEach
   void startPool() {
@@ -58,19 +35,10 @@ class CodexThreadTest {
     testKit.stop(pool, Duration.ofSeconds(30));
   }
 
-  private ActorRef<CodexThread.Command> open(ThreadSettings settings, ThreadProbe events) {
-    TestProbe<CodexPool.ThreadOpened> opened = testKit.createTestProbe();
-    pool.tell(new CodexPool.OpenThread(settings, Optional.empty(), List.of(events.ref()),
-        opened.getRef()));
-    ActorRef<CodexThread.Command> thread = opened.receiveMessage().thread();
-    events.await(ThreadEvent.Ready.class, TURN_TIMEOUT);
-    return thread;
-  }
 
-  private TurnResult runTurn(ActorRef<CodexThread.Command> thread, String prompt) {
-    TestProbe<TurnResult> result = testKit.createTestProbe();
-    thread.tell(new CodexThread.RunTurn(prompt, result.getRef()));
-    return result.receiveMessage(TURN_TIMEOUT);
+
+  private ActorRef<CodexThread.Command> open(ThreadSettings settings, ThreadProbe events) {
+    return open(pool, settings, events);
   }
 
   @Test
@@ -83,7 +51,7 @@ class CodexThreadTest {
     assertEquals(TurnResult.Outcome.COMPLETED, result.outcome(), () -> result.error().orElse(""));
     assertEquals("Hello from the scripted model", result.finalText());
     assertTrue(result.turnId().isPresent());
-    events.await(ThreadEvent.TurnFinished.class, TURN_TIMEOUT);
+    events.await(ThreadEvent.TurnFinished.class, TIMEOUT);
     String streamed = events.seen(ThreadEvent.AgentMessageDelta.class).stream()
         .map(ThreadEvent.AgentMessageDelta::delta).collect(Collectors.joining());
     assertEquals("Hello from the scripted model", streamed, "deltas add up to the message");
@@ -104,17 +72,17 @@ class CodexThreadTest {
     thread.tell(new CodexThread.RunTurn(
         "[[exec:touch accepted.txt && echo started && sleep 1 && echo made-by-workmate]]", result.getRef()));
     ThreadEvent.ApprovalRequested requested =
-        events.await(ThreadEvent.ApprovalRequested.class, TURN_TIMEOUT);
+        events.await(ThreadEvent.ApprovalRequested.class, TIMEOUT);
     assertEquals("command", requested.approval().kind());
     assertTrue(requested.approval().summary().contains("touch accepted.txt"),
         requested.approval().summary());
     decide(thread, requested.approval().id(), ApprovalDecision.ACCEPT);
 
-    TurnResult turn = result.receiveMessage(TURN_TIMEOUT);
+    TurnResult turn = result.receiveMessage(TIMEOUT);
     assertEquals(TurnResult.Outcome.COMPLETED, turn.outcome(), () -> turn.error().orElse(""));
     assertTrue(Files.exists(settings.cwd().resolve("accepted.txt")), "the command ran");
     assertTrue(turn.finalText().contains("made-by-workmate"), turn.finalText());
-    events.await(ThreadEvent.TurnFinished.class, TURN_TIMEOUT);
+    events.await(ThreadEvent.TurnFinished.class, TIMEOUT);
     String output = events.seen(ThreadEvent.CommandOutputDelta.class).stream()
         .map(ThreadEvent.CommandOutputDelta::delta).collect(Collectors.joining());
     assertTrue(output.contains("made-by-workmate"),
@@ -133,10 +101,10 @@ class CodexThreadTest {
 
     thread.tell(new CodexThread.RunTurn("[[exec:touch declined.txt]]", result.getRef()));
     ThreadEvent.ApprovalRequested requested =
-        events.await(ThreadEvent.ApprovalRequested.class, TURN_TIMEOUT);
+        events.await(ThreadEvent.ApprovalRequested.class, TIMEOUT);
     decide(thread, requested.approval().id(), ApprovalDecision.DECLINE);
 
-    TurnResult turn = result.receiveMessage(TURN_TIMEOUT);
+    TurnResult turn = result.receiveMessage(TIMEOUT);
     assertEquals(TurnResult.Outcome.COMPLETED, turn.outcome(), () -> turn.error().orElse(""));
     assertFalse(Files.exists(settings.cwd().resolve("declined.txt")), "declined command ran");
     assertTrue(turn.items().stream().anyMatch(item -> isCommand(item, "declined")),
@@ -153,10 +121,10 @@ class CodexThreadTest {
 
     thread.tell(new CodexThread.RunTurn("[[exec:touch cancelled.txt]]", result.getRef()));
     ThreadEvent.ApprovalRequested requested =
-        events.await(ThreadEvent.ApprovalRequested.class, TURN_TIMEOUT);
+        events.await(ThreadEvent.ApprovalRequested.class, TIMEOUT);
     decide(thread, requested.approval().id(), ApprovalDecision.CANCEL);
 
-    TurnResult turn = result.receiveMessage(TURN_TIMEOUT);
+    TurnResult turn = result.receiveMessage(TIMEOUT);
     assertEquals(TurnResult.Outcome.INTERRUPTED, turn.outcome());
     assertFalse(Files.exists(settings.cwd().resolve("cancelled.txt")));
   }
@@ -173,7 +141,7 @@ class CodexThreadTest {
     assertEquals(TurnResult.Outcome.COMPLETED, turn.outcome(), () -> turn.error().orElse(""));
     assertTrue(Files.exists(settings.cwd().resolve("by-policy.txt")));
     events.await(ThreadEvent.ApprovalResolved.class,
-        resolved -> resolved.by() == ThreadEvent.DecidedBy.POLICY, TURN_TIMEOUT);
+        resolved -> resolved.by() == ThreadEvent.DecidedBy.POLICY, TIMEOUT);
   }
 
   @Test
@@ -190,7 +158,7 @@ class CodexThreadTest {
     assertFalse(Files.exists(settings.cwd().resolve("timed-out.txt")));
     events.await(ThreadEvent.ApprovalResolved.class,
         resolved -> resolved.by() == ThreadEvent.DecidedBy.TIMEOUT
-            && resolved.decision().equals("decline"), TURN_TIMEOUT);
+            && resolved.decision().equals("decline"), TIMEOUT);
   }
 
   @Test
@@ -202,12 +170,12 @@ class CodexThreadTest {
     thread.tell(new CodexThread.RunTurn(
         "[[delay:300]][[chunks:40]][[reply:a long answer that streams slowly enough to interrupt"
             + " it in the middle of the stream]]", result.getRef()));
-    events.await(ThreadEvent.AgentMessageDelta.class, TURN_TIMEOUT);
+    events.await(ThreadEvent.AgentMessageDelta.class, TIMEOUT);
     TestProbe<CodexThread.Ack> ack = testKit.createTestProbe();
     thread.tell(new CodexThread.Interrupt(ack.getRef()));
-    assertTrue(ack.receiveMessage(TURN_TIMEOUT).ok());
+    assertTrue(ack.receiveMessage(TIMEOUT).ok());
 
-    TurnResult turn = result.receiveMessage(TURN_TIMEOUT);
+    TurnResult turn = result.receiveMessage(TIMEOUT);
     assertEquals(TurnResult.Outcome.INTERRUPTED, turn.outcome());
     // the thread is usable afterwards
     assertEquals(TurnResult.Outcome.COMPLETED, runTurn(thread, "[[reply:after]]").outcome());
@@ -222,13 +190,13 @@ class CodexThreadTest {
     thread.tell(new CodexThread.RunTurn(
         "[[delay:200]][[chunks:15]][[reply:working on the first request, slowly]]",
         result.getRef()));
-    events.await(ThreadEvent.AgentMessageDelta.class, TURN_TIMEOUT);
+    events.await(ThreadEvent.AgentMessageDelta.class, TIMEOUT);
     TestProbe<CodexThread.Ack> ack = testKit.createTestProbe();
     thread.tell(new CodexThread.Steer("[[reply:steered]] also do this", ack.getRef()));
-    CodexThread.Ack steered = ack.receiveMessage(TURN_TIMEOUT);
+    CodexThread.Ack steered = ack.receiveMessage(TIMEOUT);
 
     assertTrue(steered.ok(), steered.message());
-    TurnResult turn = result.receiveMessage(TURN_TIMEOUT);
+    TurnResult turn = result.receiveMessage(TIMEOUT);
     assertEquals(TurnResult.Outcome.COMPLETED, turn.outcome(), () -> turn.error().orElse(""));
     assertTrue(fixture.provider().requests().stream()
             .anyMatch(request -> request.userTexts().contains("[[reply:steered]] also do this")),
@@ -286,7 +254,7 @@ class CodexThreadTest {
   private void decide(ActorRef<CodexThread.Command> thread, String id, ApprovalDecision decision) {
     TestProbe<CodexThread.Ack> ack = testKit.createTestProbe();
     thread.tell(new CodexThread.Decide(id, decision, ack.getRef()));
-    CodexThread.Ack answer = ack.receiveMessage(TURN_TIMEOUT);
+    CodexThread.Ack answer = ack.receiveMessage(TIMEOUT);
     assertTrue(answer.ok(), answer.message());
   }
 
