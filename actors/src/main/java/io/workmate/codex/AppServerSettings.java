@@ -1,5 +1,6 @@
 package io.workmate.codex;
 
+import io.workmate.support.Backoff;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

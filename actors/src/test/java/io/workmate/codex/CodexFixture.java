@@ -1,5 +1,6 @@
 package io.workmate.codex;
 
+import io.workmate.support.Backoff;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.workmate.codex.config.CodexBinary;

@@ -4,7 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigObject;
 import io.workmate.codex.ApprovalHandling;
-import io.workmate.codex.Backoff;
+import io.workmate.support.Backoff;
 import io.workmate.codex.config.McpServer;
 import io.workmate.protocol.codex.ApprovalDecision;
 import io.workmate.protocol.codex.ApprovalPolicy;

@@ -1,4 +1,4 @@
-package io.workmate.codex;
+package io.workmate.support;
 
 import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
