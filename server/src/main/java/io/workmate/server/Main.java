@@ -1,6 +1,8 @@
 package io.workmate.server;
 
+import io.workmate.server.cli.ModeCommand;
 import io.workmate.server.cli.RunCommand;
+import io.workmate.server.cli.ServeCommand;
 import io.workmate.server.cli.ScriptedProviderCommand;
 import io.workmate.server.config.InvalidSettingsException;
 import picocli.CommandLine;
@@ -10,7 +12,8 @@ import picocli.CommandLine.Command;
 @Command(name = "workmate", mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Runs many Codex agents at once, online or offline.",
-    subcommands = {RunCommand.class, ScriptedProviderCommand.class})
+    subcommands = {RunCommand.class, ServeCommand.class, ModeCommand.class,
+        ScriptedProviderCommand.class})
 public final class Main implements java.util.concurrent.Callable<Integer> {
 
   public static void main(String[] args) {

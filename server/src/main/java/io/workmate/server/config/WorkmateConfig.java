@@ -45,6 +45,14 @@ public final class WorkmateConfig {
     table.put("WORKMATE_CODEX_TURN_WATCHDOG", "workmate.codex.turn-watchdog");
     table.put("WORKMATE_CODEX_APPROVALS", "workmate.codex.approvals.mode");
     table.put("WORKMATE_CODEX_APPROVAL_TIMEOUT", "workmate.codex.approvals.timeout");
+    table.put("WORKMATE_MODE", "workmate.mode");
+    table.put("WORKMATE_OPENCLAW_LOCAL_URL", "workmate.openclaw.local-url");
+    table.put("WORKMATE_OPENCLAW_REMOTE_URL", "workmate.openclaw.remote-url");
+    table.put("WORKMATE_OPENCLAW_REMOTE_FINGERPRINT", "workmate.openclaw.remote-fingerprint");
+    table.put("WORKMATE_OPENCLAW_TOKEN", "workmate.openclaw.token");
+    table.put("WORKMATE_HTTP_HOST", "workmate.http.host");
+    table.put("WORKMATE_HTTP_PORT", "workmate.http.port");
+    table.put("WORKMATE_API_TOKEN", "workmate.http.token");
     return Map.copyOf(table);
   }
 

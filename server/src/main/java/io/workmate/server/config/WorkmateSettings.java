@@ -9,6 +9,7 @@ import io.workmate.codex.config.McpServer;
 import io.workmate.protocol.codex.ApprovalDecision;
 import io.workmate.protocol.codex.ApprovalPolicy;
 import io.workmate.protocol.codex.SandboxMode;
+import io.workmate.runtime.Mode;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,7 +30,18 @@ public record WorkmateSettings(
     Gateway gateway,
     Codex codex,
     String scriptedProviderHost,
-    int scriptedProviderPort) {
+    int scriptedProviderPort,
+    Runtime runtime,
+    Http http) {
+
+  /** The mode and the OpenClaw gateways. */
+  public record Runtime(Mode mode, Optional<URI> localUrl, Optional<URI> remoteUrl,
+      Optional<String> remoteFingerprint, Secret token, String agentId, Duration connectTimeout,
+      Duration requestTimeout, Backoff reconnectBackoff, Duration stableFor,
+      Duration maxStableFor, Duration flapWindow, Duration reattachWindow) {}
+
+  /** The HTTP API. */
+  public record Http(String host, int port, Secret token) {}
 
   /** The AI gateway; empty url = use the scripted provider. */
   public record Gateway(Optional<URI> url, Secret key, String model, String providerName,
@@ -57,8 +69,78 @@ public record WorkmateSettings(
     if (port < 0 || port > 65535) {
       problems.add("workmate.scripted-provider.port must be within 0..65535, got " + port);
     }
+    Runtime runtime = runtime(config, problems);
+    Http http = http(config, problems);
     problems.throwIfAny();
-    return new WorkmateSettings(dataDir, gateway, codex, host, port);
+    return new WorkmateSettings(dataDir, gateway, codex, host, port, runtime, http);
+  }
+
+  private static Runtime runtime(Config config, Problems problems) {
+    String prefix = "workmate.openclaw.";
+    Mode mode = problems.read("workmate.mode", () -> Mode.parse(config.getString("workmate.mode")),
+        Mode.AUTO);
+    Optional<URI> local = gatewayUrl(config, problems, prefix + "local-url");
+    Optional<URI> remote = gatewayUrl(config, problems, prefix + "remote-url");
+    String fingerprint = problems.read(prefix + "remote-fingerprint",
+        () -> config.getString(prefix + "remote-fingerprint"), "");
+    if (!fingerprint.isBlank()) {
+      String hex = fingerprint.replace(":", "").toLowerCase(Locale.ROOT);
+      if (!hex.matches("[0-9a-f]{64}")) {
+        problems.add(prefix + "remote-fingerprint must be a SHA-256 fingerprint (64 hex digits, "
+            + "colons allowed)");
+      } else if (remote.isPresent() && !"wss".equals(remote.get().getScheme())) {
+        problems.add(prefix + "remote-fingerprint needs a wss:// remote-url");
+      }
+    }
+    Duration backoffMin = positive(problems, prefix + "reconnect-backoff.min", config,
+        Duration.ofMillis(250));
+    Duration backoffMax = positive(problems, prefix + "reconnect-backoff.max", config,
+        Duration.ofSeconds(5));
+    Backoff backoff = problems.read(prefix + "reconnect-backoff",
+        () -> new Backoff(backoffMin, backoffMax, 2.0, 0.2), Backoff.defaults());
+    return new Runtime(mode, local, remote,
+        fingerprint.isBlank() ? Optional.empty() : Optional.of(fingerprint),
+        new Secret(problems.read(prefix + "token", () -> config.getString(prefix + "token"), "")),
+        problems.read(prefix + "agent-id", () -> config.getString(prefix + "agent-id"), "main"),
+        positive(problems, prefix + "connect-timeout", config, Duration.ofSeconds(10)),
+        positive(problems, prefix + "request-timeout", config, Duration.ofSeconds(30)), backoff,
+        positive(problems, prefix + "stable-for", config, Duration.ofSeconds(3)),
+        positive(problems, prefix + "max-stable-for", config, Duration.ofSeconds(60)),
+        positive(problems, prefix + "flap-window", config, Duration.ofSeconds(30)),
+        positive(problems, prefix + "reattach-window", config, Duration.ofSeconds(10)));
+  }
+
+  private static Optional<URI> gatewayUrl(Config config, Problems problems, String key) {
+    String value = problems.read(key, () -> config.getString(key), "");
+    if (value.isBlank()) {
+      return Optional.empty();
+    }
+    try {
+      URI uri = new URI(value);
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      if (!scheme.equals("ws") && !scheme.equals("wss") || uri.getHost() == null) {
+        problems.add(key + " must be a ws:// or wss:// URL such as ws://127.0.0.1:18789, got '"
+            + value + "'");
+        return Optional.empty();
+      }
+      return Optional.of(uri);
+    } catch (java.net.URISyntaxException e) {
+      problems.add(key + " is not a valid URL: " + e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  private static Http http(Config config, Problems problems) {
+    String host = problems.read("workmate.http.host",
+        () -> config.getString("workmate.http.host"), "127.0.0.1");
+    int port = problems.read("workmate.http.port", () -> config.getInt("workmate.http.port"),
+        8420);
+    if (port < 0 || port > 65535) {
+      problems.add("workmate.http.port must be within 0..65535, got " + port);
+    }
+    Secret token = new Secret(problems.read("workmate.http.token",
+        () -> config.getString("workmate.http.token"), ""));
+    return new Http(host, port, token);
   }
 
   private static Gateway gateway(Config config, Problems problems) {

@@ -1,0 +1,98 @@
+package io.workmate.server.cli;
+
+import io.workmate.server.CodexLauncher;
+import io.workmate.server.config.WorkmateSettings;
+import io.workmate.server.http.HttpApi;
+import io.workmate.server.service.RuntimeAssembly;
+import io.workmate.server.service.WorkmateService;
+import java.net.InetAddress;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code workmate serve}: the long-running service with its HTTP API. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Run Workmate as a service: codex pool, gateway connections, mode supervisor "
+        + "and the HTTP API. Stops cleanly on SIGTERM or Ctrl-C.",
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {"0:stopped cleanly", "1:could not bind the HTTP port",
+        "2:invalid arguments or configuration", "3:codex is missing or rejected its setup"})
+public final class ServeCommand extends CommonOptions implements Callable<Integer> {
+
+  @Option(names = "--host", paramLabel = "HOST",
+      description = "Address for the HTTP API (default: workmate.http.host, 127.0.0.1).")
+  String host;
+
+  @Option(names = "--port", paramLabel = "N",
+      description = "Port for the HTTP API (default: workmate.http.port, 8420; 0 = any).")
+  Integer port;
+
+  @Override
+  Map<String, String> overrides() {
+    Map<String, String> overrides = super.overrides();
+    if (host != null) {
+      overrides.put("workmate.http.host", host);
+    }
+    if (port != null) {
+      overrides.put("workmate.http.port", Integer.toString(port));
+    }
+    return overrides;
+  }
+
+  @Override
+  public Integer call() {
+    WorkmateSettings.Http http = settings().http();
+    if (http.token().isEmpty() && !isLoopback(http.host())) {
+      return usageError("refusing to serve on " + http.host() + " without an API token: set "
+          + "WORKMATE_API_TOKEN (workmate.http.token), or bind to 127.0.0.1");
+    }
+    return withLauncher(this::serve);
+  }
+
+  private int serve(CodexLauncher launcher) {
+    CompletableFuture<WorkmateService.Actors> started = new CompletableFuture<>();
+    ActorSystem<Void> system = ActorSystem.create(WorkmateService.create(
+        launcher.appServerSettings(), launcher.processes(),
+        RuntimeAssembly.runtimeSettings(settings(), launcher), started), "workmate", config());
+    try {
+      WorkmateService.Actors actors = started.get(30, TimeUnit.SECONDS);
+      WorkmateSettings.Http http = settings().http();
+      ServerBinding binding = Http.get(system).newServerAt(http.host(), http.port())
+          .bind(new HttpApi(system, actors.runtime(), http.token()).routes())
+          .toCompletableFuture().get(30, TimeUnit.SECONDS);
+      binding.addToCoordinatedShutdown(java.time.Duration.ofSeconds(10), system);
+      out().println("Workmate listening on http://" + http.host() + ":"
+          + binding.localAddress().getPort() + " (data: " + settings().dataDir() + ")");
+      out().flush();
+      system.getWhenTerminated().toCompletableFuture().get();
+      return OK;
+    } catch (Exception e) {
+      err().println("workmate: cannot start the HTTP API on " + settings().http().host() + ":"
+          + settings().http().port() + ": " + rootMessage(e));
+      system.terminate();
+      return 1;
+    }
+  }
+
+  private static String rootMessage(Throwable failure) {
+    Throwable cause = failure;
+    while (cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause.getMessage() == null ? cause.toString() : cause.getMessage();
+  }
+
+  private static boolean isLoopback(String host) {
+    try {
+      return InetAddress.getByName(host).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
+    }
+  }
+}
