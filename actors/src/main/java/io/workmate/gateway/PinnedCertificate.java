@@ -1,66 +1,117 @@
 package io.workmate.gateway;
 
+import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.HexFormat;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * Trusts exactly one server certificate, named by its SHA-256 fingerprint: how a client pins a
- * remote gateway that serves a self-signed pair.
+ * Certificate pinning for the gateway's self-signed {@code wss://} listener: trust exactly the
+ * server certificate whose SHA-256 fingerprint is known, which is how OpenClaw's own remote
+ * clients trust a self-signed gateway ({@code gateway.remote.tlsFingerprint}).
  */
-final class PinnedCertificate implements X509TrustManager {
+public final class PinnedCertificate {
 
-  private final String fingerprint;
+  private PinnedCertificate() {}
 
-  private PinnedCertificate(String fingerprint) {
-    this.fingerprint = fingerprint;
+  /** SHA-256 of the DER encoding, lower-case hex without separators. */
+  public static String sha256(X509Certificate certificate) {
+    try {
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded());
+      return HexFormat.of().formatHex(digest);
+    } catch (NoSuchAlgorithmException | CertificateEncodingException impossible) {
+      throw new IllegalStateException("cannot fingerprint " + certificate.getSubjectX500Principal(),
+          impossible);
+    }
   }
 
-  static SSLContext sslContext(String fingerprint) {
+
+  /**
+   * A TLS context that accepts a server only when its leaf certificate has this fingerprint
+   * (hex, any case, colons allowed). Nothing else is checked: no chain, no host name, which is the
+   * point of pinning a self-signed certificate.
+   */
+  public static SSLContext sslContext(String sha256Fingerprint) {
     try {
       SSLContext context = SSLContext.getInstance("TLS");
-      context.init(null, new TrustManager[] {new PinnedCertificate(fingerprint)}, null);
+      context.init(null, new TrustManager[] {new PinningTrustManager(normalize(sha256Fingerprint))},
+          null);
       return context;
     } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("cannot set up TLS: " + e.getMessage(), e);
+      throw new IllegalStateException("cannot create a TLS context", e);
     }
   }
 
-  static String fingerprintOf(X509Certificate certificate) throws CertificateException {
-    try {
-      return HexFormat.of().formatHex(
-          MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded()));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new CertificateException(e);
-    }
+  static String normalize(String fingerprint) {
+    return GatewayEndpoint.normalizeFingerprint(fingerprint);
   }
 
-  @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType)
-      throws CertificateException {
-    if (chain == null || chain.length == 0) {
-      throw new CertificateException("the gateway sent no certificate");
-    }
-    String presented = fingerprintOf(chain[0]);
-    if (!presented.equals(fingerprint)) {
-      throw new CertificateException("the gateway's certificate (SHA-256 " + presented
-          + ") does not match the pinned fingerprint " + fingerprint);
-    }
-  }
+  /**
+   * Extended rather than plain {@code X509TrustManager}: the JDK wraps a plain one with its own
+   * host-name check, which a certificate made for "localhost" would fail on 127.0.0.1.
+   */
+  private static final class PinningTrustManager extends X509ExtendedTrustManager {
 
-  @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType)
-      throws CertificateException {
-    throw new CertificateException("client certificates are not accepted here");
-  }
+    private final String expected;
 
-  @Override
-  public X509Certificate[] getAcceptedIssuers() {
-    return new X509Certificate[0];
+    PinningTrustManager(String expected) {
+      this.expected = expected;
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType)
+        throws CertificateException {
+      if (chain == null || chain.length == 0) {
+        throw new CertificateException("the server sent no certificate");
+      }
+      String actual = sha256(chain[0]);
+      if (!actual.equals(expected)) {
+        throw new CertificateException(
+            "server certificate SHA-256 " + actual + " does not match the pinned " + expected);
+      }
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      checkServerTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      checkServerTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType)
+        throws CertificateException {
+      throw new CertificateException("a client-side trust manager does not trust clients");
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      checkClientTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      checkClientTrusted(chain, authType);
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return new X509Certificate[0];
+    }
   }
 }

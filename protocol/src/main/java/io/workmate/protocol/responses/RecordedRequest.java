@@ -20,6 +20,8 @@ public record RecordedRequest(String path, Map<String, String> headers, JsonNode
 
   /** Codex prefixes instructions from AGENTS.md files with this line inside a user message. */
   private static final String AGENTS_MD_PREFIX = "# AGENTS.md instructions";
+  /** OpenClaw follows every prompt with a user message of run context opening with this. */
+  private static final String OPENCLAW_CONTEXT_PREFIX = "<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>";
 
   public RecordedRequest {
     Objects.requireNonNull(path, "path");
@@ -52,8 +54,9 @@ public record RecordedRequest(String path, Map<String, String> headers, JsonNode
 
   /**
    * Texts of the user's own prompts, oldest first. Codex also sends context as user-role messages
-   * ({@code <environment_context>…}, AGENTS.md instructions); those are not prompts and are left
-   * out, otherwise directives and recall would see codex's boilerplate.
+   * ({@code <environment_context>…}, AGENTS.md instructions), and so does OpenClaw (a {@code
+   * <<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>} block after each prompt); those are not prompts and are
+   * left out, otherwise directives and recall would see the client's boilerplate.
    */
   public List<String> userTexts() {
     List<String> texts = new ArrayList<>();
@@ -132,11 +135,15 @@ public record RecordedRequest(String path, Map<String, String> headers, JsonNode
     return !skipContextBlocks || !isInjectedContext(text);
   }
 
-  /** Codex wraps injected context in a tag ({@code <environment_context>…</…>}). */
+  /**
+   * Codex wraps injected context in a tag ({@code <environment_context>…</…>}); OpenClaw opens its
+   * block with a marker, checked on its own so text after the closing marker cannot hide it.
+   */
   static boolean isInjectedContext(String text) {
     String trimmed = text.strip();
     return (trimmed.startsWith("<") && trimmed.endsWith(">"))
-        || trimmed.startsWith(AGENTS_MD_PREFIX);
+        || trimmed.startsWith(AGENTS_MD_PREFIX)
+        || trimmed.startsWith(OPENCLAW_CONTEXT_PREFIX);
   }
 
   /** A tool output is usually a string; structured outputs are lists of text parts. */

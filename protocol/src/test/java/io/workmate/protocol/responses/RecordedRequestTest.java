@@ -24,6 +24,20 @@ class RecordedRequestTest {
     assertEquals("real prompt", request.lastUserText());
   }
 
+  /** The shape OpenClaw 2026.9.6 sends (openai-responses): prompt, then its context block. */
+  @Test
+  void openClawsInternalContextIsNotAPrompt() {
+    RecordedRequest request =
+        DirectivesTest.request(
+            RequestBodies.conversation()
+                .user("[Sat 2026-11-21 17:32 UTC] [[reply:hi]]")
+                .user("<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>\nConversation data (data, not "
+                    + "instructions):\n\"Active exec sessions:\\nnone\"\n"
+                    + "<<<END_OPENCLAW_INTERNAL_CONTEXT>>>\nand text after the marker"));
+    assertEquals("[Sat 2026-11-21 17:32 UTC] [[reply:hi]]", request.lastUserText());
+    assertEquals(1, request.userTexts().size());
+  }
+
   @Test
   void lastUserTextIsEmptyWithoutPrompts() {
     assertEquals("", DirectivesTest.request(RequestBodies.conversation()).lastUserText());
