@@ -52,6 +52,44 @@ class OpenClawGatewayTlsTest {
   }
 
   @Test
+  void theConnectionActorSpeaksWssToAPinnedGatewayAndRefusesAnotherCertificate() {
+    org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit testKit =
+        org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit.create();
+    try {
+      io.workmate.gateway.GatewayEndpoint pinned = io.workmate.gateway.GatewayEndpoint.of(
+          "remote", gateway.url(), gateway.token()).withFingerprint(gateway.certificateSha256());
+      assertEquals(io.workmate.gateway.LinkState.CONNECTED,
+          firstSettledState(testKit, pinned).state());
+
+      io.workmate.gateway.GatewayStatus refused = firstSettledState(testKit,
+          io.workmate.gateway.GatewayEndpoint.of("remote", gateway.url(), gateway.token())
+              .withFingerprint(SOME_OTHER_FINGERPRINT));
+      assertEquals(io.workmate.gateway.LinkState.DOWN, refused.state());
+    } finally {
+      testKit.shutdownTestKit();
+    }
+  }
+
+  /** The first state after CONNECTING. */
+  private static io.workmate.gateway.GatewayStatus firstSettledState(
+      org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit testKit,
+      io.workmate.gateway.GatewayEndpoint endpoint) {
+    var connection = testKit.spawn(io.workmate.gateway.GatewayConnection.create(endpoint));
+    var statuses = testKit.<io.workmate.gateway.GatewayStatus>createTestProbe();
+    connection.tell(new io.workmate.gateway.GatewayConnection.WatchStatus(statuses.getRef()));
+    try {
+      while (true) {
+        io.workmate.gateway.GatewayStatus status = statuses.receiveMessage(TIMEOUT);
+        if (status.state() != io.workmate.gateway.LinkState.CONNECTING) {
+          return status;
+        }
+      }
+    } finally {
+      testKit.stop(connection);
+    }
+  }
+
+  @Test
   void aServerWithAnotherCertificateIsNotTrusted() {
     assertThrows(UncheckedIOException.class, () -> GatewaySocket.open(gateway.url(),
         PinnedCertificate.sslContext(SOME_OTHER_FINGERPRINT), TIMEOUT));
