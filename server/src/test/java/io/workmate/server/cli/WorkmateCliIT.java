@@ -141,6 +141,65 @@ class WorkmateCliIT {
   }
 
   @Test
+  void serveAnswersTheModeCommandAndStopsCleanly() throws Exception {
+    ProcessBuilder builder = new ProcessBuilder(LAUNCHER.toString(), "serve", "--port", "0")
+        .directory(tmp.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD);
+    builder.environment().keySet().removeIf(name -> name.startsWith("WORKMATE_"));
+    builder.environment().put("WORKMATE_DATA_DIR", tmp.resolve("data").toString());
+    builder.environment().put("WORKMATE_OPENCLAW_LOCAL_URL", "");
+    Process service = builder.start();
+    try {
+      BufferedReader reader = new BufferedReader(
+          new InputStreamReader(service.getInputStream(), StandardCharsets.UTF_8));
+      String banner = reader.readLine();
+      Matcher url =
+          Pattern.compile("(http://127\\.0\\.0\\.1:\\d+)").matcher(String.valueOf(banner));
+      assertTrue(url.find(), "banner: " + banner);
+
+      Run shown = workmate(Map.of(), "mode", "--url", url.group(1));
+      assertEquals(0, shown.exit(), shown.err());
+      assertTrue(shown.out().contains("mode: offline (requested auto) - Offline"), shown.out());
+      assertTrue(shown.out().contains("capabilities: code-agent"), shown.out());
+
+      Run set = workmate(Map.of(), "mode", "remote", "--url", url.group(1));
+      assertEquals(0, set.exit(), set.err());
+      assertTrue(set.out().contains("(requested remote)"), set.out());
+
+      Run bad = workmate(Map.of(), "mode", "warp", "--url", url.group(1));
+      assertEquals(2, bad.exit());
+      assertTrue(bad.err().contains("unknown mode 'warp'"), bad.err());
+    } finally {
+      service.destroy();
+      assertTrue(service.waitFor(60, TimeUnit.SECONDS), "serve stops on SIGTERM");
+    }
+    assertEquals(List.of(), codexProcessesUnder(tmp.resolve("data")),
+        "no codex process outlives the service");
+  }
+
+  @Test
+  void serveRefusesToListenBeyondLoopbackWithoutAToken() throws Exception {
+    Run run = workmate(Map.of(), "serve", "--host", "0.0.0.0", "--port", "0");
+
+    assertEquals(2, run.exit());
+    assertTrue(run.err().contains("without an API token"), run.err());
+  }
+
+  @Test
+  void theModeCommandSaysWhenNoServiceAnswers() throws Exception {
+    Run run = workmate(Map.of(), "mode", "--url", "http://127.0.0.1:9");
+
+    assertEquals(4, run.exit());
+    assertTrue(run.err().contains("is `workmate serve` running?"), run.err());
+  }
+
+  private static List<Long> codexProcessesUnder(Path data) {
+    String codexHome = data.resolve("codex/home/.codex").toAbsolutePath().toString();
+    return io.workmate.nativeos.ProcessControl.findByEnvironment("CODEX_HOME", codexHome)
+        .stream().filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+        .toList();
+  }
+
+  @Test
   void theScriptedProviderRunsOnItsOwn() throws Exception {
     Process provider = new ProcessBuilder(LAUNCHER.toString(), "scripted-provider", "--port", "0")
         .redirectError(ProcessBuilder.Redirect.INHERIT).start();
