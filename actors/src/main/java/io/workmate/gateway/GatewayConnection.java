@@ -42,8 +42,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * request is answered twice), detects {@code seq} gaps and missed ticks, and reconnects with
  * capped, jittered backoff. Auth failures stop the retries until {@link Retry}.
  *
- * <p>States: {@link #connecting} (socket opening), {@link #handshaking} (waiting for the
- * challenge and {@code hello-ok}), {@link #connected}, {@link #waitingToReconnect},
+ * <p>States: {@link #handshaking} (socket opening, waiting for the challenge and
+ * {@code hello-ok}), {@link #connected}, {@link #waitingToReconnect},
  * {@link #failed}. Every change is reported as a {@link GatewayStatus} to the watchers.
  */
 public final class GatewayConnection {
@@ -76,8 +76,6 @@ public final class GatewayConnection {
   }
 
   // --- internal ---
-
-  private record SocketOpened(long generation, WebSocketLink link) implements Command {}
 
   private record SocketFailed(long generation, String reason) implements Command {}
 
@@ -119,6 +117,10 @@ public final class GatewayConnection {
   private final Set<ActorRef<GatewayStatus>> statusWatchers = new HashSet<>();
   private final Set<ActorRef<GatewayFrame.Event>> eventWatchers = new HashSet<>();
 
+  private static final int MALFORMED_LIMIT = 3;
+  private static final Duration MALFORMED_WINDOW = Duration.ofSeconds(60);
+  private final java.util.ArrayDeque<Long> malformedFrames = new java.util.ArrayDeque<>();
+
   private long generation;
   private long requestCounter;
   private int failedAttempts;
@@ -147,38 +149,18 @@ public final class GatewayConnection {
     long gen = generation;
     report(LinkState.CONNECTING, "connecting to " + endpoint.url());
     ActorRef<Command> self = context.getSelf();
-    WebSocketLink.open(context.getSystem(), endpoint,
-        text -> self.tell(new FrameReceived(gen, text)),
-        reason -> self.tell(new SocketClosed(gen, reason)))
-        .whenComplete((opened, failure) -> self.tell(failure == null
-            ? new SocketOpened(gen, opened)
-            : new SocketFailed(gen, WebSocketLink.describe(failure))));
-    timers.startSingleTimer(new HandshakeTimedOut(gen), endpoint.connectTimeout());
-    return connecting();
-  }
-
-  private Behavior<Command> connecting() {
-    return common()
-        .onMessage(SocketOpened.class, this::onSocketOpened)
-        .onMessage(SocketFailed.class, this::onSocketFailed)
-        .onMessage(SocketClosed.class, this::onSocketClosed)
-        .onMessage(FrameReceived.class, this::onFrameWhileHandshaking)
-        .onMessage(HandshakeTimedOut.class, this::onHandshakeTimedOut)
-        .onMessage(Call.class, this::refuseCall)
-        .onMessage(StartRun.class, this::refuseRun)
-        .onMessage(Tick.class, tick -> Behaviors.same())
-        .onMessage(Retry.class, retry -> Behaviors.same())
-        .build();
-  }
-
-  private Behavior<Command> onSocketOpened(SocketOpened opened) {
-    if (opened.generation() != generation) {
-      opened.link().close();
-      return Behaviors.same();
-    }
-    link = opened.link();
     lastSeq = 0;
     limit = FrameSizeLimit.beforeHello();
+    // the link exists at once: the gateway may speak before the upgrade is reported
+    link = WebSocketLink.open(context.getSystem(), endpoint,
+        text -> self.tell(new FrameReceived(gen, text)),
+        reason -> self.tell(new SocketClosed(gen, reason)));
+    link.upgraded().whenComplete((ok, failure) -> {
+      if (failure != null) {
+        self.tell(new SocketFailed(gen, WebSocketLink.describe(failure)));
+      }
+    });
+    timers.startSingleTimer(new HandshakeTimedOut(gen), endpoint.connectTimeout());
     return handshaking();
   }
 
@@ -196,7 +178,6 @@ public final class GatewayConnection {
         .onMessage(FrameReceived.class, this::onFrameWhileHandshaking)
         .onMessage(SocketClosed.class, this::onSocketClosed)
         .onMessage(HandshakeTimedOut.class, this::onHandshakeTimedOut)
-        .onMessage(SocketOpened.class, this::onSocketOpened)
         .onMessage(SocketFailed.class, this::onSocketFailed)
         .onMessage(Call.class, this::refuseCall)
         .onMessage(StartRun.class, this::refuseRun)
@@ -298,7 +279,6 @@ public final class GatewayConnection {
         .onMessage(CallTimedOut.class, this::onCallTimedOut)
         .onMessage(Tick.class, this::onKeepaliveCheck)
         .onMessage(HandshakeTimedOut.class, timeout -> Behaviors.same())
-        .onMessage(SocketOpened.class, this::onSocketOpened)
         .onMessage(SocketFailed.class, failed -> Behaviors.same())
         .onMessage(Retry.class, retry -> Behaviors.same())
         .build();
@@ -329,11 +309,10 @@ public final class GatewayConnection {
     GatewayFrame frame;
     try {
       frame = codec.decode(received.text(), limit);
+    } catch (io.workmate.protocol.openclaw.FrameTooLargeException e) {
+      return dropLink("the gateway sent a frame over its own limit: " + e.getMessage());
     } catch (MalformedFrameException e) {
-      // one bad frame says little about the next; log it and go on
-      context.getLog().warn("gateway {}: ignored a malformed frame: {}", endpoint.name(),
-          e.getMessage());
-      return Behaviors.same();
+      return onMalformedFrame(e);
     }
     if (frame instanceof GatewayFrame.Response response) {
       onResponse(response);
@@ -343,6 +322,27 @@ public final class GatewayConnection {
       context.getLog().warn("gateway {}: ignored a request frame from the gateway ({})",
           endpoint.name(), ((GatewayFrame.Request) frame).method());
     }
+    return Behaviors.same();
+  }
+
+  /**
+   * One bad frame says little about the next (frames are self-delimiting), so it is logged and
+   * skipped; several in a short time mean the peer is broken, and the link is dropped.
+   */
+  private Behavior<Command> onMalformedFrame(MalformedFrameException e) {
+    long now = System.nanoTime();
+    malformedFrames.addLast(now);
+    while (!malformedFrames.isEmpty()
+        && now - malformedFrames.peekFirst() > MALFORMED_WINDOW.toNanos()) {
+      malformedFrames.removeFirst();
+    }
+    if (malformedFrames.size() >= MALFORMED_LIMIT) {
+      malformedFrames.clear();
+      return dropLink(MALFORMED_LIMIT + " malformed frames within "
+          + MALFORMED_WINDOW.toSeconds() + " s, the last: " + e.getMessage());
+    }
+    context.getLog().warn("gateway {}: ignored a malformed frame: {}", endpoint.name(),
+        e.getMessage());
     return Behaviors.same();
   }
 
@@ -527,7 +527,6 @@ public final class GatewayConnection {
         .onMessage(StartRun.class, this::refuseRun)
         .onMessage(FrameReceived.class, frame -> Behaviors.same())
         .onMessage(SocketClosed.class, closed -> Behaviors.same())
-        .onMessage(SocketOpened.class, this::onSocketOpened)
         .onMessage(SocketFailed.class, failed -> Behaviors.same())
         .onMessage(HandshakeTimedOut.class, timeout -> Behaviors.same())
         .build();
@@ -555,10 +554,6 @@ public final class GatewayConnection {
         .onMessage(StartRun.class, this::refuseRun)
         .onMessage(FrameReceived.class, frame -> Behaviors.same())
         .onMessage(SocketClosed.class, closed -> Behaviors.same())
-        .onMessage(SocketOpened.class, opened -> {
-          opened.link().close();
-          return Behaviors.same();
-        })
         .onMessage(SocketFailed.class, failed -> Behaviors.same())
         .onMessage(HandshakeTimedOut.class, timeout -> Behaviors.same())
         .onMessage(Tick.class, tick -> Behaviors.same())

@@ -41,13 +41,20 @@ final class WebSocketLink {
 
   private final BoundedSourceQueue<Message> outbound;
   private final UniqueKillSwitch killSwitch;
+  private final CompletionStage<Void> upgraded;
 
-  private WebSocketLink(BoundedSourceQueue<Message> outbound, UniqueKillSwitch killSwitch) {
+  private WebSocketLink(BoundedSourceQueue<Message> outbound, UniqueKillSwitch killSwitch,
+      CompletionStage<Void> upgraded) {
     this.outbound = outbound;
     this.killSwitch = killSwitch;
+    this.upgraded = upgraded;
   }
 
-  static CompletionStage<WebSocketLink> open(ActorSystem<?> system, GatewayEndpoint endpoint,
+  /**
+   * Starts connecting and returns at once: frames sent before the socket is up wait in the
+   * queue, and frames may arrive before {@link #upgraded()} completes (the gateway speaks first).
+   */
+  static WebSocketLink open(ActorSystem<?> system, GatewayEndpoint endpoint,
       Consumer<String> onText, Consumer<String> onClosed) {
     Materializer materializer = Materializer.matFromSystem(system);
     Sink<Message, CompletionStage<Done>> inbound = Flow.<Message>create()
@@ -69,18 +76,23 @@ final class WebSocketLink {
             ? http.singleWebSocketRequest(request, flow, tls(endpoint), materializer)
             : http.singleWebSocketRequest(request, flow, materializer);
 
-    WebSocketLink link = new WebSocketLink(started.second().second().first(),
-        started.second().second().second());
-    started.second().first().whenComplete((done, failure) ->
-        onClosed.accept(failure == null ? "closed by the gateway" : describe(failure)));
-    return started.first().thenApply(upgrade -> {
+    UniqueKillSwitch killSwitch = started.second().second().second();
+    CompletionStage<Void> upgraded = started.first().thenApply(upgrade -> {
       if (!upgrade.isValid()) {
-        link.close();
+        killSwitch.shutdown();
         throw new IllegalStateException("WebSocket upgrade refused: "
             + upgrade.invalidationReason());
       }
-      return link;
+      return null;
     });
+    started.second().first().whenComplete((done, failure) ->
+        onClosed.accept(failure == null ? "closed by the gateway" : describe(failure)));
+    return new WebSocketLink(started.second().second().first(), killSwitch, upgraded);
+  }
+
+  /** Completes when the HTTP upgrade succeeded; fails with the reason otherwise. */
+  CompletionStage<Void> upgraded() {
+    return upgraded;
   }
 
   private static CompletionStage<Optional<String>> textOf(Message message,

@@ -200,16 +200,12 @@ class GatewayConnectionProtocolTest {
   }
 
   @Test
-  void malformedUnknownAndOversizedFramesAreSkippedWithoutDroppingTheLink() throws Exception {
+  void aStrayMalformedFrameAndUnknownEventsAreSkippedWithoutDroppingTheLink() throws Exception {
     Gateway script = new Gateway();
-    script.maxPayload = 2_048;
     script.onRequest = (peer, request) -> {
       peer.send("this is not json");
-      peer.send("[1,2,3]");
-      peer.send("{\"type\":\"res\",\"id\":7,\"ok\":true}");
       peer.send(script.event("brand.new.event", "{\"x\":1}"));
       peer.send("{\"type\":\"res\",\"id\":\"unknown-id\",\"ok\":true,\"payload\":{}}");
-      peer.send(script.event("big", "{\"blob\":\"" + "x".repeat(10_000) + "\"}"));
       peer.send(Gateway.response(request, "{\"survived\":true}"));
     };
     try (FakeGateway fake = new FakeGateway(testKit.system(), script)) {
@@ -227,6 +223,50 @@ class GatewayConnectionProtocolTest {
       assertEquals("brand.new.event", events.receiveMessage(TIMEOUT).event(),
           "unknown events are passed on, not fatal");
       assertEquals(1, fake.connectionCount(), "the link stayed up");
+      testKit.stop(connection);
+    }
+  }
+
+  @Test
+  void aBurstOfMalformedFramesDropsTheLinkAndReconnects() throws Exception {
+    Gateway script = new Gateway();
+    script.onRequest = (peer, request) -> {
+      peer.send("[1,2,3]");
+      peer.send("{\"type\":\"res\",\"id\":7,\"ok\":true}");
+      peer.send("{\"type\":\"gossip\"}");
+    };
+    try (FakeGateway fake = new FakeGateway(testKit.system(), script)) {
+      TestProbe<GatewayStatus> statuses = testKit.createTestProbe();
+      ActorRef<GatewayConnection.Command> connection = connect(endpoint(fake, TOKEN), statuses);
+      awaitState(statuses, LinkState.CONNECTED);
+
+      GatewayReply reply = call(connection, "status");
+
+      assertTrue(reply instanceof GatewayReply.Unavailable, reply.toString());
+      GatewayStatus down = awaitState(statuses, LinkState.DOWN);
+      assertTrue(down.detail().contains("3 malformed frames"), down.detail());
+      awaitState(statuses, LinkState.CONNECTED);
+      testKit.stop(connection);
+    }
+  }
+
+  @Test
+  void aFrameOverTheNegotiatedLimitDropsTheLinkAndReconnects() throws Exception {
+    Gateway script = new Gateway();
+    script.maxPayload = 2_048;
+    script.onRequest = (peer, request) ->
+        peer.send(script.event("big", "{\"blob\":\"" + "x".repeat(10_000) + "\"}"));
+    try (FakeGateway fake = new FakeGateway(testKit.system(), script)) {
+      TestProbe<GatewayStatus> statuses = testKit.createTestProbe();
+      ActorRef<GatewayConnection.Command> connection = connect(endpoint(fake, TOKEN), statuses);
+      awaitState(statuses, LinkState.CONNECTED);
+
+      call(connection, "status");
+
+      GatewayStatus down = awaitState(statuses, LinkState.DOWN);
+      assertTrue(down.detail().contains("over its own limit"), down.detail());
+      awaitState(statuses, LinkState.CONNECTED);
+      assertTrue(fake.connectionCount() >= 2);
       testKit.stop(connection);
     }
   }
