@@ -20,9 +20,13 @@ public record AppServerSettings(Path binary, CodexEnvironment environment,
     Duration requestTimeout, Duration initializeTimeout, Backoff restartBackoff,
     Duration stableAfter, Duration stopGrace, List<String> optOutNotifications) {
 
-  /** Notifications Workmate never reads. */
+  /**
+   * Notifications Workmate never reads. Each one codex does not send is a JSON line it does not
+   * write and we do not parse: on 2 cores that is wall time.
+   */
   public static final List<String> DEFAULT_OPT_OUT =
-      List.of("account/rateLimits/updated", "remoteControl/status/changed");
+      List.of("account/rateLimits/updated", "remoteControl/status/changed",
+          "thread/tokenUsage/updated", "thread/status/changed", "thread/goal/cleared");
 
   public static AppServerSettings defaults(Path binary, CodexEnvironment environment) {
     return new AppServerSettings(binary, environment, Duration.ofSeconds(60),

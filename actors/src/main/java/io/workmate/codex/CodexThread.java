@@ -111,6 +111,8 @@ public final class CodexThread {
 
   private record SubscriberGone(ActorRef<ThreadEvent> subscriber) implements Command {}
 
+  /** The app-server answers every call (result, error, timeout or death); this is a backstop. */
+  private static final Duration CALL_DEADLINE = Duration.ofMinutes(10);
   private static final int MAX_START_ATTEMPTS = 60;
   private static final Duration START_RETRY = Duration.ofMillis(500);
 
@@ -181,19 +183,31 @@ public final class CodexThread {
 
   private void requestStart() {
     startAttempts++;
-    ActorRef<CallResult> replyTo;
     if (threadId != null) {
-      replyTo = context.messageAdapter(CallResult.class, r -> new StartAnswered(r, true));
-      server.tell(new CodexAppServer.Call(CodexMethods.THREAD_RESUME, resumeParams(),
-          Optional.empty(), Optional.of(serverEvents), replyTo));
+      call(CodexMethods.THREAD_RESUME, resumeParams(), true, r -> new StartAnswered(r, true));
     } else {
-      replyTo = context.messageAdapter(CallResult.class, r -> new StartAnswered(r, false));
       ThreadStart.Params params = new ThreadStart.Params(settings.model().orElse(null),
           settings.cwd().toString(), settings.approvalPolicy(), settings.sandbox(), null, null,
           null);
-      server.tell(new CodexAppServer.Call(CodexMethods.THREAD_START, codec.toTree(params),
-          Optional.empty(), Optional.of(serverEvents), replyTo));
+      call(CodexMethods.THREAD_START, codec.toTree(params), true,
+          r -> new StartAnswered(r, false));
     }
+  }
+
+  /**
+   * One call to the app-server, its answer mapped to a message of ours. A message adapter would
+   * not do: there is one adapter per reply class, so the last registered mapping would take the
+   * answers of every call still in flight.
+   */
+  private void call(String method, JsonNode params, boolean attachThread,
+      java.util.function.Function<CallResult, Command> onAnswer) {
+    Optional<ActorRef<AppServerEvent>> attach =
+        attachThread ? Optional.of(serverEvents) : Optional.empty();
+    context.ask(CallResult.class, server, CALL_DEADLINE,
+        replyTo -> new CodexAppServer.Call(method, params, Optional.empty(), attach, replyTo),
+        (result, failure) -> onAnswer.apply(result != null ? result
+            : CallResult.Failure.of(CallResult.Kind.TIMEOUT,
+                "no answer to " + method + " from the app-server actor")));
   }
 
   private JsonNode resumeParams() {
@@ -296,9 +310,8 @@ public final class CodexThread {
         options.cwd().map(Path::toString).orElse(null),
         options.approvalPolicy().orElse(null), options.model().orElse(null));
     long seq = turn.seq;
-    ActorRef<CallResult> replyTo =
-        context.messageAdapter(CallResult.class, r -> new TurnStartAnswered(seq, r));
-    server.tell(CodexAppServer.Call.of(CodexMethods.TURN_START, codec.toTree(params), replyTo));
+    call(CodexMethods.TURN_START, codec.toTree(params), false,
+        r -> new TurnStartAnswered(seq, r));
     timers.startTimerWithFixedDelay(Tick.WATCHDOG, watchdogPeriod());
     return running();
   }
@@ -519,10 +532,8 @@ public final class CodexThread {
 
   private void sendInterrupt(ActorRef<Ack> replyTo) {
     TurnRequests.InterruptParams params = new TurnRequests.InterruptParams(threadId, turn.turnId);
-    ActorRef<CallResult> adapter = context.messageAdapter(CallResult.class,
+    call(CodexMethods.TURN_INTERRUPT, codec.toTree(params), false,
         r -> new ControlAnswered(CodexMethods.TURN_INTERRUPT, r, replyTo));
-    server.tell(CodexAppServer.Call.of(CodexMethods.TURN_INTERRUPT, codec.toTree(params),
-        adapter));
   }
 
   private Behavior<Command> onSteer(Steer steer) {
@@ -534,9 +545,8 @@ public final class CodexThread {
     }
     TurnRequests.SteerParams params = new TurnRequests.SteerParams(threadId,
         List.of(TextInput.of(steer.text())), turn.turnId);
-    ActorRef<CallResult> adapter = context.messageAdapter(CallResult.class,
+    call(CodexMethods.TURN_STEER, codec.toTree(params), false,
         r -> new ControlAnswered(CodexMethods.TURN_STEER, r, steer.replyTo()));
-    server.tell(CodexAppServer.Call.of(CodexMethods.TURN_STEER, codec.toTree(params), adapter));
     return Behaviors.same();
   }
 
@@ -749,10 +759,7 @@ public final class CodexThread {
     return Behaviors.receive(Command.class)
         .onMessage(FromServer.class, message -> {
           if (message.event() instanceof AppServerEvent.ProcessUp) {
-            ActorRef<CallResult> adapter =
-                context.messageAdapter(CallResult.class, ResumeAnswered::new);
-            server.tell(new CodexAppServer.Call(CodexMethods.THREAD_RESUME, resumeParams(),
-                Optional.empty(), Optional.of(serverEvents), adapter));
+            call(CodexMethods.THREAD_RESUME, resumeParams(), true, ResumeAnswered::new);
           } else if (message.event() instanceof AppServerEvent.ServerRequest request) {
             answerApproval(request.requestId(), isLegacy(request.method()),
                 ApprovalDecision.CANCEL);

@@ -182,6 +182,23 @@ class CodexThreadTest extends RealCodexTest {
   }
 
   @Test
+  void anInterruptSentBeforeCodexNamedTheTurnStillLands() {
+    ThreadProbe events = new ThreadProbe(testKit);
+    ActorRef<CodexThread.Command> thread = open(fixture.threadSettings("early-interrupt"), events);
+    TestProbe<TurnResult> result = testKit.createTestProbe();
+    TestProbe<CodexThread.Ack> ack = testKit.createTestProbe();
+
+    thread.tell(new CodexThread.RunTurn("[[delay:500]][[chunks:20]][[reply:never finished]]",
+        result.getRef()));
+    thread.tell(new CodexThread.Interrupt(ack.getRef()));
+
+    assertTrue(ack.receiveMessage(TIMEOUT).ok());
+    TurnResult turn = result.receiveMessage(TIMEOUT);
+    assertEquals(TurnResult.Outcome.INTERRUPTED, turn.outcome(), turn.toString());
+    assertEquals(TurnResult.Outcome.COMPLETED, runTurn(thread, "[[reply:next]]").outcome());
+  }
+
+  @Test
   void steerAddsInputToTheRunningTurn() {
     ThreadProbe events = new ThreadProbe(testKit);
     ActorRef<CodexThread.Command> thread = open(fixture.threadSettings("steer"), events);
