@@ -155,11 +155,11 @@ public final class GatewayConnection {
     link = WebSocketLink.open(context.getSystem(), endpoint,
         text -> self.tell(new FrameReceived(gen, text)),
         reason -> self.tell(new SocketClosed(gen, reason)));
-    link.upgraded().whenComplete((ok, failure) -> {
+    link.upgraded().whenCompleteAsync((ok, failure) -> {
       if (failure != null) {
         self.tell(new SocketFailed(gen, WebSocketLink.describe(failure)));
       }
-    });
+    }, context.getExecutionContext());
     timers.startSingleTimer(new HandshakeTimedOut(gen), endpoint.connectTimeout());
     return handshaking();
   }

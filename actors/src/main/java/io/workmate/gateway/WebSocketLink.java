@@ -57,8 +57,10 @@ final class WebSocketLink {
   static WebSocketLink open(ActorSystem<?> system, GatewayEndpoint endpoint,
       Consumer<String> onText, Consumer<String> onClosed) {
     Materializer materializer = Materializer.matFromSystem(system);
+    // callbacks get the system's executor: without one, on 2 CPUs each would start a thread
+    java.util.concurrent.Executor executor = system.executionContext();
     Sink<Message, CompletionStage<Done>> inbound = Flow.<Message>create()
-        .mapAsync(1, message -> textOf(message, materializer))
+        .mapAsync(1, message -> textOf(message, materializer, executor))
         .filter(Optional::isPresent)
         .map(Optional::get)
         .toMat(Sink.foreach(onText::accept), Keep.right());
@@ -77,16 +79,16 @@ final class WebSocketLink {
             : http.singleWebSocketRequest(request, flow, materializer);
 
     UniqueKillSwitch killSwitch = started.second().second().second();
-    CompletionStage<Void> upgraded = started.first().thenApply(upgrade -> {
+    CompletionStage<Void> upgraded = started.first().thenApplyAsync(upgrade -> {
       if (!upgrade.isValid()) {
         killSwitch.shutdown();
         throw new IllegalStateException("WebSocket upgrade refused: "
             + upgrade.invalidationReason());
       }
       return null;
-    });
-    started.second().first().whenComplete((done, failure) ->
-        onClosed.accept(failure == null ? "closed by the gateway" : describe(failure)));
+    }, executor);
+    started.second().first().whenCompleteAsync((done, failure) ->
+        onClosed.accept(failure == null ? "closed by the gateway" : describe(failure)), executor);
     return new WebSocketLink(started.second().second().first(), killSwitch, upgraded);
   }
 
@@ -96,14 +98,20 @@ final class WebSocketLink {
   }
 
   private static CompletionStage<Optional<String>> textOf(Message message,
-      Materializer materializer) {
+      Materializer materializer, java.util.concurrent.Executor executor) {
     if (message.isText()) {
-      return message.asTextMessage().toStrict(STRICT_TIMEOUT_MILLIS, materializer)
-          .thenApply(strict -> Optional.of(strict.text()));
+      TextMessage text = message.asTextMessage();
+      if (text.isStrict()) {
+        // the common case: a completed stage lets mapAsync go on without a thread hop
+        return java.util.concurrent.CompletableFuture.completedFuture(
+            Optional.of(text.getStrictText()));
+      }
+      return text.toStrict(STRICT_TIMEOUT_MILLIS, materializer)
+          .thenApplyAsync(strict -> Optional.of(strict.text()), executor);
     }
     // the protocol is text only; drain binary frames so the stream keeps going
     return message.asBinaryMessage().getStreamedData().runWith(Sink.ignore(), materializer)
-        .thenApply(done -> Optional.empty());
+        .thenApplyAsync(done -> Optional.empty(), executor);
   }
 
   /**
@@ -156,6 +164,11 @@ final class WebSocketLink {
       cause = cause.getCause();
     }
     String message = cause.getMessage();
-    return message == null ? cause.getClass().getSimpleName() : message;
+    if (message == null) {
+      return cause.getClass().getSimpleName();
+    }
+    // Pekko's TCP errors wrap the useful part: "... failed because of java.net.X: reason"
+    int because = message.lastIndexOf("because of ");
+    return because >= 0 ? message.substring(because + "because of ".length()) : message;
   }
 }
