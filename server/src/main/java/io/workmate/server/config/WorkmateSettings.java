@@ -112,22 +112,8 @@ public record WorkmateSettings(
 
   private static Optional<URI> gatewayUrl(Config config, Problems problems, String key) {
     String value = problems.read(key, () -> config.getString(key), "");
-    if (value.isBlank()) {
-      return Optional.empty();
-    }
-    try {
-      URI uri = new URI(value);
-      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-      if (!scheme.equals("ws") && !scheme.equals("wss") || uri.getHost() == null) {
-        problems.add(key + " must be a ws:// or wss:// URL such as ws://127.0.0.1:18789, got '"
-            + value + "'");
-        return Optional.empty();
-      }
-      return Optional.of(uri);
-    } catch (java.net.URISyntaxException e) {
-      problems.add(key + " is not a valid URL: " + e.getMessage());
-      return Optional.empty();
-    }
+    return value.isBlank() ? Optional.empty() : parseUrl(key, value, "ws", "wss",
+        "a ws:// or wss:// URL such as ws://127.0.0.1:18789", problems);
   }
 
   private static Http http(Config config, Problems problems) {
@@ -170,17 +156,23 @@ public record WorkmateSettings(
   }
 
   private static Optional<URI> parseGatewayUrl(String url, Problems problems) {
+    return parseUrl("workmate.ai-gateway.url", url, "http", "https",
+        "an absolute http(s) URL such as https://gateway.example.com/v1", problems);
+  }
+
+  /** An absolute URL with one of two schemes and a host, or a problem naming the key. */
+  private static Optional<URI> parseUrl(String key, String value, String scheme,
+      String secureScheme, String expected, Problems problems) {
     try {
-      URI uri = new URI(url);
-      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-      if (!scheme.equals("http") && !scheme.equals("https") || uri.getHost() == null) {
-        problems.add("workmate.ai-gateway.url must be an absolute http(s) URL such as "
-            + "https://gateway.example.com/v1, got '" + url + "'");
+      URI uri = new URI(value);
+      String actual = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      if (!actual.equals(scheme) && !actual.equals(secureScheme) || uri.getHost() == null) {
+        problems.add(key + " must be " + expected + ", got '" + value + "'");
         return Optional.empty();
       }
       return Optional.of(uri);
     } catch (java.net.URISyntaxException e) {
-      problems.add("workmate.ai-gateway.url is not a valid URL: " + e.getMessage());
+      problems.add(key + " is not a valid URL: " + e.getMessage());
       return Optional.empty();
     }
   }

@@ -109,6 +109,37 @@ class WorkmateSettingsTest {
   }
 
   @Test
+  void gatewaysModeAndHttpAreReadAndChecked() {
+    WorkmateSettings settings = load(Optional.empty(), Map.of(
+        "WORKMATE_MODE", "remote",
+        "WORKMATE_OPENCLAW_REMOTE_URL", "wss://gateway.example.com:18789",
+        "WORKMATE_OPENCLAW_REMOTE_FINGERPRINT", "AB:" + "cd".repeat(31),
+        "WORKMATE_OPENCLAW_TOKEN", "gateway-secret",
+        "WORKMATE_HTTP_PORT", "9000"), Map.of());
+
+    assertEquals(io.workmate.runtime.Mode.REMOTE, settings.runtime().mode());
+    assertEquals("ws://127.0.0.1:18789", settings.runtime().localUrl().orElseThrow().toString());
+    assertEquals("wss", settings.runtime().remoteUrl().orElseThrow().getScheme());
+    assertEquals(9000, settings.http().port());
+    assertFalse(settings.toString().contains("gateway-secret"));
+
+    InvalidSettingsException e = assertThrows(InvalidSettingsException.class,
+        () -> load(Optional.empty(), Map.of(
+            "WORKMATE_MODE", "sideways",
+            "WORKMATE_OPENCLAW_LOCAL_URL", "http://127.0.0.1:18789",
+            "WORKMATE_OPENCLAW_REMOTE_URL", "ws://plain.example.com",
+            "WORKMATE_OPENCLAW_REMOTE_FINGERPRINT", "not-hex",
+            "WORKMATE_HTTP_PORT", "70000"), Map.of()));
+    List<String> problems = e.problems();
+    assertTrue(has(problems, "workmate.mode: unknown mode 'sideways'"), problems.toString());
+    assertTrue(has(problems, "workmate.openclaw.local-url must be a ws:// or wss:// URL"),
+        problems.toString());
+    assertTrue(has(problems, "workmate.openclaw.remote-fingerprint must be a SHA-256"),
+        problems.toString());
+    assertTrue(has(problems, "workmate.http.port must be within 0..65535"), problems.toString());
+  }
+
+  @Test
   void aMissingOrBrokenConfigFileIsAClearError() throws Exception {
     InvalidSettingsException missing = assertThrows(InvalidSettingsException.class,
         () -> load(Optional.of(tmp.resolve("nope.conf")), Map.of(), Map.of()));
