@@ -445,7 +445,7 @@ public final class CodexThread {
     if (turn.turnId == null) {
       turn.turnId = completed.path("id").asText(null);
     }
-    TurnStatus status = parseStatus(completed.path("status").asText(""));
+    TurnStatus status = statusOf(completed);
     String error = completed.path("error").path("message").asText(null);
     if (error == null) {
       error = turn.lastError;
@@ -470,18 +470,13 @@ public final class CodexThread {
     }
   }
 
-  private static TurnStatus parseStatus(String wire) {
-    switch (wire) {
-      case "completed":
-        return TurnStatus.COMPLETED;
-      case "interrupted":
-        return TurnStatus.INTERRUPTED;
-      case "failed":
-        return TurnStatus.FAILED;
-      case "inProgress":
-        return TurnStatus.IN_PROGRESS;
-      default:
-        return TurnStatus.UNKNOWN;
+  private TurnStatus statusOf(JsonNode completedTurn) {
+    try {
+      TurnStatus status = codec.fromTree(completedTurn, io.workmate.protocol.codex.Turn.class)
+          .status();
+      return status == null ? TurnStatus.UNKNOWN : status;
+    } catch (io.workmate.protocol.jsonrpc.MalformedMessageException e) {
+      return TurnStatus.UNKNOWN;
     }
   }
 
