@@ -1,0 +1,103 @@
+package io.workmate.jobs;
+
+import io.workmate.jobs.JobEvent.ApprovalAwaited;
+import io.workmate.jobs.JobEvent.ApprovalResumed;
+import io.workmate.jobs.JobEvent.AttemptFailed;
+import io.workmate.jobs.JobEvent.AttemptStarted;
+import io.workmate.jobs.JobEvent.Cancelled;
+import io.workmate.jobs.JobEvent.DeadLettered;
+import io.workmate.jobs.JobEvent.Requeued;
+import io.workmate.jobs.JobEvent.Retried;
+import io.workmate.jobs.JobEvent.Submitted;
+import io.workmate.jobs.JobEvent.Succeeded;
+import io.workmate.persistence.CborSerializable;
+import java.time.Instant;
+
+/**
+ * A job as it is now: the spec plus what its events made of it. Optional fields are {@code null}
+ * when absent. Each {@code after} method is the effect of one event; only {@link JobEntity}'s
+ * event handler calls them, so the state only ever changes through journaled events.
+ *
+ * @param id the job id (the entity's persistence id is {@code job|<id>})
+ * @param spec what was submitted
+ * @param status where it is
+ * @param attempts attempts started (reset by a retry of a dead job)
+ * @param agent the agent of the latest attempt
+ * @param threadId the Codex thread of the latest attempt, if known
+ * @param resultText the agent's final text once {@code succeeded}
+ * @param lastError the latest attempt's failure
+ * @param retryAt when the next attempt is due while {@code failed}
+ * @param approvalId the approval awaited while {@code waiting_approval}
+ * @param createdAt when it was submitted
+ * @param updatedAt the time of its latest event
+ */
+public record Job(
+    String id,
+    JobSpec spec,
+    JobStatus status,
+    int attempts,
+    String agent,
+    String threadId,
+    String resultText,
+    String lastError,
+    Instant retryAt,
+    String approvalId,
+    Instant createdAt,
+    Instant updatedAt) implements CborSerializable {
+
+  static Job after(Submitted event) {
+    return new Job(event.jobId(), event.spec(), JobStatus.QUEUED, 0, event.spec().agent(), null,
+        null, null, null, null, event.at(), event.at());
+  }
+
+  Job after(AttemptStarted event) {
+    return new Job(id, spec, JobStatus.RUNNING, event.attempt(), event.agent(), event.threadId(),
+        null, lastError, null, null, createdAt, event.at());
+  }
+
+  Job after(ApprovalAwaited event) {
+    return new Job(id, spec, JobStatus.WAITING_APPROVAL, attempts, agent, threadId, resultText,
+        lastError, retryAt, event.approvalId(), createdAt, event.at());
+  }
+
+  Job after(ApprovalResumed event) {
+    return new Job(id, spec, JobStatus.RUNNING, attempts, agent, threadId, resultText, lastError,
+        retryAt, null, createdAt, event.at());
+  }
+
+  Job after(Succeeded event) {
+    return new Job(id, spec, JobStatus.SUCCEEDED, attempts, agent, threadId, event.text(),
+        lastError, null, null, createdAt, event.at());
+  }
+
+  Job after(AttemptFailed event) {
+    return new Job(id, spec, JobStatus.FAILED, attempts, agent, threadId, null, event.error(),
+        event.retryAt(), null, createdAt, event.at());
+  }
+
+  Job after(Cancelled event) {
+    return new Job(id, spec, JobStatus.CANCELLED, attempts, agent, threadId, resultText,
+        lastError, null, null, createdAt, event.at());
+  }
+
+  Job after(DeadLettered event) {
+    return new Job(id, spec, JobStatus.DEAD, attempts, agent, threadId, null, event.error(),
+        null, null, createdAt, event.at());
+  }
+
+  Job after(Requeued event) {
+    return new Job(id, spec, JobStatus.QUEUED, attempts, agent, threadId, null, event.reason(),
+        null, null, createdAt, event.at());
+  }
+
+  Job after(Retried event) {
+    // A fresh set of attempts; the last error stays visible until the next attempt replaces it.
+    return new Job(id, spec, JobStatus.QUEUED, 0, agent, null, null, lastError, null, null,
+        createdAt, event.at());
+  }
+
+  /** Whether another attempt may start after the ones already counted. */
+  boolean hasAttemptsLeft() {
+    return attempts < spec.maxAttempts();
+  }
+}
