@@ -1,0 +1,304 @@
+package io.workmate.jobs.dispatch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.typesafe.config.ConfigFactory;
+import io.workmate.codex.CodexFixture;
+import io.workmate.codex.CodexPool;
+import io.workmate.jobs.Job;
+import io.workmate.jobs.JobEntity;
+import io.workmate.jobs.JobEvent;
+import io.workmate.jobs.JobSpec;
+import io.workmate.jobs.JobStatus;
+import io.workmate.support.Backoff;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.function.Function;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The dispatcher against the real codex binary and the scripted model, journaling on the
+ * persistence testkit's in-memory journal.
+ */
+class JobDispatcherTest {
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(90);
+  private static final Backoff SMALL_BACKOFF =
+      new Backoff(Duration.ofMillis(100), Duration.ofMillis(400), 2.0, 0.0);
+  /** About 2 s of streaming: long enough to hold the only slot while others queue. */
+  private static final String SLOW = "[[delay:200]][[chunks:10]][[reply:slow job done]]";
+
+  private static ActorTestKit testKit;
+  private static CodexFixture fixture;
+  private static ActorRef<CodexPool.Command> pool;
+
+  @TempDir static Path root;
+
+  @BeforeAll
+  static void start() {
+    testKit = ActorTestKit.create("job-dispatcher", PersistenceTestKitPlugin.getInstance().config()
+        .withFallback(PersistenceTestKitSnapshotPlugin.config())
+        .withFallback(ConfigFactory.load()));
+    fixture = CodexFixture.start(root);
+    pool = testKit.spawn(CodexPool.create(2, fixture.appServerSettings()), "pool");
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+    fixture.close();
+  }
+
+  @Test
+  void aJobSucceedsWithTheScriptedTextAndTheSameKeyReturnsTheSameJob() {
+    ActorRef<JobDispatcher.Command> dispatcher = dispatcher(2);
+    JobSpec spec = spec("[[reply:hello from the queue]]").withIdempotencyKey("key-success");
+
+    Job submitted = submit(dispatcher, spec);
+    assertEquals(JobStatus.QUEUED, submitted.status());
+
+    Job done = awaitStatus(dispatcher, submitted.id(), JobStatus.SUCCEEDED);
+    assertEquals("hello from the queue", done.resultText());
+    assertEquals(1, done.attempts());
+    assertEquals(JobDispatcher.DEFAULT_AGENT, done.agent());
+
+    Job again = submit(dispatcher, spec);
+    assertEquals(submitted.id(), again.id());
+    assertEquals(JobStatus.SUCCEEDED, again.status(), "a repeated key neither requeues nor reruns");
+    assertEquals(1, again.attempts());
+  }
+
+  @Test
+  void higherPriorityStartsFirstAndOnlyOneRunsAtATime() {
+    ActorRef<JobDispatcher.Command> dispatcher = dispatcher(1);
+    Job slow = submit(dispatcher, spec(SLOW));
+    awaitStatus(dispatcher, slow.id(), JobStatus.RUNNING);
+
+    Job low = submit(dispatcher, spec("[[reply:low priority]]").withPriority(1));
+    Job high = submit(dispatcher, spec("[[reply:high priority]]").withPriority(5));
+    Job lowToo = submit(dispatcher, spec("[[reply:low priority, later]]").withPriority(1));
+
+    assertEquals(List.of(high.id(), low.id(), lowToo.id()), queue(dispatcher).queued());
+
+    awaitStatus(dispatcher, lowToo.id(), JobStatus.SUCCEEDED);
+    Job slowDone = get(dispatcher, slow.id());
+    Job highDone = get(dispatcher, high.id());
+    Job lowDone = get(dispatcher, low.id());
+    assertEquals(JobStatus.SUCCEEDED, slowDone.status());
+    assertEquals("high priority", highDone.resultText());
+    assertEquals("low priority", lowDone.resultText());
+
+    Instant highStarted = started(dispatcher, high.id(), 1);
+    Instant lowStarted = started(dispatcher, low.id(), 1);
+    Instant lowTooStarted = started(dispatcher, lowToo.id(), 1);
+    assertTrue(highStarted.isBefore(lowStarted), highStarted + " vs " + lowStarted);
+    assertTrue(lowStarted.isBefore(lowTooStarted), "FIFO within a priority");
+    // maxConcurrent 1: each starts only after the previous one finished
+    assertFalse(highStarted.isBefore(slowDone.updatedAt()));
+    assertFalse(lowStarted.isBefore(highDone.updatedAt()));
+    assertFalse(lowTooStarted.isBefore(lowDone.updatedAt()));
+  }
+
+  @Test
+  void aFailingProviderRetriesWithGrowingDelaysThenDeadLetters() {
+    ActorRef<JobDispatcher.Command> dispatcher = dispatcher(2);
+    Job job = submit(dispatcher, spec("[[http:500]] failing job").withMaxAttempts(3));
+
+    Job dead = awaitStatus(dispatcher, job.id(), JobStatus.DEAD);
+    assertEquals(3, dead.attempts());
+    assertNull(dead.resultText());
+    assertFalse(dead.lastError() == null || dead.lastError().isBlank());
+
+    List<JobEvent> history = history(dispatcher, job.id());
+    List<JobEvent.AttemptFailed> failures = history.stream()
+        .filter(JobEvent.AttemptFailed.class::isInstance).map(JobEvent.AttemptFailed.class::cast)
+        .toList();
+    assertEquals(2, failures.size(), history.toString());
+    assertEquals(3, history.stream().filter(JobEvent.AttemptStarted.class::isInstance).count());
+    assertInstanceOf(JobEvent.DeadLettered.class, history.get(history.size() - 1));
+
+    // backoff without jitter: retryAt is 100 ms, then 200 ms, after the dispatcher saw the
+    // failure; the event is stamped a little later, so the measured gap is at most that
+    Duration first = Duration.between(failures.get(0).at(), failures.get(0).retryAt());
+    Duration second = Duration.between(failures.get(1).at(), failures.get(1).retryAt());
+    assertTrue(first.toMillis() > 0 && first.toMillis() <= 100, "first delay " + first);
+    assertTrue(second.toMillis() > 100 && second.toMillis() <= 200, "second delay " + second);
+    // and each retry waited for its retryAt (scheduler tick tolerance)
+    for (int attempt = 2; attempt <= 3; attempt++) {
+      Instant retryAt = failures.get(attempt - 2).retryAt();
+      Instant started = started(dispatcher, job.id(), attempt);
+      assertFalse(started.isBefore(retryAt.minusMillis(15)),
+          "attempt " + attempt + " started " + started + " before " + retryAt);
+    }
+  }
+
+  @Test
+  void aTimedOutAttemptIsInterruptedAndFails() {
+    ActorRef<JobDispatcher.Command> dispatcher = dispatcher(2);
+    Job job = submit(dispatcher, spec("[[delay:500]][[chunks:40]][[reply:too slow to finish]]")
+        .withTimeoutSeconds(2).withMaxAttempts(1));
+
+    Job dead = awaitStatus(dispatcher, job.id(), JobStatus.DEAD);
+    assertEquals(1, dead.attempts());
+    assertTrue(dead.lastError().contains("timed out"), dead.lastError());
+    Duration ran = Duration.between(started(dispatcher, job.id(), 1), dead.updatedAt());
+    assertTrue(ran.toSeconds() < 15, "interrupted well before the turn's ~20 s: " + ran);
+  }
+
+  @Test
+  void cancellingAQueuedJobMeansItNeverStarts() {
+    ActorRef<JobDispatcher.Command> dispatcher = dispatcher(1);
+    Job slow = submit(dispatcher, spec(SLOW));
+    awaitStatus(dispatcher, slow.id(), JobStatus.RUNNING);
+    String prompt = "[[reply:must never run]] queued-cancel";
+    Job queued = submit(dispatcher, spec(prompt));
+
+    Job cancelled = reply(dispatcher, r -> new JobDispatcher.Cancel(queued.id(), r));
+    assertEquals(JobStatus.CANCELLED, cancelled.status());
+    assertTrue(queue(dispatcher).queued().isEmpty());
+
+    awaitStatus(dispatcher, slow.id(), JobStatus.SUCCEEDED);
+    Job after = get(dispatcher, queued.id());
+    assertEquals(JobStatus.CANCELLED, after.status());
+    assertEquals(0, after.attempts());
+    assertTrue(history(dispatcher, queued.id()).stream()
+        .noneMatch(JobEvent.AttemptStarted.class::isInstance));
+    assertFalse(modelSaw(prompt), "the cancelled job's prompt never reached the model");
+  }
+
+  @Test
+  void cancellingARunningJobInterruptsItsTurn() {
+    ActorRef<JobDispatcher.Command> dispatcher = dispatcher(1);
+    String prompt = "[[delay:500]][[chunks:40]][[reply:a slow turn to interrupt]] running-cancel";
+    Job job = submit(dispatcher, spec(prompt));
+    awaitStatus(dispatcher, job.id(), JobStatus.RUNNING);
+    awaitModelSaw(prompt);
+
+    long before = System.nanoTime();
+    Job cancelled = reply(dispatcher, r -> new JobDispatcher.Cancel(job.id(), r));
+    Duration took = Duration.ofNanos(System.nanoTime() - before);
+
+    assertEquals(JobStatus.CANCELLED, cancelled.status());
+    assertEquals(1, cancelled.attempts());
+    assertNull(cancelled.resultText());
+    assertTrue(took.toSeconds() < 10, "the turn (~20 s) was interrupted, took " + took);
+    assertTrue(queue(dispatcher).running().isEmpty());
+
+    // the slot is free again
+    Job next = submit(dispatcher, spec("[[reply:after the cancel]]"));
+    assertEquals("after the cancel", awaitStatus(dispatcher, next.id(), JobStatus.SUCCEEDED)
+        .resultText());
+    assertEquals(JobStatus.CANCELLED, get(dispatcher, job.id()).status());
+  }
+
+  @Test
+  void unknownJobsAreNotFound() {
+    ActorRef<JobDispatcher.Command> dispatcher = dispatcher(1);
+    TestProbe<JobEntity.Reply> probe = testKit.createTestProbe();
+    dispatcher.tell(new JobDispatcher.Get("job-nope", probe.getRef()));
+    assertInstanceOf(JobEntity.Reply.NotFound.class, probe.receiveMessage(TIMEOUT));
+    dispatcher.tell(new JobDispatcher.Cancel("not/a valid id", probe.getRef()));
+    assertInstanceOf(JobEntity.Reply.NotFound.class, probe.receiveMessage(TIMEOUT));
+  }
+
+  // ---- helpers ----
+
+  private static ActorRef<JobDispatcher.Command> dispatcher(int maxConcurrent) {
+    return testKit.spawn(JobDispatcher.create(pool, JobDispatcher.Settings.of(maxConcurrent,
+        SMALL_BACKOFF, fixture.threadSettings("dispatch"))));
+  }
+
+  private static JobSpec spec(String prompt) {
+    return JobSpec.of(prompt, Instant.now());
+  }
+
+  private static Job submit(ActorRef<JobDispatcher.Command> dispatcher, JobSpec spec) {
+    return reply(dispatcher, r -> new JobDispatcher.Submit(spec, r));
+  }
+
+  private static Job get(ActorRef<JobDispatcher.Command> dispatcher, String jobId) {
+    return reply(dispatcher, r -> new JobDispatcher.Get(jobId, r));
+  }
+
+  private static Job reply(ActorRef<JobDispatcher.Command> dispatcher,
+      Function<ActorRef<JobEntity.Reply>, JobDispatcher.Command> command) {
+    TestProbe<JobEntity.Reply> probe = testKit.createTestProbe();
+    dispatcher.tell(command.apply(probe.getRef()));
+    return assertInstanceOf(JobEntity.Reply.Current.class, probe.receiveMessage(TIMEOUT)).job();
+  }
+
+  private static List<JobEvent> history(ActorRef<JobDispatcher.Command> dispatcher, String id) {
+    TestProbe<JobEntity.Reply> probe = testKit.createTestProbe();
+    dispatcher.tell(new JobDispatcher.GetHistory(id, probe.getRef()));
+    return assertInstanceOf(JobEntity.Reply.History.class, probe.receiveMessage(TIMEOUT))
+        .events();
+  }
+
+  private static JobDispatcher.QueueState queue(ActorRef<JobDispatcher.Command> dispatcher) {
+    TestProbe<JobDispatcher.QueueState> probe = testKit.createTestProbe();
+    dispatcher.tell(new JobDispatcher.GetQueue(probe.getRef()));
+    return probe.receiveMessage(TIMEOUT);
+  }
+
+  private static Instant started(ActorRef<JobDispatcher.Command> dispatcher, String id,
+      int attempt) {
+    return history(dispatcher, id).stream()
+        .filter(JobEvent.AttemptStarted.class::isInstance).map(JobEvent.AttemptStarted.class::cast)
+        .filter(started -> started.attempt() == attempt)
+        .findFirst().orElseThrow(() -> new AssertionError("no attempt " + attempt + " of " + id))
+        .at();
+  }
+
+  private static Job awaitStatus(ActorRef<JobDispatcher.Command> dispatcher, String id,
+      JobStatus status) {
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    Job job = get(dispatcher, id);
+    while (job.status() != status) {
+      if (job.status().isTerminal() || System.nanoTime() > deadline) {
+        fail("job " + id + " did not reach " + status + ": " + job);
+      }
+      sleep(50);
+      job = get(dispatcher, id);
+    }
+    return job;
+  }
+
+  private static boolean modelSaw(String prompt) {
+    return fixture.provider().requests().stream()
+        .anyMatch(request -> request.userTexts().stream().anyMatch(text -> text.contains(prompt)));
+  }
+
+  private static void awaitModelSaw(String prompt) {
+    long deadline = System.nanoTime() + TIMEOUT.toNanos();
+    while (!modelSaw(prompt)) {
+      if (System.nanoTime() > deadline) {
+        fail("the model never saw " + prompt);
+      }
+      sleep(50);
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+}
