@@ -25,11 +25,16 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.persistence.query.EventEnvelope;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * The scheduler of the job queue (first slice): owns one {@link JobEntity} child per job (named
@@ -44,9 +49,18 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * queued again when its {@code retryAt} comes. {@link Cancel} removes a queued job, interrupts a
  * running one, or stops a pending retry, and cancels the job.
  *
+ * <p>Recovery: when it starts with a {@link Settings#recovery() recovery source} (by default the
+ * jdbc read journal, when that is the configured journal), it first reads every job event,
+ * folds them per job ({@link JobRecovery}) and, before taking new work (commands that arrive
+ * meanwhile are stashed): queues the jobs last {@code queued} in their original order (priority,
+ * then submission order), requeues the jobs last {@code running}/{@code waiting_approval}
+ * ({@link JobEntity.Requeue}: the cut-short attempt stays counted, or the job goes dead if it was
+ * the last) and queues them if still queued, and schedules the retry of the jobs last
+ * {@code failed}.
+ *
  * <p>Not in this slice: routing by agent or capabilities (every job runs on the one pool with the
- * base thread settings), approvals ({@code waiting_approval}), the overall deadline, streaming of
- * Codex items, and rebuilding the queue after a restart.
+ * base thread settings), approvals ({@code waiting_approval}), the overall deadline and streaming
+ * of Codex items.
  */
 public final class JobDispatcher {
 
@@ -57,6 +71,10 @@ public final class JobDispatcher {
   private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(30);
   /** Beyond the attempt timeout: the thread always answers a turn, this is a backstop only. */
   private static final Duration TURN_GRACE = Duration.ofSeconds(60);
+  /** Commands held while the queue is rebuilt; beyond this they are refused. */
+  private static final int STASH_CAPACITY = 10_000;
+  private static final Duration RECOVERY_READ_RETRY = Duration.ofSeconds(2);
+  private static final int RECOVERY_TRIES = 3;
   private static final Pattern VALID_ID = Pattern.compile("[A-Za-z0-9_-]{1,200}");
 
   // ---- protocol ----
@@ -110,6 +128,15 @@ public final class JobDispatcher {
 
   private record RetryDue(String jobId) implements Command {}
 
+  private record RecoveryLoaded(List<EventEnvelope> events, Throwable failure)
+      implements Command {}
+
+  private record RecoveryReadAgain() implements Command {}
+
+  /** The answer to a recovery {@code Requeue} ({@code viaGet}: to the {@code Get} after it). */
+  private record RecoveryAnswered(String jobId, int tries, boolean viaGet, JobEntity.Reply reply,
+      Throwable failure) implements Command {}
+
   // ---- settings ----
 
   /**
@@ -117,9 +144,11 @@ public final class JobDispatcher {
    * @param backoff the delay before attempt n+1 is {@code backoff.delay(n - 1)}
    * @param baseThread settings of every attempt's thread; the spec's {@code cwd} replaces its cwd
    * @param clock stamps the job events and computes {@code retryAt}
+   * @param recovery where the job events to rebuild the queue from come from at start; empty:
+   *     start with an empty queue
    */
   public record Settings(int maxConcurrent, Backoff backoff, ThreadSettings baseThread,
-      Clock clock) {
+      Clock clock, Optional<RecoverySource> recovery) {
 
     public Settings {
       if (maxConcurrent < 1) {
@@ -128,18 +157,30 @@ public final class JobDispatcher {
       Objects.requireNonNull(backoff, "backoff");
       Objects.requireNonNull(baseThread, "baseThread");
       Objects.requireNonNull(clock, "clock");
+      Objects.requireNonNull(recovery, "recovery");
+    }
+
+    /** Recovering from the configured journal when it is the jdbc one. */
+    public Settings(int maxConcurrent, Backoff backoff, ThreadSettings baseThread, Clock clock) {
+      this(maxConcurrent, backoff, baseThread, clock,
+          Optional.of(RecoverySource.fromConfiguredJournal()));
     }
 
     public static Settings of(int maxConcurrent, Backoff backoff, ThreadSettings baseThread) {
       return new Settings(maxConcurrent, backoff, baseThread, Clock.systemUTC());
+    }
+
+    public Settings withRecovery(Optional<RecoverySource> newRecovery) {
+      return new Settings(maxConcurrent, backoff, baseThread, clock, newRecovery);
     }
   }
 
   public static Behavior<Command> create(ActorRef<CodexPool.Command> pool, Settings settings) {
     Objects.requireNonNull(pool, "pool");
     Objects.requireNonNull(settings, "settings");
-    return Behaviors.setup(context -> Behaviors.withTimers(
-        timers -> new JobDispatcher(context, timers, pool, settings).behavior()));
+    return Behaviors.setup(context -> Behaviors.withTimers(timers -> Behaviors.withStash(
+        STASH_CAPACITY,
+        stash -> new JobDispatcher(context, timers, stash, pool, settings).starting())));
   }
 
   // ---- state ----
@@ -174,6 +215,7 @@ public final class JobDispatcher {
 
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
+  private final StashBuffer<Command> stash;
   private final ActorRef<CodexPool.Command> pool;
   private final Settings settings;
 
@@ -186,10 +228,14 @@ public final class JobDispatcher {
   private long seq;
   private long tokens;
 
+  private final Map<String, Long> recoveryOrder = new HashMap<>();
+  private final Set<String> recoveryPending = new HashSet<>();
+
   private JobDispatcher(ActorContext<Command> context, TimerScheduler<Command> timers,
-      ActorRef<CodexPool.Command> pool, Settings settings) {
+      StashBuffer<Command> stash, ActorRef<CodexPool.Command> pool, Settings settings) {
     this.context = context;
     this.timers = timers;
+    this.stash = stash;
     this.pool = pool;
     this.settings = settings;
   }
@@ -212,6 +258,160 @@ public final class JobDispatcher {
         .onMessage(OutcomeRecorded.class, this::onOutcomeRecorded)
         .onMessage(RetryDue.class, this::onRetryDue)
         .build();
+  }
+
+  // ---- recovery ----
+
+  private Behavior<Command> starting() {
+    if (settings.recovery().isEmpty()) {
+      return behavior();
+    }
+    readRecoveryEvents();
+    return Behaviors.receive(Command.class)
+        .onMessage(RecoveryLoaded.class, this::onRecoveryLoaded)
+        .onMessage(RecoveryReadAgain.class, again -> {
+          readRecoveryEvents();
+          return Behaviors.same();
+        })
+        .onMessage(RecoveryAnswered.class, this::onRecoveryAnswered)
+        .onAnyMessage(this::stashWhileRecovering)
+        .build();
+  }
+
+  private void readRecoveryEvents() {
+    Source<EventEnvelope, NotUsed> events;
+    try {
+      events = settings.recovery().orElseThrow().currentEvents(context.getSystem());
+    } catch (RuntimeException e) {
+      context.getSelf().tell(new RecoveryLoaded(null, e));
+      return;
+    }
+    context.pipeToSelf(events.runWith(Sink.seq(), context.getSystem()),
+        (loaded, failure) -> new RecoveryLoaded(loaded, failure));
+  }
+
+  private Behavior<Command> stashWhileRecovering(Command command) {
+    if (!stash.isFull()) {
+      stash.stash(command);
+      return Behaviors.same();
+    }
+    JobEntity.Reply refused = new JobEntity.Reply.Rejected("unavailable",
+        "the job queue is still being recovered; try again");
+    if (command instanceof Submit submit) {
+      submit.replyTo().tell(refused);
+    } else if (command instanceof Cancel cancel) {
+      cancel.replyTo().tell(refused);
+    } else if (command instanceof Get get) {
+      get.replyTo().tell(refused);
+    } else if (command instanceof GetHistory get) {
+      get.replyTo().tell(refused);
+    } else {
+      context.getLog().warn("recovery: dropped {} (the stash is full)", command);
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onRecoveryLoaded(RecoveryLoaded loaded) {
+    if (loaded.events() == null) {
+      context.getLog().warn("recovery: could not read the job events, trying again in {}",
+          RECOVERY_READ_RETRY, loaded.failure());
+      timers.startSingleTimer("recovery-read", new RecoveryReadAgain(), RECOVERY_READ_RETRY);
+      return Behaviors.same();
+    }
+    List<JobRecovery.RecoveredJob> jobs =
+        JobRecovery.fold(loaded.events().stream().map(EventEnvelope::event).toList());
+    int queued = 0;
+    int retrying = 0;
+    for (JobRecovery.RecoveredJob job : jobs) {
+      seq = Math.max(seq, job.order() + 1);
+      if (job.status().isTerminal()) {
+        continue;
+      }
+      specs.put(job.jobId(), job.spec());
+      recoveryOrder.put(job.jobId(), job.order());
+      switch (job.status()) {
+        case QUEUED -> {
+          enqueue(job.jobId(), job.order());
+          queued++;
+        }
+        case FAILED -> {
+          if (job.retryAt() != null) {
+            scheduleRetry(job.jobId(), job.retryAt());
+            retrying++;
+          } else {
+            recoveryPending.add(job.jobId());
+            askRecovery(job.jobId(), 1, true, JobEntity.Get::new);
+          }
+        }
+        default -> {
+          // running or waiting for an approval when the service stopped
+          recoveryPending.add(job.jobId());
+          String reason = "the service restarted during attempt " + job.attempts();
+          askRecovery(job.jobId(), 1, false,
+              replyTo -> new JobEntity.Requeue(reason, replyTo));
+        }
+      }
+    }
+    context.getLog().info("recovery: {} events, {} jobs: {} queued, {} waiting to retry, "
+            + "{} cut short by the restart", loaded.events().size(), jobs.size(), queued,
+        retrying, recoveryPending.size());
+    return recoveryPending.isEmpty() ? recovered() : Behaviors.same();
+  }
+
+  private void askRecovery(String jobId, int tries, boolean viaGet,
+      java.util.function.Function<ActorRef<JobEntity.Reply>, JobEntity.Command> command) {
+    context.ask(JobEntity.Reply.class, entity(jobId), ENTITY_TIMEOUT, command::apply,
+        (reply, failure) -> new RecoveryAnswered(jobId, tries, viaGet, reply, failure));
+  }
+
+  private Behavior<Command> onRecoveryAnswered(RecoveryAnswered answered) {
+    String jobId = answered.jobId();
+    if (!recoveryPending.contains(jobId)) {
+      return Behaviors.same();
+    }
+    if (answered.reply() instanceof JobEntity.Reply.Current current) {
+      adoptRecovered(current.job());
+    } else if (answered.reply() instanceof JobEntity.Reply.Rejected && !answered.viaGet()) {
+      // its status is not the one its events said: take it as the entity has it
+      askRecovery(jobId, answered.tries(), true, JobEntity.Get::new);
+      return Behaviors.same();
+    } else if (answered.reply() == null && answered.tries() < RECOVERY_TRIES) {
+      context.getLog().warn("recovery: job {}: no answer ({}), asking again", jobId,
+          String.valueOf(answered.failure()));
+      askRecovery(jobId, answered.tries() + 1, true, JobEntity.Get::new);
+      return Behaviors.same();
+    } else {
+      context.getLog().error("recovery: job {} left as it is: {}", jobId,
+          answered.reply() != null ? answered.reply() : String.valueOf(answered.failure()));
+    }
+    recoveryPending.remove(jobId);
+    return recoveryPending.isEmpty() ? recovered() : Behaviors.same();
+  }
+
+  /** Takes a job as its entity has it after recovery. */
+  private void adoptRecovered(Job job) {
+    switch (job.status()) {
+      case QUEUED -> enqueue(job.id(), recoveryOrder.getOrDefault(job.id(), ++seq));
+      case FAILED -> {
+        if (job.retryAt() != null) {
+          scheduleRetry(job.id(), job.retryAt());
+        }
+      }
+      case RUNNING, WAITING_APPROVAL -> {
+        // only when a Get answered after a refused Requeue: nothing sensible to do but say so
+        context.getLog().error("recovery: job {} is {} and could not be requeued", job.id(),
+            job.status());
+      }
+      default -> { }
+    }
+  }
+
+  private Behavior<Command> recovered() {
+    context.getLog().info("recovery: done; {} queued, {} waiting to retry", queue.size(),
+        retrying.size());
+    recoveryOrder.clear();
+    startWhatFits();
+    return stash.unstashAll(behavior());
   }
 
   // ---- submit, get ----
@@ -263,11 +463,16 @@ public final class JobDispatcher {
   // ---- the queue ----
 
   private void enqueue(String jobId) {
+    enqueue(jobId, ++seq);
+  }
+
+  /** Queues the job at {@code order} within its priority (recovery keeps submission order). */
+  private void enqueue(String jobId, long order) {
     if (queuedById.containsKey(jobId) || running.containsKey(jobId)) {
       return;
     }
     JobSpec spec = specs.get(jobId);
-    Queued entry = new Queued(jobId, spec == null ? 0 : spec.priority(), ++seq);
+    Queued entry = new Queued(jobId, spec == null ? 0 : spec.priority(), order);
     queue.add(entry);
     queuedById.put(jobId, entry);
   }
