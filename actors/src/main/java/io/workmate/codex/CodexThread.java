@@ -25,6 +25,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.BehaviorBuilder;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -173,6 +174,26 @@ public final class CodexThread {
   /** An approval codex is waiting on, with the JSON-RPC id to answer it under. */
   private record Held(PendingApproval approval, JsonNode requestId, boolean legacy) {}
 
+  // --- what every state does alike ----------------------------------------------------------
+
+  /** Subscriptions, info and stop, the same in every state. */
+  private BehaviorBuilder<Command> common(String state) {
+    return Behaviors.receive(Command.class)
+        .onMessage(Subscribe.class, this::onSubscribe)
+        .onMessage(Unsubscribe.class, this::onUnsubscribe)
+        .onMessage(SubscriberGone.class, this::onSubscriberGone)
+        .onMessage(GetInfo.class, info -> reportInfo(info, state))
+        .onSignal(PostStop.class, signal -> onPostStop());
+  }
+
+  /** {@link #common} plus refusals of what only a running turn can take. */
+  private BehaviorBuilder<Command> withoutTurn(String state) {
+    return common(state)
+        .onMessage(Interrupt.class, interrupt -> refuse(interrupt.replyTo(), "no turn is running"))
+        .onMessage(Steer.class, steer -> refuse(steer.replyTo(), "no turn is running"))
+        .onMessage(Decide.class, decide -> refuse(decide.replyTo(), noApproval(decide)));
+  }
+
   // --- starting -----------------------------------------------------------------------------
 
   private Behavior<Command> start(Optional<String> resumeThreadId) {
@@ -216,7 +237,7 @@ public final class CodexThread {
   }
 
   private Behavior<Command> starting() {
-    return Behaviors.receive(Command.class)
+    return withoutTurn("starting")
         .onMessage(StartAnswered.class, this::onStartAnswered)
         .onMessage(Tick.class, tick -> {
           if (tick == Tick.RETRY_START) {
@@ -227,14 +248,6 @@ public final class CodexThread {
         .onMessage(FromServer.class, message -> Behaviors.same())
         .onMessage(RunTurn.class, this::queueTurn)
         .onMessage(Close.class, close -> closeThread(close.reason()))
-        .onMessage(Interrupt.class, interrupt -> refuse(interrupt.replyTo(), "no turn is running"))
-        .onMessage(Steer.class, steer -> refuse(steer.replyTo(), "no turn is running"))
-        .onMessage(Decide.class, decide -> refuse(decide.replyTo(), noApproval(decide)))
-        .onMessage(Subscribe.class, this::onSubscribe)
-        .onMessage(Unsubscribe.class, this::onUnsubscribe)
-        .onMessage(SubscriberGone.class, this::onSubscriberGone)
-        .onMessage(GetInfo.class, info -> reportInfo(info, "starting"))
-        .onSignal(PostStop.class, signal -> onPostStop())
         .build();
   }
 
@@ -264,24 +277,16 @@ public final class CodexThread {
   // --- idle ---------------------------------------------------------------------------------
 
   private Behavior<Command> idle() {
-    return Behaviors.receive(Command.class)
+    return withoutTurn("idle")
         .onMessage(RunTurn.class, this::beginTurn)
         .onMessage(FromServer.class, this::onServerEventWhileIdle)
-        .onMessage(Interrupt.class, interrupt -> refuse(interrupt.replyTo(), "no turn is running"))
-        .onMessage(Steer.class, steer -> refuse(steer.replyTo(), "no turn is running"))
-        .onMessage(Decide.class, decide -> refuse(decide.replyTo(), noApproval(decide)))
         .onMessage(Close.class, close -> closeThread(close.reason()))
-        .onMessage(Subscribe.class, this::onSubscribe)
-        .onMessage(Unsubscribe.class, this::onUnsubscribe)
-        .onMessage(SubscriberGone.class, this::onSubscriberGone)
-        .onMessage(GetInfo.class, info -> reportInfo(info, "idle"))
         .onMessage(Tick.class, tick -> Behaviors.same())
         .onMessage(ApprovalExpired.class, expired -> Behaviors.same())
         .onMessage(TurnStartAnswered.class, answered -> Behaviors.same())
         .onMessage(ControlAnswered.class, this::onControlAnswered)
         .onMessage(StartAnswered.class, answered -> Behaviors.same())
         .onMessage(ResumeAnswered.class, answered -> Behaviors.same())
-        .onSignal(PostStop.class, signal -> onPostStop())
         .build();
   }
 
@@ -324,7 +329,7 @@ public final class CodexThread {
   // --- running ------------------------------------------------------------------------------
 
   private Behavior<Command> running() {
-    return Behaviors.receive(Command.class)
+    return common("running")
         .onMessage(FromServer.class, this::onServerEventWhileRunning)
         .onMessage(TurnStartAnswered.class, this::onTurnStartAnswered)
         .onMessage(Interrupt.class, this::onInterrupt)
@@ -335,13 +340,8 @@ public final class CodexThread {
         .onMessage(Tick.class, this::onTickWhileRunning)
         .onMessage(RunTurn.class, this::queueTurn)
         .onMessage(Close.class, this::closeWhileRunning)
-        .onMessage(Subscribe.class, this::onSubscribe)
-        .onMessage(Unsubscribe.class, this::onUnsubscribe)
-        .onMessage(SubscriberGone.class, this::onSubscriberGone)
-        .onMessage(GetInfo.class, info -> reportInfo(info, "running"))
         .onMessage(StartAnswered.class, answered -> Behaviors.same())
         .onMessage(ResumeAnswered.class, answered -> Behaviors.same())
-        .onSignal(PostStop.class, signal -> onPostStop())
         .build();
   }
 
@@ -701,7 +701,7 @@ public final class CodexThread {
   // --- draining -----------------------------------------------------------------------------
 
   private Behavior<Command> draining(String stalledTurnId) {
-    return Behaviors.receive(Command.class)
+    return withoutTurn("draining")
         .onMessage(FromServer.class, message -> {
           AppServerEvent event = message.event();
           if (event instanceof AppServerEvent.ProcessDown down) {
@@ -731,27 +731,19 @@ public final class CodexThread {
           return Behaviors.same();
         })
         .onMessage(RunTurn.class, this::queueTurn)
-        .onMessage(Interrupt.class, interrupt -> refuse(interrupt.replyTo(), "no turn is running"))
-        .onMessage(Steer.class, steer -> refuse(steer.replyTo(), "no turn is running"))
-        .onMessage(Decide.class, decide -> refuse(decide.replyTo(), noApproval(decide)))
         .onMessage(Close.class, close -> closeThread(close.reason()))
-        .onMessage(Subscribe.class, this::onSubscribe)
-        .onMessage(Unsubscribe.class, this::onUnsubscribe)
-        .onMessage(SubscriberGone.class, this::onSubscriberGone)
-        .onMessage(GetInfo.class, info -> reportInfo(info, "draining"))
         .onMessage(ControlAnswered.class, this::onControlAnswered)
         .onMessage(TurnStartAnswered.class, answered -> Behaviors.same())
         .onMessage(ApprovalExpired.class, expired -> Behaviors.same())
         .onMessage(StartAnswered.class, answered -> Behaviors.same())
         .onMessage(ResumeAnswered.class, answered -> Behaviors.same())
-        .onSignal(PostStop.class, signal -> onPostStop())
         .build();
   }
 
   // --- recovering ---------------------------------------------------------------------------
 
   private Behavior<Command> recovering() {
-    return Behaviors.receive(Command.class)
+    return withoutTurn("recovering")
         .onMessage(FromServer.class, message -> {
           if (message.event() instanceof AppServerEvent.ProcessUp) {
             call(CodexMethods.THREAD_RESUME, resumeParams(), true, ResumeAnswered::new);
@@ -763,20 +755,12 @@ public final class CodexThread {
         })
         .onMessage(ResumeAnswered.class, this::onResumeAnswered)
         .onMessage(RunTurn.class, this::queueTurn)
-        .onMessage(Interrupt.class, interrupt -> refuse(interrupt.replyTo(), "no turn is running"))
-        .onMessage(Steer.class, steer -> refuse(steer.replyTo(), "no turn is running"))
-        .onMessage(Decide.class, decide -> refuse(decide.replyTo(), noApproval(decide)))
         .onMessage(Close.class, close -> closeThread(close.reason()))
-        .onMessage(Subscribe.class, this::onSubscribe)
-        .onMessage(Unsubscribe.class, this::onUnsubscribe)
-        .onMessage(SubscriberGone.class, this::onSubscriberGone)
-        .onMessage(GetInfo.class, info -> reportInfo(info, "recovering"))
         .onMessage(Tick.class, tick -> Behaviors.same())
         .onMessage(ControlAnswered.class, this::onControlAnswered)
         .onMessage(TurnStartAnswered.class, answered -> Behaviors.same())
         .onMessage(ApprovalExpired.class, expired -> Behaviors.same())
         .onMessage(StartAnswered.class, answered -> Behaviors.same())
-        .onSignal(PostStop.class, signal -> onPostStop())
         .build();
   }
 

@@ -1,12 +1,11 @@
 package io.workmate.gateway;
 
 import io.workmate.protocol.openclaw.DeviceIdentity;
+import io.workmate.support.PrivateFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,15 +82,7 @@ final class DeviceCredentials {
   /** Atomic, owner-only: these files are credentials. */
   private static void write(Path file, byte[] content) {
     try {
-      Files.createDirectories(file.getParent());
-      Path temp = Files.createTempFile(file.getParent(), ".tmp-", "");
-      try {
-        Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-------"));
-      } catch (UnsupportedOperationException ignored) {
-        // not a POSIX file system
-      }
-      Files.write(temp, content);
-      Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      PrivateFiles.writeAtomically(file, content);
     } catch (IOException e) {
       log.warn("cannot store {}: {}", file, e.getMessage());
     }

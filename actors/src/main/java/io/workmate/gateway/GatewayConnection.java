@@ -96,7 +96,12 @@ public final class GatewayConnection {
 
   /** A request waiting for its answer; runs wait for two. */
   private record Pending(String method, ActorRef<GatewayReply> replyTo,
-      ActorRef<RunUpdate> run) {}
+      ActorRef<RunUpdate> run, String runId) {
+
+    Pending accepted(String acceptedRunId) {
+      return new Pending(method, replyTo, run, acceptedRunId);
+    }
+  }
 
   public static Behavior<Command> create(GatewayEndpoint endpoint) {
     return Behaviors.setup(context -> Behaviors.withTimers(
@@ -286,7 +291,7 @@ public final class GatewayConnection {
 
   private Behavior<Command> onCall(Call call) {
     String id = nextId();
-    pending.put(id, new Pending(call.method(), call.replyTo(), null));
+    pending.put(id, new Pending(call.method(), call.replyTo(), null, null));
     timers.startSingleTimer(new CallTimedOut(id),
         call.timeout().orElse(endpoint.requestTimeout()));
     send(codec.request(id, call.method(), call.params()));
@@ -295,7 +300,7 @@ public final class GatewayConnection {
 
   private Behavior<Command> onStartRun(StartRun start) {
     String id = nextId();
-    pending.put(id, new Pending(GatewayMethods.AGENT, null, start.replyTo()));
+    pending.put(id, new Pending(GatewayMethods.AGENT, null, start.replyTo(), null));
     timers.startSingleTimer(new CallTimedOut(id), endpoint.requestTimeout());
     send(codec.request(id, GatewayMethods.AGENT, start.params()));
     return Behaviors.same();
@@ -370,7 +375,7 @@ public final class GatewayConnection {
     } catch (MalformedFrameException e) {
       pending.remove(response.id());
       timers.cancel(new CallTimedOut(response.id()));
-      String runId = runIdOf(call.run());
+      String runId = call.runId();
       String reason = "unreadable answer to agent: " + e.getMessage();
       if (runId == null) {
         call.run().tell(new RunUpdate.Rejected(new GatewayError("MALFORMED", reason)));
@@ -381,6 +386,7 @@ public final class GatewayConnection {
     }
     if (reply instanceof AgentAccepted accepted) {
       runs.put(accepted.runId(), call.run());
+      pending.put(response.id(), call.accepted(accepted.runId()));
       // the run may take long; only the final answer ends the request
       timers.startSingleTimer(new CallTimedOut(response.id()), endpoint.runTimeout());
       call.run().tell(new RunUpdate.Accepted(accepted.runId()));
@@ -452,7 +458,7 @@ public final class GatewayConnection {
     }
     String reason = "the gateway did not answer " + call.method() + " in time";
     if (call.run() != null) {
-      String runId = runIdOf(call.run());
+      String runId = call.runId();
       call.run().tell(runId == null ? new RunUpdate.Rejected(new GatewayError("TIMEOUT", reason))
           : new RunUpdate.Finished(runId, false, "", reason));
       if (runId != null) {
@@ -464,14 +470,6 @@ public final class GatewayConnection {
     return Behaviors.same();
   }
 
-  private String runIdOf(ActorRef<RunUpdate> subscriber) {
-    for (Map.Entry<String, ActorRef<RunUpdate>> run : runs.entrySet()) {
-      if (run.getValue().equals(subscriber)) {
-        return run.getKey();
-      }
-    }
-    return null;
-  }
 
   private Behavior<Command> onKeepaliveCheck(Tick tick) {
     if (tick != Tick.KEEPALIVE_CHECK || hello == null) {
@@ -579,7 +577,7 @@ public final class GatewayConnection {
       Pending call = entry.getValue();
       if (call.replyTo() != null) {
         call.replyTo().tell(new GatewayReply.Unavailable(reason));
-      } else if (runIdOf(call.run()) == null) {
+      } else if (call.runId() == null) {
         call.run().tell(new RunUpdate.Rejected(new GatewayError("UNAVAILABLE", reason)));
       }
       it.remove();

@@ -12,8 +12,10 @@ import io.workmate.gateway.LinkState;
 import io.workmate.gateway.RunUpdate;
 import io.workmate.protocol.openclaw.AgentParams;
 import io.workmate.protocol.openclaw.AgentWaitParams;
+import io.workmate.protocol.openclaw.AgentWaitResult;
 import io.workmate.protocol.openclaw.GatewayCodec;
 import io.workmate.protocol.openclaw.GatewayMethods;
+import io.workmate.protocol.openclaw.MalformedFrameException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -161,9 +163,9 @@ final class MessageDelivery {
     return Behaviors.receive(Command.class)
         .onMessage(WaitAnswered.class, answered -> {
           GatewayReply reply = answered.reply();
-          if (reply instanceof GatewayReply.Ok ok
-              && "ok".equals(ok.payload().path("status").asText())) {
-            String text = replyText(ok.payload());
+          Optional<AgentWaitResult> waited = waitResult(reply);
+          if (waited.isPresent() && waited.get().succeeded()) {
+            String text = Optional.ofNullable(waited.get().replyText()).orElse("");
             return reply(new MessageOutcome(route, true, text, Optional.empty(),
                 Optional.of("re-attached to run " + runId + " after the gateway link returned")));
           }
@@ -176,15 +178,15 @@ final class MessageDelivery {
         .build();
   }
 
-  private static String replyText(com.fasterxml.jackson.databind.JsonNode payload) {
-    String text = payload.path("terminalReply").path("text").asText("");
-    if (text.isEmpty()) {
-      StringBuilder joined = new StringBuilder();
-      payload.path("result").path("payloads").forEach(p -> joined.append(p.path("text")
-          .asText("")));
-      text = joined.toString();
+  private static Optional<AgentWaitResult> waitResult(GatewayReply reply) {
+    if (!(reply instanceof GatewayReply.Ok ok)) {
+      return Optional.empty();
     }
-    return text;
+    try {
+      return Optional.of(CODEC.read(ok.payload(), AgentWaitResult.class));
+    } catch (MalformedFrameException e) {
+      return Optional.empty();
+    }
   }
 
   private static String describe(GatewayReply reply) {

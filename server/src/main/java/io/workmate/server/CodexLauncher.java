@@ -47,8 +47,7 @@ public final class CodexLauncher implements AutoCloseable {
    */
   public static CodexLauncher prepare(WorkmateSettings settings, Map<String, String> environment,
       PrintStream notices) {
-    Path binary = CodexBinary.locate(settings.codex().binary(), workmateHome(environment),
-        environment.get("PATH"));
+    Path binary = CodexBinary.locate(settings.codex().binary(), environment);
     Optional<ScriptedProvider> scripted = Optional.empty();
     URI endpoint;
     String key;
@@ -92,14 +91,6 @@ public final class CodexLauncher implements AutoCloseable {
     return builder.build();
   }
 
-  private static Optional<Path> workmateHome(Map<String, String> environment) {
-    String property = System.getProperty(CodexBinary.HOME_PROPERTY);
-    if (property != null && !property.isBlank()) {
-      return Optional.of(Path.of(property));
-    }
-    return Optional.ofNullable(environment.get(CodexBinary.HOME_ENV_VAR))
-        .filter(s -> !s.isBlank()).map(Path::of);
-  }
 
   public AppServerSettings appServerSettings() {
     WorkmateSettings.Codex codex = settings.codex();

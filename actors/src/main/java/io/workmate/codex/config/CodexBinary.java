@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -79,8 +80,17 @@ public final class CodexBinary {
    * property {@value #HOME_PROPERTY} or env {@value #HOME_ENV_VAR}; the PATH from the environment.
    */
   public static Path locateDefault(Optional<Path> configured) {
-    Optional<Path> explicit = configured.or(() -> setting(CONFIG_KEY, ENV_VAR));
-    return locate(explicit, setting(HOME_PROPERTY, HOME_ENV_VAR), System.getenv("PATH"));
+    Optional<Path> explicit = configured.or(() -> setting(CONFIG_KEY, ENV_VAR, System.getenv()));
+    return locate(explicit, System.getenv());
+  }
+
+  /**
+   * Like {@link #locate} with the home from system property {@value #HOME_PROPERTY} or
+   * {@value #HOME_ENV_VAR} in {@code environment}, and the PATH from {@code environment}.
+   */
+  public static Path locate(Optional<Path> configured, Map<String, String> environment) {
+    return locate(configured, setting(HOME_PROPERTY, HOME_ENV_VAR, environment),
+        environment.get("PATH"));
   }
 
   /**
@@ -230,8 +240,9 @@ public final class CodexBinary {
     return Optional.empty();
   }
 
-  private static Optional<Path> setting(String property, String envVar) {
-    return Stream.of(System.getProperty(property), System.getenv(envVar))
+  private static Optional<Path> setting(String property, String envVar,
+      Map<String, String> environment) {
+    return Stream.of(System.getProperty(property), environment.get(envVar))
         .filter(value -> value != null && !value.isBlank())
         .findFirst()
         .map(Path::of);

@@ -1,5 +1,7 @@
 package io.workmate.codex.config;
 
+import io.workmate.support.PrivateFiles;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,12 +10,8 @@ import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import com.fasterxml.jackson.dataformat.toml.TomlWriteFeature;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -84,19 +82,8 @@ public final class CodexConfigBridge {
    */
   public Path write(Path codexHome, CodexConfig config) throws IOException {
     Objects.requireNonNull(codexHome, "codexHome");
-    byte[] content = render(config).getBytes(StandardCharsets.UTF_8);
-    boolean posix = codexHome.getFileSystem().supportedFileAttributeViews().contains("posix");
-    Files.createDirectories(codexHome, ownerOnly(posix, "rwx------"));
     Path target = codexHome.resolve(CONFIG_FILE_NAME);
-    Path temp =
-        Files.createTempFile(
-            codexHome, "." + CONFIG_FILE_NAME + ".", ".tmp", ownerOnly(posix, "rw-------"));
-    try {
-      Files.write(temp, content);
-      moveIntoPlace(temp, target);
-    } finally {
-      Files.deleteIfExists(temp); // only still there if something above failed
-    }
+    PrivateFiles.writeAtomically(target, render(config).getBytes(StandardCharsets.UTF_8));
     return target;
   }
 
@@ -202,22 +189,7 @@ public final class CodexConfigBridge {
 
   // ---- writing ----
 
-  private static FileAttribute<?>[] ownerOnly(boolean posix, String permissions) {
-    return posix
-        ? new FileAttribute<?>[] {
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(permissions))
-        }
-        : new FileAttribute<?>[0];
-  }
 
-  private static void moveIntoPlace(Path temp, Path target) throws IOException {
-    try {
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      // Same directory, so only exotic file systems get here; a plain replace is all that is left.
-      Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-    }
-  }
 
   // ---- verifying ----
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.workmate.protocol.Excerpts;
 
 /**
  * Line-delimited JSON-RPC as the Codex app-server speaks it: one JSON object per line, no
@@ -154,10 +155,8 @@ public final class JsonRpcCodec {
     return node == null || node.isNull() ? null : node;
   }
 
+  /** One line of at most {@value #MAX_ECHOED_CHARS} characters, for error messages. */
   static String excerpt(String line) {
-    String oneLine = line.replace('\n', ' ').replace('\r', ' ');
-    return oneLine.length() <= MAX_ECHOED_CHARS
-        ? oneLine
-        : oneLine.substring(0, MAX_ECHOED_CHARS) + "... (" + line.length() + " chars)";
+    return Excerpts.of(line, MAX_ECHOED_CHARS);
   }
 }

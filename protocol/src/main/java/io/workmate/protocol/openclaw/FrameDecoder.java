@@ -1,5 +1,6 @@
 package io.workmate.protocol.openclaw;
 
+import io.workmate.protocol.Excerpts;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

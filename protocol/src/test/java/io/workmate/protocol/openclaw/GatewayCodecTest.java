@@ -1,5 +1,6 @@
 package io.workmate.protocol.openclaw;
 
+import io.workmate.protocol.Excerpts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
