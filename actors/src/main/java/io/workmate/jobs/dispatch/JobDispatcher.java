@@ -1,9 +1,14 @@
 package io.workmate.jobs.dispatch;
 
+import io.workmate.agents.AgentHandle;
 import io.workmate.codex.CodexPool;
 import io.workmate.codex.CodexThread;
+import io.workmate.codex.PendingApproval;
 import io.workmate.codex.ThreadSettings;
 import io.workmate.codex.TurnResult;
+import io.workmate.jobs.JobFeed;
+import io.workmate.jobs.JobSummary;
+import io.workmate.protocol.codex.ApprovalDecision;
 import io.workmate.jobs.Job;
 import io.workmate.jobs.JobEntity;
 import io.workmate.jobs.JobIds;
@@ -95,6 +100,68 @@ public final class JobDispatcher {
 
   /** The job's recent transitions ({@link JobEntity.Reply.History} or {@code NotFound}). */
   public record GetHistory(String jobId, ActorRef<JobEntity.Reply> replyTo) implements Command {}
+
+  /** Gives a dead job a fresh set of attempts; answered with the entity's reply. */
+  public record Retry(String jobId, ActorRef<JobEntity.Reply> replyTo) implements Command {}
+
+  /**
+   * A page of jobs in submission order, oldest first.
+   *
+   * @param status only jobs in this status, or null for all
+   * @param limit at most this many (1..1000)
+   * @param after start after this job id (the previous page's {@code next}), or null
+   */
+  public record ListJobs(JobStatus status, int limit, String after, ActorRef<JobPage> replyTo)
+      implements Command {}
+
+  /** @param next the {@code after} of the next page, or null when this is the last one */
+  public record JobPage(List<JobSummary> jobs, String next) {}
+
+  /**
+   * Streams the job's {@link JobFeed} to {@code watcher}: first its current status, then every
+   * change and item, then {@link JobFeed.End}. The watch ends when the watcher stops.
+   */
+  public record Watch(String jobId, ActorRef<JobFeed> watcher) implements Command {}
+
+  /** The approvals that running jobs wait on, oldest first. */
+  public record ListApprovals(ActorRef<List<JobApproval>> replyTo) implements Command {}
+
+  /** An approval a job waits on. */
+  public record JobApproval(String jobId, int attempt, PendingApproval approval) {}
+
+  /** Answers an approval ({@link #ListApprovals}) of a waiting job. */
+  public record DecideApproval(String approvalId, ApprovalDecision decision,
+      ActorRef<ApprovalAnswer> replyTo) implements Command {}
+
+  /** The answer to {@link DecideApproval}. */
+  public sealed interface ApprovalAnswer {
+    /** The agent took the decision; the job runs on. */
+    record Done(String jobId, String approvalId) implements ApprovalAnswer {}
+
+    /** No job waits on this approval (never, or not any more): HTTP 404. */
+    record NotFound(String approvalId) implements ApprovalAnswer {}
+
+    /** The agent could not take it (the turn ended meanwhile): HTTP 409. */
+    record Refused(String approvalId, String message) implements ApprovalAnswer {}
+  }
+
+  /** Counts for metrics and health: answered with {@link Stats}. */
+  public record GetStats(ActorRef<Stats> replyTo) implements Command {}
+
+  /**
+   * @param byStatus jobs known in each status (every status present, zero included)
+   * @param queuedByPriority queued jobs per priority
+   * @param runningByAgent attempts in progress per agent
+   * @param recovering whether the queue is still being rebuilt from the journal
+   */
+  public record Stats(Map<JobStatus, Long> byStatus, Map<Integer, Integer> queuedByPriority,
+      Map<String, Integer> runningByAgent, boolean recovering) {}
+
+  /**
+   * The agents jobs can run on now (replacing the previous set). Jobs queued for an agent that
+   * is gone stay queued until an agent that fits them comes (back).
+   */
+  public record AgentsChanged(List<AgentHandle> agents) implements Command {}
 
   /** What the dispatcher holds in memory right now, for tests and health checks. */
   public record GetQueue(ActorRef<QueueState> replyTo) implements Command {}

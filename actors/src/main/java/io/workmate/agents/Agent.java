@@ -1,0 +1,83 @@
+package io.workmate.agents;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.workmate.codex.PendingApproval;
+import io.workmate.protocol.codex.ApprovalDecision;
+import java.time.Duration;
+import java.util.Objects;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * The protocol every agent actor speaks, whatever its backend ({@link AgentKind}): the job
+ * dispatcher invokes an agent with {@link Invoke} and gets the invocation's progress back as
+ * {@link Update}s, ending with exactly one {@link Update.Finished}. An agent runs several
+ * invocations at once; the dispatcher keeps within the agent's {@code maxConcurrent}.
+ */
+public final class Agent {
+
+  private Agent() {}
+
+  public sealed interface Command {}
+
+  /**
+   * One unit of work.
+   *
+   * @param id unique per invocation ({@code <jobId>#<attempt>}); every update carries it
+   * @param prompt the text for the agent
+   * @param cwd working directory, or null for the agent's default
+   * @param approvalPolicy codex approval policy for this turn, or null for the agent's default
+   * @param timeout how long the backend may take; the dispatcher interrupts after it anyway
+   */
+  public record Invocation(String id, String prompt, String cwd, String approvalPolicy,
+      Duration timeout) {
+    public Invocation {
+      Objects.requireNonNull(id, "id");
+      Objects.requireNonNull(prompt, "prompt");
+      Objects.requireNonNull(timeout, "timeout");
+    }
+  }
+
+  public record Invoke(Invocation invocation, ActorRef<Update> replyTo) implements Command {}
+
+  /** Stops the invocation; it still ends with {@link Update.Finished} ({@code INTERRUPTED}). */
+  public record Interrupt(String invocationId) implements Command {}
+
+  /** Answers an approval the invocation raised with {@link Update.ApprovalRequested}. */
+  public record Decide(String invocationId, String approvalId, ApprovalDecision decision,
+      ActorRef<Decided> replyTo) implements Command {}
+
+  /** The answer to {@link Decide}. */
+  public record Decided(boolean ok, String message) {}
+
+  /** Progress of one invocation. */
+  public sealed interface Update {
+    String invocationId();
+
+    /** The backend took it; {@code threadId} is the Codex thread (or gateway run) id, if any. */
+    record Started(String invocationId, String threadId) implements Update {}
+
+    /**
+     * An item of the agent's work: {@code type} is {@code item_started},
+     * {@code item_completed}, {@code agent_message_delta} or {@code command_output_delta};
+     * {@code data} is the item (for a delta: {@code {"itemId", "delta"}}).
+     */
+    record Item(String invocationId, String type, JsonNode data) implements Update {}
+
+    /** The backend waits for a reviewer. */
+    record ApprovalRequested(String invocationId, PendingApproval approval) implements Update {}
+
+    /** The approval was answered (by a reviewer, by policy or by its deadline). */
+    record ApprovalResolved(String invocationId, String approvalId, String decision)
+        implements Update {}
+
+    /** The end: {@code text} when it succeeded, {@code error} otherwise. */
+    record Finished(String invocationId, Outcome outcome, String text, String error)
+        implements Update {}
+  }
+
+  public enum Outcome {
+    SUCCEEDED,
+    FAILED,
+    INTERRUPTED
+  }
+}
