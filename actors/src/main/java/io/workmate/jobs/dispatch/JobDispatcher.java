@@ -86,6 +86,9 @@ public final class JobDispatcher {
   public static final int MAX_PAGE = 1000;
 
   private static final Duration ENTITY_TIMEOUT = Duration.ofSeconds(30);
+  /** How often an attempt's outcome is stored again when the journal does not answer. */
+  private static final int RECORD_TRIES = 5;
+  private static final Duration RECORD_AGAIN_AFTER = Duration.ofSeconds(2);
   /** After an interrupt, how long the agent may take to end the invocation before it is dropped. */
   private static final Duration ABANDON_AFTER = Duration.ofSeconds(30);
   private static final Duration DECIDE_TIMEOUT = Duration.ofSeconds(30);
@@ -208,6 +211,9 @@ public final class JobDispatcher {
 
   private record RetryDue(String jobId) implements Command {}
 
+  /** Stores the attempt's outcome again after the journal did not answer. */
+  private record RecordAgain(String jobId, long token) implements Command {}
+
   private record DeadlineDue(String jobId) implements Command {}
 
   private record RateWindowOpened() implements Command {}
@@ -303,6 +309,9 @@ public final class JobDispatcher {
     boolean timedOut;
     boolean deadlineHit;
     boolean finishing;
+    String outcome;
+    Function<ActorRef<JobEntity.Reply>, JobEntity.Command> outcomeCommand;
+    int recordTries;
     /** The entity was told {@code waiting_approval} and not yet told the approval was answered. */
     boolean awaitingApproval;
     final Map<String, PendingApproval> approvals = new LinkedHashMap<>();
@@ -400,6 +409,7 @@ public final class JobDispatcher {
         .onMessage(OutcomeRecorded.class, this::onOutcomeRecorded)
         .onMessage(Observed.class, this::onObserved)
         .onMessage(RetryDue.class, this::onRetryDue)
+        .onMessage(RecordAgain.class, this::onRecordAgain)
         .onMessage(DeadlineDue.class, this::onDeadlineDue)
         .onMessage(RateWindowOpened.class, opened -> {
           rateWakeScheduled = false;
@@ -585,6 +595,10 @@ public final class JobDispatcher {
       return Behaviors.same();
     }
     String jobId = JobIds.forSpec(spec);
+    if (spec.idempotencyKey() == null && !entities.containsKey(jobId)) {
+      // a fresh random id has no history to read back
+      entities.put(jobId, context.spawnAnonymous(JobEntity.createNew(jobId, settings.clock())));
+    }
     askEntity(jobId, replyTo -> new JobEntity.Submit(spec, replyTo),
         (reply, failure) -> new Submitted(jobId, reply, failure, submit.replyTo()));
     return Behaviors.same();
@@ -1086,15 +1100,37 @@ public final class JobDispatcher {
   private void record(Run run, String outcome,
       Function<ActorRef<JobEntity.Reply>, JobEntity.Command> command) {
     run.finishing = true;
+    run.outcome = outcome;
+    run.outcomeCommand = command;
+    run.recordTries = 1;
     timers.cancel(timeoutKey(run.jobId));
     timers.cancel(abandonKey(run.jobId));
     askEntity(run.jobId, command,
         (reply, failure) -> new OutcomeRecorded(run.jobId, run.token, outcome, reply, failure));
   }
 
+  private Behavior<Command> onRecordAgain(RecordAgain again) {
+    Run run = current(again.jobId(), again.token());
+    if (run != null) {
+      run.recordTries++;
+      askEntity(run.jobId, run.outcomeCommand, (reply, failure) ->
+          new OutcomeRecorded(run.jobId, run.token, run.outcome, reply, failure));
+    }
+    return Behaviors.same();
+  }
+
   private Behavior<Command> onOutcomeRecorded(OutcomeRecorded recorded) {
     Run run = current(recorded.jobId(), recorded.token());
     if (run == null) {
+      return Behaviors.same();
+    }
+    if (recorded.reply() == null && run.recordTries < RECORD_TRIES) {
+      // the journal did not answer (overloaded, or the entity restarting after a failed write):
+      // the slot stays taken until the outcome is stored, or the job would stay running forever
+      context.getLog().warn("job {}: outcome not stored yet ({}), trying again in {}", run.jobId,
+          String.valueOf(recorded.failure()), RECORD_AGAIN_AFTER);
+      timers.startSingleTimer(recordKey(run.jobId), new RecordAgain(run.jobId, run.token),
+          RECORD_AGAIN_AFTER);
       return Behaviors.same();
     }
     endRun(run);
@@ -1301,6 +1337,7 @@ public final class JobDispatcher {
   private void endRun(Run run) {
     timers.cancel(timeoutKey(run.jobId));
     timers.cancel(abandonKey(run.jobId));
+    timers.cancel(recordKey(run.jobId));
     running.remove(run.jobId);
     if (run.invocationId != null) {
       jobOfInvocation.remove(run.invocationId);
@@ -1328,6 +1365,10 @@ public final class JobDispatcher {
 
   private static String abandonKey(String jobId) {
     return "abandon|" + jobId;
+  }
+
+  private static String recordKey(String jobId) {
+    return "record|" + jobId;
   }
 
   private static String retryKey(String jobId) {

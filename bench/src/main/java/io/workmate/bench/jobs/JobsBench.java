@@ -1,0 +1,79 @@
+package io.workmate.bench.jobs;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * {@code scripts/bench jobs}: the job queue's throughput on the embedded journal (no-op agent),
+ * and, with {@code --http}, the HTTP enqueue latency at a fixed request rate from this process
+ * against a {@code workmate serve} started as a separate process.
+ *
+ * <pre>
+ *   --jobs N         jobs per throughput run (default 20000)
+ *   --in-flight N    submissions unanswered at once (default 1000)
+ *   --pool N         journal connections (default 8)
+ *   --repeat N       throughput runs; the median is reported (default 3)
+ * </pre>
+ */
+public final class JobsBench {
+
+  private static final double GOAL_JOBS_PER_SECOND = 5_000;
+
+  private JobsBench() {}
+
+  public static void main(String[] args) throws Exception {
+    int jobs = 20_000;
+    int inFlight = 1_000;
+    int pool = 8;
+    int repeat = 3;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--jobs" -> jobs = Integer.parseInt(args[++i]);
+        case "--in-flight" -> inFlight = Integer.parseInt(args[++i]);
+        case "--pool" -> pool = Integer.parseInt(args[++i]);
+        case "--repeat" -> repeat = Integer.parseInt(args[++i]);
+        case "-h", "--help" -> {
+          System.out.println("usage: scripts/bench jobs [--jobs N] [--in-flight N] [--pool N]"
+              + " [--repeat N]");
+          return;
+        }
+        default -> {
+          System.err.println("bench: unknown option " + args[i]);
+          System.exit(2);
+        }
+      }
+    }
+    System.out.printf("Job queue throughput: %d jobs per run, %d in flight, journal pool %d, "
+        + "H2 file (WRITE_DELAY=0), echo agent, %d cores%n", jobs, inFlight, pool,
+        Runtime.getRuntime().availableProcessors());
+    List<JobsThroughput.Result> results = new ArrayList<>();
+    for (int run = 1; run <= repeat; run++) {
+      Path dir = Files.createTempDirectory("workmate-jobs-bench");
+      try {
+        JobsThroughput.Result result = JobsThroughput.run(dir, jobs, inFlight, pool);
+        results.add(result);
+        System.out.printf("  run %d: %,d jobs in %.2f s = %,.0f jobs/s (%,.0f events/s), "
+                + "%d refused%n", run, result.jobs(), result.took().toNanos() / 1e9,
+            result.jobsPerSecond(), result.jobsPerSecond() * 3, result.failures());
+      } finally {
+        deleteTree(dir);
+      }
+    }
+    results.sort(Comparator.comparingDouble(JobsThroughput.Result::jobsPerSecond));
+    double median = results.get(results.size() / 2).jobsPerSecond();
+    System.out.printf("median: %,.0f jobs/s enqueue to succeeded (goal >= %,.0f): %s%n", median,
+        GOAL_JOBS_PER_SECOND, median >= GOAL_JOBS_PER_SECOND ? "PASS" : "BELOW GOAL");
+  }
+
+  private static void deleteTree(Path dir) throws Exception {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    }
+  }
+}
