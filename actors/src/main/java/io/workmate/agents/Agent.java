@@ -17,7 +17,11 @@ public final class Agent {
 
   private Agent() {}
 
-  public sealed interface Command {}
+  /**
+   * Not sealed: each agent actor adds its own private messages (answers it pipes to itself) to
+   * the protocol below, which is all its callers use.
+   */
+  public interface Command {}
 
   /**
    * One unit of work.

@@ -10,6 +10,7 @@ import io.workmate.jobs.JobEvent.Requeued;
 import io.workmate.jobs.JobEvent.Retried;
 import io.workmate.jobs.JobEvent.Submitted;
 import io.workmate.jobs.JobEvent.Succeeded;
+import io.workmate.jobs.JobEvent.ThreadAttached;
 import io.workmate.persistence.CborSerializable;
 import java.time.Instant;
 
@@ -94,6 +95,11 @@ public record Job(
     // A fresh set of attempts; the last error stays visible until the next attempt replaces it.
     return new Job(id, spec, JobStatus.QUEUED, 0, agent, null, null, lastError, null, null,
         createdAt, event.at());
+  }
+
+  Job after(ThreadAttached event) {
+    return new Job(id, spec, status, attempts, agent, event.threadId(), resultText, lastError,
+        retryAt, approvalId, createdAt, event.at());
   }
 
   /** Whether another attempt may start after the ones already counted. */

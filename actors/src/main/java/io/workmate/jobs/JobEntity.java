@@ -10,6 +10,7 @@ import io.workmate.jobs.JobEvent.Requeued;
 import io.workmate.jobs.JobEvent.Retried;
 import io.workmate.jobs.JobEvent.Submitted;
 import io.workmate.jobs.JobEvent.Succeeded;
+import io.workmate.jobs.JobEvent.ThreadAttached;
 import io.workmate.persistence.CborSerializable;
 import java.time.Clock;
 import java.time.Instant;
@@ -45,6 +46,8 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * Requeue           running, waiting_approval → queued (attempt stays counted), or dead
  * Cancel            any non-terminal          → cancelled
  * Retry             dead                      → queued (attempts reset to 0)
+ * AttachThread      running, waiting_approval → (same status, the thread id recorded)
+ * Expire            queued, failed            → dead (the deadline passed between attempts)
  * </pre>
  *
  * <p>A command that does not fit the current status is answered with {@link Reply.Rejected}
@@ -115,6 +118,12 @@ public final class JobEntity extends EventSourcedBehavior<JobEntity.Command, Job
 
   /** dead → queued with a fresh set of attempts ({@code POST /v1/jobs/{id}/retry}). */
   public record Retry(ActorRef<Reply> replyTo) implements Command {}
+
+  /** Records the thread the running attempt's backend opened ({@code threadId} of the job). */
+  public record AttachThread(String threadId, ActorRef<Reply> replyTo) implements Command {}
+
+  /** queued/failed → dead: the job's deadline passed before it could (re)start. */
+  public record Expire(String reason, ActorRef<Reply> replyTo) implements Command {}
 
   /** Answers {@link Reply.Current}. */
   public record Get(ActorRef<Reply> replyTo) implements Command {}
@@ -226,7 +235,9 @@ public final class JobEntity extends EventSourcedBehavior<JobEntity.Command, Job
         .onCommand(FailAttempt.class, this::failAttempt)
         .onCommand(Cancel.class, this::cancel)
         .onCommand(Requeue.class, this::requeue)
-        .onCommand(Retry.class, this::retry);
+        .onCommand(Retry.class, this::retry)
+        .onCommand(AttachThread.class, this::attachThread)
+        .onCommand(Expire.class, this::expire);
     return builder.build();
   }
 
@@ -278,6 +289,16 @@ public final class JobEntity extends EventSourcedBehavior<JobEntity.Command, Job
         job -> new Retried(jobId, now()));
   }
 
+  private Effect<JobEvent, State> attachThread(State state, AttachThread attach) {
+    return transition(state, IN_ATTEMPT, "take a thread", attach.replyTo(),
+        job -> new ThreadAttached(jobId, job.attempts(), attach.threadId(), now()));
+  }
+
+  private Effect<JobEvent, State> expire(State state, Expire expire) {
+    return transition(state, STARTABLE, "expire", expire.replyTo(),
+        job -> new DeadLettered(jobId, job.attempts(), expire.reason(), now()));
+  }
+
   /** Persists the event {@code toEvent} makes of the job if its status is in {@code allowed}. */
   private Effect<JobEvent, State> transition(State state, Set<JobStatus> allowed, String action,
       ActorRef<Reply> replyTo, Function<Job, JobEvent> toEvent) {
@@ -315,6 +336,7 @@ public final class JobEntity extends EventSourcedBehavior<JobEntity.Command, Job
         .onEvent(DeadLettered.class, applying(Job::after))
         .onEvent(Requeued.class, applying(Job::after))
         .onEvent(Retried.class, applying(Job::after))
+        .onEvent(ThreadAttached.class, applying(Job::after))
         .build();
   }
 

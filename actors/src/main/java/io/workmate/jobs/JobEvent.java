@@ -24,6 +24,7 @@ import java.time.Instant;
     @JsonSubTypes.Type(value = JobEvent.DeadLettered.class, name = "dead_lettered"),
     @JsonSubTypes.Type(value = JobEvent.Requeued.class, name = "requeued"),
     @JsonSubTypes.Type(value = JobEvent.Retried.class, name = "retried"),
+    @JsonSubTypes.Type(value = JobEvent.ThreadAttached.class, name = "thread_attached"),
 })
 public sealed interface JobEvent extends CborSerializable {
 
@@ -62,4 +63,8 @@ public sealed interface JobEvent extends CborSerializable {
 
   /** A dead job was given a fresh set of attempts: {@code queued}. */
   record Retried(String jobId, Instant at) implements JobEvent {}
+
+  /** The running attempt's backend named its thread (a Codex thread id). */
+  record ThreadAttached(String jobId, int attempt, String threadId, Instant at)
+      implements JobEvent {}
 }

@@ -1,21 +1,19 @@
 package io.workmate.jobs.dispatch;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.workmate.agents.Agent;
 import io.workmate.agents.AgentHandle;
-import io.workmate.codex.CodexPool;
-import io.workmate.codex.CodexThread;
 import io.workmate.codex.PendingApproval;
-import io.workmate.codex.ThreadSettings;
-import io.workmate.codex.TurnResult;
-import io.workmate.jobs.JobFeed;
-import io.workmate.jobs.JobSummary;
-import io.workmate.protocol.codex.ApprovalDecision;
 import io.workmate.jobs.Job;
 import io.workmate.jobs.JobEntity;
+import io.workmate.jobs.JobFeed;
 import io.workmate.jobs.JobIds;
 import io.workmate.jobs.JobSpec;
 import io.workmate.jobs.JobStatus;
+import io.workmate.jobs.JobSummary;
+import io.workmate.protocol.codex.ApprovalDecision;
 import io.workmate.support.Backoff;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,12 +21,16 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -42,40 +44,52 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
- * The scheduler of the job queue (first slice): owns one {@link JobEntity} child per job (named
- * by the job id), keeps the queued jobs in memory ordered by priority (higher first) and then by
- * submission order, and runs at most {@link Settings#maxConcurrent()} of them at a time, each
- * attempt as one turn on a fresh Codex thread of the {@link CodexPool}.
+ * The scheduler of the job queue. It owns one {@link JobEntity} child per job it is working on,
+ * keeps the queued jobs in memory ordered by priority (higher first) and then by submission
+ * order, and starts each on an agent ({@link Agent} protocol) that fits it and has room:
  *
- * <p>An attempt: {@code Start} → open a thread → {@code RunTurn(spec.prompt)} → {@code Succeed}
- * when the turn completed, otherwise {@code FailAttempt} with {@code retryAt = now +
- * backoff.delay(attempts - 1)} while attempts are left (else {@code null}: dead). An attempt
- * running longer than {@code spec.timeoutSeconds} is interrupted and failed. A failed job is
- * queued again when its {@code retryAt} comes. {@link Cancel} removes a queued job, interrupts a
- * running one, or stops a pending retry, and cancels the job.
+ * <ul>
+ *   <li><b>Routing:</b> a job naming an agent runs on that agent (which must also offer the
+ *       job's capabilities); a job naming capabilities runs on the least busy agent offering all
+ *       of them; a job naming neither runs on the default agent (the first one given at start).
+ *       A queued job no live agent fits waits; a head job that cannot run does not hold back the
+ *       ones behind it that can.</li>
+ *   <li><b>Limits:</b> each agent's {@code maxConcurrent} attempts at once and
+ *       {@code rateLimitPerMinute} starts in any 60 s window.</li>
+ *   <li><b>An attempt:</b> {@code Start} → {@link Agent.Invoke} → the agent's updates (items and
+ *       approvals go to the job's watchers, approvals also to the entity as
+ *       {@code waiting_approval}) → {@code Succeed}, or {@code FailAttempt} with
+ *       {@code retryAt = now + backoff.delay(attempts - 1)} while attempts are left and the
+ *       deadline allows (else {@code null}: dead). An attempt running past
+ *       {@code spec.timeoutSeconds} (or the job's deadline) is interrupted and failed.</li>
+ *   <li><b>Cancel</b> removes a queued job, interrupts a running one, or stops a pending
+ *       retry.</li>
+ * </ul>
  *
  * <p>Recovery: when it starts with a {@link Settings#recovery() recovery source} (by default the
  * jdbc read journal, when that is the configured journal), it first reads every job event,
- * folds them per job ({@link JobRecovery}) and, before taking new work (commands that arrive
- * meanwhile are stashed): queues the jobs last {@code queued} in their original order (priority,
- * then submission order), requeues the jobs last {@code running}/{@code waiting_approval}
+ * folds them per job ({@link JobRecovery}) into the listing index and, before taking new work
+ * (commands that arrive meanwhile are stashed): queues the jobs last {@code queued} in their
+ * original order, requeues the jobs last {@code running}/{@code waiting_approval}
  * ({@link JobEntity.Requeue}: the cut-short attempt stays counted, or the job goes dead if it was
- * the last) and queues them if still queued, and schedules the retry of the jobs last
- * {@code failed}.
- *
- * <p>Not in this slice: routing by agent or capabilities (every job runs on the one pool with the
- * base thread settings), approvals ({@code waiting_approval}), the overall deadline and streaming
- * of Codex items.
+ * the last), and schedules the retry of the jobs last {@code failed}.
  */
 public final class JobDispatcher {
 
-  /** The agent name recorded on an attempt when the spec names none. */
-  public static final String DEFAULT_AGENT = "codex";
+  /** {@link JobEntity.Reply.Rejected} code: no live agent fits the job's agent/capabilities. */
+  public static final String NO_MATCHING_AGENT = "no_matching_agent";
+
+  /** {@link JobEntity.Reply.Rejected} code: the job store did not answer (HTTP 503). */
+  public static final String UNAVAILABLE = "unavailable";
+
+  /** Jobs a {@link ListJobs} page holds at most. */
+  public static final int MAX_PAGE = 1000;
 
   private static final Duration ENTITY_TIMEOUT = Duration.ofSeconds(30);
-  private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(30);
-  /** Beyond the attempt timeout: the thread always answers a turn, this is a backstop only. */
-  private static final Duration TURN_GRACE = Duration.ofSeconds(60);
+  /** After an interrupt, how long the agent may take to end the invocation before it is dropped. */
+  private static final Duration ABANDON_AFTER = Duration.ofSeconds(30);
+  private static final Duration DECIDE_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration PASSIVATE_EVERY = Duration.ofSeconds(10);
   /** Commands held while the queue is rebuilt; beyond this they are refused. */
   private static final int STASH_CAPACITY = 10_000;
   private static final Duration RECOVERY_READ_RETRY = Duration.ofSeconds(2);
@@ -176,24 +190,40 @@ public final class JobDispatcher {
   private record Submitted(String jobId, JobEntity.Reply reply, Throwable failure,
       ActorRef<JobEntity.Reply> replyTo) implements Command {}
 
+  /** An entity's answer to a command the dispatcher passed on for a caller (may be null). */
+  private record EntityAnswered(String jobId, JobEntity.Reply reply, Throwable failure,
+      ActorRef<JobEntity.Reply> replyTo, boolean retry) implements Command {}
+
   private record StartAnswered(String jobId, long token, JobEntity.Reply reply, Throwable failure)
       implements Command {}
 
-  private record ThreadOpened(String jobId, long token, CodexPool.ThreadOpened opened,
-      Throwable failure) implements Command {}
-
-  private record TurnDone(String jobId, long token, TurnResult result, Throwable failure)
-      implements Command {}
-
-  private record InterruptAnswered(String jobId, long token, CodexThread.Ack ack)
-      implements Command {}
+  private record FromAgent(Agent.Update update) implements Command {}
 
   private record AttemptTimedOut(String jobId, long token) implements Command {}
 
-  private record OutcomeRecorded(String jobId, long token, JobEntity.Reply reply,
+  private record AttemptAbandoned(String jobId, long token) implements Command {}
+
+  private record OutcomeRecorded(String jobId, long token, String outcome, JobEntity.Reply reply,
       Throwable failure) implements Command {}
 
   private record RetryDue(String jobId) implements Command {}
+
+  private record DeadlineDue(String jobId) implements Command {}
+
+  private record RateWindowOpened() implements Command {}
+
+  private record PassivateIdle() implements Command {}
+
+  private record WatchAnswered(String jobId, ActorRef<JobFeed> watcher, JobEntity.Reply reply)
+      implements Command {}
+
+  private record WatcherGone(String jobId, ActorRef<JobFeed> watcher) implements Command {}
+
+  private record DecisionAnswered(String approvalId, String jobId, Agent.Decided decided,
+      ActorRef<ApprovalAnswer> replyTo) implements Command {}
+
+  /** The answer to a transition the dispatcher made on its own (approvals, thread, expiry). */
+  private record Observed(String jobId, JobEntity.Reply reply) implements Command {}
 
   private record RecoveryLoaded(List<EventEnvelope> events, Throwable failure)
       implements Command {}
@@ -207,47 +237,50 @@ public final class JobDispatcher {
   // ---- settings ----
 
   /**
-   * @param maxConcurrent attempts running at once (at least 1)
    * @param backoff the delay before attempt n+1 is {@code backoff.delay(n - 1)}
-   * @param baseThread settings of every attempt's thread; the spec's {@code cwd} replaces its cwd
-   * @param clock stamps the job events and computes {@code retryAt}
+   * @param clock stamps the job events and computes {@code retryAt} and deadlines
    * @param recovery where the job events to rebuild the queue from come from at start; empty:
    *     start with an empty queue
+   * @param metrics where the dispatcher's meters go ({@link JobMetrics})
+   * @param agents the agents at start; the first is the default agent (more come and go with
+   *     {@link AgentsChanged})
    */
-  public record Settings(int maxConcurrent, Backoff backoff, ThreadSettings baseThread,
-      Clock clock, Optional<RecoverySource> recovery) {
+  public record Settings(Backoff backoff, Clock clock, Optional<RecoverySource> recovery,
+      MeterRegistry metrics, List<AgentHandle> agents) {
 
     public Settings {
-      if (maxConcurrent < 1) {
-        throw new IllegalArgumentException("maxConcurrent must be at least 1, not " + maxConcurrent);
-      }
       Objects.requireNonNull(backoff, "backoff");
-      Objects.requireNonNull(baseThread, "baseThread");
       Objects.requireNonNull(clock, "clock");
       Objects.requireNonNull(recovery, "recovery");
+      Objects.requireNonNull(metrics, "metrics");
+      agents = List.copyOf(agents);
     }
 
-    /** Recovering from the configured journal when it is the jdbc one. */
-    public Settings(int maxConcurrent, Backoff backoff, ThreadSettings baseThread, Clock clock) {
-      this(maxConcurrent, backoff, baseThread, clock,
-          Optional.of(RecoverySource.fromConfiguredJournal()));
+    /** Recovering from the configured journal when it is the jdbc one, on the system clock. */
+    public static Settings of(Backoff backoff, List<AgentHandle> agents, MeterRegistry metrics) {
+      return new Settings(backoff, Clock.systemUTC(),
+          Optional.of(RecoverySource.fromConfiguredJournal()), metrics, agents);
     }
 
-    public static Settings of(int maxConcurrent, Backoff backoff, ThreadSettings baseThread) {
-      return new Settings(maxConcurrent, backoff, baseThread, Clock.systemUTC());
+    /** As {@link #of(Backoff, List, MeterRegistry)} with meters nobody reads. */
+    public static Settings of(Backoff backoff, List<AgentHandle> agents) {
+      return of(backoff, agents, new SimpleMeterRegistry());
     }
 
     public Settings withRecovery(Optional<RecoverySource> newRecovery) {
-      return new Settings(maxConcurrent, backoff, baseThread, clock, newRecovery);
+      return new Settings(backoff, clock, newRecovery, metrics, agents);
+    }
+
+    public Settings withClock(Clock newClock) {
+      return new Settings(backoff, newClock, recovery, metrics, agents);
     }
   }
 
-  public static Behavior<Command> create(ActorRef<CodexPool.Command> pool, Settings settings) {
-    Objects.requireNonNull(pool, "pool");
+  public static Behavior<Command> create(Settings settings) {
     Objects.requireNonNull(settings, "settings");
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> Behaviors.withStash(
         STASH_CAPACITY,
-        stash -> new JobDispatcher(context, timers, stash, pool, settings).starting())));
+        stash -> new JobDispatcher(context, timers, stash, settings).starting())));
   }
 
   // ---- state ----
@@ -263,48 +296,76 @@ public final class JobDispatcher {
     final String jobId;
     final JobSpec spec;
     final long token;
+    final AgentSlot slot;
     int attempt;
-    ActorRef<CodexThread.Command> thread;
+    String invocationId;
+    Instant startedAt;
     boolean timedOut;
+    boolean deadlineHit;
     boolean finishing;
+    /** The entity was told {@code waiting_approval} and not yet told the approval was answered. */
+    boolean awaitingApproval;
+    final Map<String, PendingApproval> approvals = new LinkedHashMap<>();
     final List<ActorRef<JobEntity.Reply>> cancelWaiters = new ArrayList<>();
 
-    Run(String jobId, JobSpec spec, long token) {
+    Run(String jobId, JobSpec spec, long token, AgentSlot slot) {
       this.jobId = jobId;
       this.spec = spec;
       this.token = token;
+      this.slot = slot;
     }
 
     boolean cancelRequested() {
       return !cancelWaiters.isEmpty();
+    }
+
+    boolean invoked() {
+      return invocationId != null;
     }
   }
 
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final StashBuffer<Command> stash;
-  private final ActorRef<CodexPool.Command> pool;
   private final Settings settings;
+  private final JobMetrics metrics;
+  private final ActorRef<Agent.Update> agentUpdates;
+  private final String defaultAgent;
 
+  /** Agents by id, in id order (the least-busy pick is then deterministic). */
+  private final Map<String, AgentSlot> slots = new TreeMap<>();
   private final Map<String, ActorRef<JobEntity.Command>> entities = new HashMap<>();
-  private final Map<String, JobSpec> specs = new HashMap<>();
+  private final Map<String, Integer> pendingAsks = new HashMap<>();
+  private final Set<String> passivationCandidates = new HashSet<>();
+  /** The latest state of every job that is not terminal. */
+  private final Map<String, Job> live = new HashMap<>();
+  private final JobIndex index = new JobIndex();
   private final TreeSet<Queued> queue = new TreeSet<>(ORDER);
   private final Map<String, Queued> queuedById = new HashMap<>();
+  private final Map<Integer, Integer> queuedByPriority = new HashMap<>();
   private final Map<String, Run> running = new HashMap<>();
+  private final Map<String, String> jobOfInvocation = new HashMap<>();
+  private final Map<String, String> jobOfApproval = new HashMap<>();
   private final Set<String> retrying = new HashSet<>();
-  private long seq;
+  private final Set<String> deadlinesScheduled = new HashSet<>();
+  private final Map<String, Set<ActorRef<JobFeed>>> watchers = new HashMap<>();
+  private boolean rateWakeScheduled;
   private long tokens;
 
   private final Map<String, Long> recoveryOrder = new HashMap<>();
   private final Set<String> recoveryPending = new HashSet<>();
 
   private JobDispatcher(ActorContext<Command> context, TimerScheduler<Command> timers,
-      StashBuffer<Command> stash, ActorRef<CodexPool.Command> pool, Settings settings) {
+      StashBuffer<Command> stash, Settings settings) {
     this.context = context;
     this.timers = timers;
     this.stash = stash;
-    this.pool = pool;
     this.settings = settings;
+    this.metrics = new JobMetrics(settings.metrics());
+    this.agentUpdates = context.messageAdapter(Agent.Update.class, FromAgent::new);
+    this.defaultAgent = settings.agents().isEmpty() ? null : settings.agents().get(0).id();
+    settings.agents().forEach(handle -> slots.put(handle.id(), new AgentSlot(handle)));
+    timers.startTimerWithFixedDelay("passivate", new PassivateIdle(), PASSIVATE_EVERY);
   }
 
   private Behavior<Command> behavior() {
@@ -312,18 +373,40 @@ public final class JobDispatcher {
         .onMessage(Submit.class, this::onSubmit)
         .onMessage(Submitted.class, this::onSubmitted)
         .onMessage(Cancel.class, this::onCancel)
-        .onMessage(Get.class, get -> passThrough(get.jobId(), get.replyTo(),
+        .onMessage(Retry.class, retry -> passOn(retry.jobId(), retry.replyTo(), true,
+            JobEntity.Retry::new))
+        .onMessage(Get.class, get -> passOn(get.jobId(), get.replyTo(), false,
             JobEntity.Get::new))
-        .onMessage(GetHistory.class, get -> passThrough(get.jobId(), get.replyTo(),
+        .onMessage(GetHistory.class, get -> passOn(get.jobId(), get.replyTo(), false,
             JobEntity.GetHistory::new))
+        .onMessage(EntityAnswered.class, this::onEntityAnswered)
+        .onMessage(ListJobs.class, this::onListJobs)
+        .onMessage(Watch.class, this::onWatch)
+        .onMessage(WatchAnswered.class, this::onWatchAnswered)
+        .onMessage(WatcherGone.class, this::onWatcherGone)
+        .onMessage(ListApprovals.class, this::onListApprovals)
+        .onMessage(DecideApproval.class, this::onDecideApproval)
+        .onMessage(DecisionAnswered.class, this::onDecisionAnswered)
         .onMessage(GetQueue.class, this::onGetQueue)
+        .onMessage(GetStats.class, get -> {
+          get.replyTo().tell(stats(false));
+          return Behaviors.same();
+        })
+        .onMessage(AgentsChanged.class, this::onAgentsChanged)
         .onMessage(StartAnswered.class, this::onStartAnswered)
-        .onMessage(ThreadOpened.class, this::onThreadOpened)
-        .onMessage(TurnDone.class, this::onTurnDone)
-        .onMessage(InterruptAnswered.class, this::onInterruptAnswered)
+        .onMessage(FromAgent.class, this::onFromAgent)
         .onMessage(AttemptTimedOut.class, this::onAttemptTimedOut)
+        .onMessage(AttemptAbandoned.class, this::onAttemptAbandoned)
         .onMessage(OutcomeRecorded.class, this::onOutcomeRecorded)
+        .onMessage(Observed.class, this::onObserved)
         .onMessage(RetryDue.class, this::onRetryDue)
+        .onMessage(DeadlineDue.class, this::onDeadlineDue)
+        .onMessage(RateWindowOpened.class, opened -> {
+          rateWakeScheduled = false;
+          startWhatFits();
+          return Behaviors.same();
+        })
+        .onMessage(PassivateIdle.class, this::onPassivateIdle)
         .build();
   }
 
@@ -341,6 +424,11 @@ public final class JobDispatcher {
           return Behaviors.same();
         })
         .onMessage(RecoveryAnswered.class, this::onRecoveryAnswered)
+        .onMessage(GetStats.class, get -> {
+          get.replyTo().tell(stats(true));
+          return Behaviors.same();
+        })
+        .onMessage(PassivateIdle.class, idle -> Behaviors.same())
         .onAnyMessage(this::stashWhileRecovering)
         .build();
   }
@@ -362,7 +450,7 @@ public final class JobDispatcher {
       stash.stash(command);
       return Behaviors.same();
     }
-    JobEntity.Reply refused = new JobEntity.Reply.Rejected("unavailable",
+    JobEntity.Reply refused = new JobEntity.Reply.Rejected(UNAVAILABLE,
         "the job queue is still being recovered; try again");
     if (command instanceof Submit submit) {
       submit.replyTo().tell(refused);
@@ -372,6 +460,8 @@ public final class JobDispatcher {
       get.replyTo().tell(refused);
     } else if (command instanceof GetHistory get) {
       get.replyTo().tell(refused);
+    } else if (command instanceof Retry retry) {
+      retry.replyTo().tell(refused);
     } else {
       context.getLog().warn("recovery: dropped {} (the stash is full)", command);
     }
@@ -388,13 +478,16 @@ public final class JobDispatcher {
     List<JobRecovery.RecoveredJob> jobs =
         JobRecovery.fold(loaded.events().stream().map(EventEnvelope::event).toList());
     int queued = 0;
-    int retrying = 0;
+    int retryingCount = 0;
     for (JobRecovery.RecoveredJob job : jobs) {
-      seq = Math.max(seq, job.order() + 1);
+      index.put(job.summary(), job.order());
       if (job.status().isTerminal()) {
         continue;
       }
-      specs.put(job.jobId(), job.spec());
+      live.put(job.jobId(), new Job(job.jobId(), job.spec(), job.status(), job.attempts(),
+          job.agent(), null, null, job.lastError(), job.retryAt(), null, job.createdAt(),
+          job.updatedAt()));
+      scheduleDeadline(job.jobId(), job.spec());
       recoveryOrder.put(job.jobId(), job.order());
       switch (job.status()) {
         case QUEUED -> {
@@ -404,7 +497,7 @@ public final class JobDispatcher {
         case FAILED -> {
           if (job.retryAt() != null) {
             scheduleRetry(job.jobId(), job.retryAt());
-            retrying++;
+            retryingCount++;
           } else {
             recoveryPending.add(job.jobId());
             askRecovery(job.jobId(), 1, true, JobEntity.Get::new);
@@ -419,15 +512,16 @@ public final class JobDispatcher {
         }
       }
     }
+    metrics.statusCounts(index.counts());
     context.getLog().info("recovery: {} events, {} jobs: {} queued, {} waiting to retry, "
             + "{} cut short by the restart", loaded.events().size(), jobs.size(), queued,
-        retrying, recoveryPending.size());
+        retryingCount, recoveryPending.size());
     return recoveryPending.isEmpty() ? recovered() : Behaviors.same();
   }
 
   private void askRecovery(String jobId, int tries, boolean viaGet,
-      java.util.function.Function<ActorRef<JobEntity.Reply>, JobEntity.Command> command) {
-    context.ask(JobEntity.Reply.class, entity(jobId), ENTITY_TIMEOUT, command::apply,
+      Function<ActorRef<JobEntity.Reply>, JobEntity.Command> command) {
+    askEntity(jobId, command,
         (reply, failure) -> new RecoveryAnswered(jobId, tries, viaGet, reply, failure));
   }
 
@@ -437,6 +531,7 @@ public final class JobDispatcher {
       return Behaviors.same();
     }
     if (answered.reply() instanceof JobEntity.Reply.Current current) {
+      observe(current.job());
       adoptRecovered(current.job());
     } else if (answered.reply() instanceof JobEntity.Reply.Rejected && !answered.viaGet()) {
       // its status is not the one its events said: take it as the entity has it
@@ -458,7 +553,7 @@ public final class JobDispatcher {
   /** Takes a job as its entity has it after recovery. */
   private void adoptRecovered(Job job) {
     switch (job.status()) {
-      case QUEUED -> enqueue(job.id(), recoveryOrder.getOrDefault(job.id(), ++seq));
+      case QUEUED -> enqueue(job.id(), recoveryOrder.getOrDefault(job.id(), index.nextOrder()));
       case FAILED -> {
         if (job.retryAt() != null) {
           scheduleRetry(job.id(), job.retryAt());
@@ -481,29 +576,32 @@ public final class JobDispatcher {
     return stash.unstashAll(behavior());
   }
 
-  // ---- submit, get ----
+  // ---- submit, get, list ----
 
   private Behavior<Command> onSubmit(Submit submit) {
-    String jobId = JobIds.forSpec(submit.spec());
-    context.ask(JobEntity.Reply.class, entity(jobId), ENTITY_TIMEOUT,
-        replyTo -> new JobEntity.Submit(submit.spec(), replyTo),
+    JobSpec spec = submit.spec();
+    if (!anyAgentFits(spec)) {
+      submit.replyTo().tell(new JobEntity.Reply.Rejected(NO_MATCHING_AGENT, noAgentMessage(spec)));
+      return Behaviors.same();
+    }
+    String jobId = JobIds.forSpec(spec);
+    askEntity(jobId, replyTo -> new JobEntity.Submit(spec, replyTo),
         (reply, failure) -> new Submitted(jobId, reply, failure, submit.replyTo()));
     return Behaviors.same();
   }
 
   private Behavior<Command> onSubmitted(Submitted submitted) {
     if (submitted.reply() == null) {
-      submitted.replyTo().tell(new JobEntity.Reply.Rejected("unavailable",
+      submitted.replyTo().tell(new JobEntity.Reply.Rejected(UNAVAILABLE,
           "the job store did not answer: " + submitted.failure()));
       return Behaviors.same();
     }
     if (submitted.reply() instanceof JobEntity.Reply.Current current) {
       Job job = current.job();
-      specs.put(job.id(), job.spec());
-      if (job.status() == JobStatus.QUEUED) {
+      boolean known = index.contains(job.id());
+      observe(job);
+      if (!known && job.status() == JobStatus.QUEUED) {
         enqueue(job.id());
-      } else if (job.status() == JobStatus.FAILED && job.retryAt() != null) {
-        scheduleRetry(job.id(), job.retryAt());
       }
     }
     submitted.replyTo().tell(submitted.reply());
@@ -511,13 +609,37 @@ public final class JobDispatcher {
     return Behaviors.same();
   }
 
-  private Behavior<Command> passThrough(String jobId, ActorRef<JobEntity.Reply> replyTo,
-      java.util.function.Function<ActorRef<JobEntity.Reply>, JobEntity.Command> command) {
-    if (!isValidId(jobId)) {
+  /** Passes a command on to the job's entity; the answer comes back through the dispatcher. */
+  private Behavior<Command> passOn(String jobId, ActorRef<JobEntity.Reply> replyTo,
+      boolean retry, Function<ActorRef<JobEntity.Reply>, JobEntity.Command> command) {
+    if (!isValidId(jobId) || !index.contains(jobId)) {
       replyTo.tell(new JobEntity.Reply.NotFound(jobId));
-    } else {
-      entity(jobId).tell(command.apply(replyTo));
+      return Behaviors.same();
     }
+    askEntity(jobId, command,
+        (reply, failure) -> new EntityAnswered(jobId, reply, failure, replyTo, retry));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onEntityAnswered(EntityAnswered answered) {
+    JobEntity.Reply reply = answered.reply() != null ? answered.reply()
+        : new JobEntity.Reply.Rejected(UNAVAILABLE,
+            "the job store did not answer: " + answered.failure());
+    if (reply instanceof JobEntity.Reply.Current current) {
+      observe(current.job());
+      if (answered.retry() && current.job().status() == JobStatus.QUEUED) {
+        enqueue(current.job().id());
+        startWhatFits();
+      }
+    }
+    answered.replyTo().tell(reply);
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onListJobs(ListJobs list) {
+    int limit = Math.max(1, Math.min(MAX_PAGE, list.limit()));
+    JobIndex.Page page = index.page(list.status(), limit, list.after());
+    list.replyTo().tell(new JobPage(page.jobs(), page.next()));
     return Behaviors.same();
   }
 
@@ -527,41 +649,291 @@ public final class JobDispatcher {
     return Behaviors.same();
   }
 
+  private Stats stats(boolean recovering) {
+    Map<String, Integer> byAgent = new TreeMap<>();
+    slots.values().forEach(slot -> byAgent.put(slot.id(), slot.running()));
+    return new Stats(index.counts(), Map.copyOf(queuedByPriority), byAgent, recovering);
+  }
+
+  // ---- watching ----
+
+  private Behavior<Command> onWatch(Watch watch) {
+    String jobId = watch.jobId();
+    if (!isValidId(jobId) || !index.contains(jobId)) {
+      watch.watcher().tell(new JobFeed.End(jobId, null));
+      return Behaviors.same();
+    }
+    Job current = live.get(jobId);
+    if (current != null) {
+      addWatcher(jobId, watch.watcher());
+      watch.watcher().tell(new JobFeed.Status(current));
+      return Behaviors.same();
+    }
+    // terminal: its entity has the final state
+    askEntity(jobId, JobEntity.Get::new,
+        (reply, failure) -> new WatchAnswered(jobId, watch.watcher(), reply));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onWatchAnswered(WatchAnswered answered) {
+    if (answered.reply() instanceof JobEntity.Reply.Current current) {
+      answered.watcher().tell(new JobFeed.Status(current.job()));
+      answered.watcher().tell(new JobFeed.End(answered.jobId(), current.job()));
+    } else {
+      answered.watcher().tell(new JobFeed.End(answered.jobId(), null));
+    }
+    return Behaviors.same();
+  }
+
+  private void addWatcher(String jobId, ActorRef<JobFeed> watcher) {
+    Set<ActorRef<JobFeed>> forJob = watchers.computeIfAbsent(jobId, id -> new HashSet<>());
+    if (forJob.add(watcher)) {
+      context.watchWith(watcher, new WatcherGone(jobId, watcher));
+    }
+  }
+
+  private Behavior<Command> onWatcherGone(WatcherGone gone) {
+    Set<ActorRef<JobFeed>> forJob = watchers.get(gone.jobId());
+    if (forJob != null) {
+      forJob.remove(gone.watcher());
+      if (forJob.isEmpty()) {
+        watchers.remove(gone.jobId());
+      }
+    }
+    return Behaviors.same();
+  }
+
+  private void publish(String jobId, JobFeed event) {
+    Set<ActorRef<JobFeed>> forJob = watchers.get(jobId);
+    if (forJob != null) {
+      forJob.forEach(watcher -> watcher.tell(event));
+    }
+  }
+
+  /**
+   * Takes in a job as its entity answered it: the listing index, the live set, the meters, the
+   * deadline timer and the watchers (the status, and the end once terminal).
+   */
+  private void observe(Job job) {
+    JobSummary previous = index.get(job.id());
+    if (previous != null && previous.updatedAt() != null && job.updatedAt() != null
+        && job.updatedAt().isBefore(previous.updatedAt())) {
+      return; // an older answer overtaken by a newer one
+    }
+    boolean changed = previous == null || previous.status() != job.status()
+        || previous.attempts() != job.attempts()
+        || !Objects.equals(previous.updatedAt(), job.updatedAt());
+    index.put(JobSummary.of(job), null);
+    if (previous != null && previous.status() != job.status()) {
+      metrics.statusCount(previous.status(), index.count(previous.status()));
+    }
+    metrics.statusCount(job.status(), index.count(job.status()));
+    if (job.status().isTerminal()) {
+      boolean wasLive = live.remove(job.id()) != null;
+      if (deadlinesScheduled.remove(job.id())) {
+        timers.cancel(deadlineKey(job.id()));
+      }
+      if (wasLive || (previous != null && !previous.status().isTerminal())) {
+        metrics.jobFinished(Duration.between(job.createdAt(), job.updatedAt()));
+      }
+      passivationCandidates.add(job.id());
+    } else {
+      live.put(job.id(), job);
+      scheduleDeadline(job.id(), job.spec());
+      passivationCandidates.remove(job.id());
+    }
+    if (changed) {
+      publish(job.id(), new JobFeed.Status(job));
+    }
+    if (job.status().isTerminal()) {
+      Set<ActorRef<JobFeed>> forJob = watchers.remove(job.id());
+      if (forJob != null) {
+        forJob.forEach(watcher -> {
+          watcher.tell(new JobFeed.End(job.id(), job));
+          context.unwatch(watcher);
+        });
+      }
+    }
+  }
+
+  private Behavior<Command> onObserved(Observed observed) {
+    if (observed.reply() instanceof JobEntity.Reply.Current current) {
+      observe(current.job());
+    } else if (observed.reply() != null) {
+      context.getLog().debug("job {}: {}", observed.jobId(), observed.reply());
+    }
+    return Behaviors.same();
+  }
+
+  // ---- agents ----
+
+  private Behavior<Command> onAgentsChanged(AgentsChanged changed) {
+    Map<String, AgentSlot> next = new TreeMap<>();
+    for (AgentHandle handle : changed.agents()) {
+      AgentSlot slot = slots.get(handle.id());
+      if (slot != null) {
+        slot.replace(handle);
+      } else {
+        slot = new AgentSlot(handle);
+      }
+      next.put(handle.id(), slot);
+    }
+    slots.clear();
+    slots.putAll(next);
+    startWhatFits();
+    return Behaviors.same();
+  }
+
+  private boolean anyAgentFits(JobSpec spec) {
+    if (spec.agent() != null) {
+      AgentSlot slot = slots.get(spec.agent());
+      return slot != null && slot.offersAll(spec.capabilities());
+    }
+    if (spec.capabilities().isEmpty() && defaultAgent != null) {
+      return slots.containsKey(defaultAgent);
+    }
+    return slots.values().stream().anyMatch(slot -> slot.offersAll(spec.capabilities()));
+  }
+
+  private String noAgentMessage(JobSpec spec) {
+    if (spec.agent() != null) {
+      AgentSlot slot = slots.get(spec.agent());
+      return slot == null
+          ? "no agent '" + spec.agent() + "'; agents: " + String.join(", ", slots.keySet())
+          : "agent '" + spec.agent() + "' does not offer all of " + spec.capabilities();
+    }
+    if (spec.capabilities().isEmpty()) {
+      return "no default agent is running";
+    }
+    return "no agent offers all of " + spec.capabilities();
+  }
+
+  /** The agent the job should start on now, or null when none that fits has room. */
+  private AgentSlot pickAgent(JobSpec spec, Instant now) {
+    if (spec.agent() != null || (spec.capabilities().isEmpty() && defaultAgent != null)) {
+      AgentSlot slot = slots.get(spec.agent() != null ? spec.agent() : defaultAgent);
+      return slot != null && slot.offersAll(spec.capabilities()) && slot.hasCapacity()
+          && slot.withinRate(now) ? slot : null;
+    }
+    AgentSlot best = null;
+    for (AgentSlot slot : slots.values()) {
+      if (slot.offersAll(spec.capabilities()) && slot.hasCapacity() && slot.withinRate(now)
+          && (best == null || slot.running() < best.running())) {
+        best = slot;
+      }
+    }
+    return best;
+  }
+
+  private boolean anyAgentFree(Instant now) {
+    for (AgentSlot slot : slots.values()) {
+      if (slot.hasCapacity() && slot.withinRate(now)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Wakes the queue when a rate-limited agent with room may start again. */
+  private void scheduleRateWake(Instant now) {
+    if (rateWakeScheduled || queue.isEmpty()) {
+      return;
+    }
+    Instant earliest = null;
+    for (AgentSlot slot : slots.values()) {
+      if (slot.hasCapacity() && !slot.withinRate(now)) {
+        Instant at = slot.nextStartAllowed(now);
+        earliest = earliest == null || at.isBefore(earliest) ? at : earliest;
+      }
+    }
+    if (earliest != null) {
+      rateWakeScheduled = true;
+      Duration delay = Duration.between(now, earliest).plusMillis(1);
+      timers.startSingleTimer("rate-window", new RateWindowOpened(),
+          delay.isNegative() ? Duration.ZERO : delay);
+    }
+  }
+
   // ---- the queue ----
 
   private void enqueue(String jobId) {
-    enqueue(jobId, ++seq);
+    Long order = index.orderOf(jobId);
+    enqueue(jobId, order != null ? order : index.nextOrder());
   }
 
-  /** Queues the job at {@code order} within its priority (recovery keeps submission order). */
+  /** Queues the job at {@code order} within its priority (its submission order). */
   private void enqueue(String jobId, long order) {
-    if (queuedById.containsKey(jobId) || running.containsKey(jobId)) {
+    Job job = live.get(jobId);
+    if (job == null || queuedById.containsKey(jobId) || running.containsKey(jobId)) {
       return;
     }
-    JobSpec spec = specs.get(jobId);
-    Queued entry = new Queued(jobId, spec == null ? 0 : spec.priority(), order);
+    Queued entry = new Queued(jobId, job.spec().priority(), order);
     queue.add(entry);
     queuedById.put(jobId, entry);
+    int depth = queuedByPriority.merge(entry.priority(), 1, Integer::sum);
+    metrics.queueDepth(entry.priority(), depth);
+  }
+
+  private boolean dequeue(String jobId) {
+    Queued entry = queuedById.remove(jobId);
+    if (entry == null) {
+      return false;
+    }
+    queue.remove(entry);
+    unqueued(entry);
+    return true;
+  }
+
+  private void unqueued(Queued entry) {
+    int depth = queuedByPriority.merge(entry.priority(), -1, Integer::sum);
+    if (depth <= 0) {
+      queuedByPriority.remove(entry.priority());
+    }
+    metrics.queueDepth(entry.priority(), Math.max(0, depth));
   }
 
   private void startWhatFits() {
-    while (running.size() < settings.maxConcurrent() && !queue.isEmpty()) {
-      Queued next = queue.pollFirst();
-      queuedById.remove(next.jobId());
-      startAttempt(next.jobId());
+    if (queue.isEmpty()) {
+      return;
     }
+    Instant now = settings.clock().instant();
+    Iterator<Queued> iterator = queue.iterator();
+    while (iterator.hasNext() && anyAgentFree(now)) {
+      Queued next = iterator.next();
+      Job job = live.get(next.jobId());
+      if (job == null) {
+        iterator.remove();
+        queuedById.remove(next.jobId());
+        unqueued(next);
+        continue;
+      }
+      AgentSlot slot = pickAgent(job.spec(), now);
+      if (slot == null) {
+        continue; // its agent is busy or gone: the ones behind it may still run
+      }
+      iterator.remove();
+      queuedById.remove(next.jobId());
+      unqueued(next);
+      startAttempt(job, slot, now);
+    }
+    scheduleRateWake(now);
   }
 
-  private void startAttempt(String jobId) {
-    JobSpec spec = specs.get(jobId);
-    Run run = new Run(jobId, spec, ++tokens);
+  private void startAttempt(Job job, AgentSlot slot, Instant now) {
+    String jobId = job.id();
+    slot.started(now);
+    Run run = new Run(jobId, job.spec(), ++tokens, slot);
     running.put(jobId, run);
-    String agent = spec.agent() != null ? spec.agent() : DEFAULT_AGENT;
-    context.ask(JobEntity.Reply.class, entity(jobId), ENTITY_TIMEOUT,
-        replyTo -> new JobEntity.Start(agent, null, replyTo),
+    metrics.running(running.size());
+    askEntity(jobId, replyTo -> new JobEntity.Start(slot.id(), null, replyTo),
         (reply, failure) -> new StartAnswered(jobId, run.token, reply, failure));
+    Duration limit = Duration.ofSeconds(job.spec().timeoutSeconds());
+    if (job.spec().deadline() != null) {
+      Duration untilDeadline = Duration.between(now, job.spec().deadline());
+      limit = untilDeadline.compareTo(limit) < 0 ? untilDeadline : limit;
+    }
     timers.startSingleTimer(timeoutKey(jobId), new AttemptTimedOut(jobId, run.token),
-        Duration.ofSeconds(spec.timeoutSeconds()));
+        limit.isNegative() ? Duration.ZERO : limit);
   }
 
   private Behavior<Command> onStartAnswered(StartAnswered answered) {
@@ -574,95 +946,95 @@ public final class JobDispatcher {
       // cancelled meanwhile, or the store failed: this attempt never started
       context.getLog().info("job {}: not started: {}", run.jobId,
           answered.reply() != null ? answered.reply() : answered.failure());
+      if (answered.reply() instanceof JobEntity.Reply.Current current) {
+        observe(current.job());
+      } else if (live.containsKey(run.jobId)) {
+        // the store did not answer: the job is still queued as far as it knows; try again later
+        scheduleRetry(run.jobId, settings.clock().instant().plus(settings.backoff().delay(0)));
+      }
       endRun(run);
       answerCancelWaitersDirectly(run);
       startWhatFits();
       return Behaviors.same();
     }
+    observe(current.job());
     run.attempt = current.job().attempts();
+    run.startedAt = settings.clock().instant();
     if (run.cancelRequested()) {
-      record(run, replyTo -> new JobEntity.Cancel("cancelled by request", replyTo));
+      record(run, "cancelled", replyTo -> new JobEntity.Cancel("cancelled by request", replyTo));
       return Behaviors.same();
     }
-    if (run.timedOut) {
-      failAttempt(run, timeoutMessage(run));
+    if (run.timedOut || run.deadlineHit) {
+      failAttempt(run, run.deadlineHit ? deadlineMessage() : timeoutMessage(run), "timed_out");
       return Behaviors.same();
     }
-    ThreadSettings threadSettings;
-    try {
-      threadSettings = threadSettings(run.spec);
-    } catch (RuntimeException e) {
-      record(run, replyTo -> new JobEntity.FailAttempt("bad job settings: " + e.getMessage(),
-          null, replyTo));
-      return Behaviors.same();
-    }
-    context.ask(CodexPool.ThreadOpened.class, pool, OPEN_TIMEOUT,
-        replyTo -> new CodexPool.OpenThread(threadSettings, Optional.empty(), List.of(), replyTo),
-        (opened, failure) -> new ThreadOpened(run.jobId, run.token, opened, failure));
+    run.invocationId = run.jobId + "#" + run.attempt;
+    jobOfInvocation.put(run.invocationId, run.jobId);
+    Agent.Invocation invocation = new Agent.Invocation(run.invocationId, run.spec.prompt(),
+        run.spec.cwd(), run.spec.approvalPolicy(), Duration.ofSeconds(run.spec.timeoutSeconds()));
+    run.slot.handle().ref().tell(new Agent.Invoke(invocation, agentUpdates));
     return Behaviors.same();
   }
 
-  private ThreadSettings threadSettings(JobSpec spec) {
-    ThreadSettings base = settings.baseThread();
-    if (spec.cwd() == null) {
-      return base;
+  private Behavior<Command> onFromAgent(FromAgent fromAgent) {
+    Agent.Update update = fromAgent.update();
+    String jobId = jobOfInvocation.get(update.invocationId());
+    Run run = jobId == null ? null : running.get(jobId);
+    if (run == null || run.finishing || !update.invocationId().equals(run.invocationId)) {
+      return Behaviors.same(); // a late update of an attempt already over
     }
-    return new ThreadSettings(Path.of(spec.cwd()), base.model(), base.approvalPolicy(),
-        base.sandbox(), base.approvals(), base.turnWatchdog(), base.drainTimeout(),
-        base.maxQueuedTurns());
-  }
-
-  private Behavior<Command> onThreadOpened(ThreadOpened opened) {
-    Run run = current(opened.jobId(), opened.token());
-    if (run == null) {
-      if (opened.opened() != null) {
-        opened.opened().thread().tell(new CodexThread.Close("closed by the dispatcher"));
+    if (update instanceof Agent.Update.Started started) {
+      if (started.threadId() != null) {
+        tellEntity(jobId, replyTo -> new JobEntity.AttachThread(started.threadId(), replyTo));
       }
-      return Behaviors.same();
-    }
-    if (opened.opened() == null) {
-      failAttempt(run, "could not open a codex thread: " + opened.failure());
-      return Behaviors.same();
-    }
-    run.thread = opened.opened().thread();
-    if (run.cancelRequested() || run.timedOut) {
-      // the turn is never sent; closing the thread is all there is to stop
-      closeThread(run);
-      if (run.cancelRequested()) {
-        record(run, replyTo -> new JobEntity.Cancel("cancelled by request", replyTo));
-      } else {
-        failAttempt(run, timeoutMessage(run));
+    } else if (update instanceof Agent.Update.Item item) {
+      publish(jobId, new JobFeed.Item(jobId, run.attempt, item.type(), item.data()));
+    } else if (update instanceof Agent.Update.ApprovalRequested requested) {
+      PendingApproval approval = requested.approval();
+      run.approvals.put(approval.id(), approval);
+      jobOfApproval.put(approval.id(), jobId);
+      publish(jobId, new JobFeed.ApprovalRequested(jobId, run.attempt, approval));
+      if (!run.awaitingApproval) {
+        run.awaitingApproval = true;
+        tellEntity(jobId, replyTo -> new JobEntity.AwaitApproval(approval.id(), replyTo));
       }
-      return Behaviors.same();
+    } else if (update instanceof Agent.Update.ApprovalResolved resolved) {
+      run.approvals.remove(resolved.approvalId());
+      jobOfApproval.remove(resolved.approvalId());
+      publish(jobId, new JobFeed.ApprovalResolved(jobId, run.attempt, resolved.approvalId(),
+          resolved.decision()));
+      if (run.approvals.isEmpty()) {
+        resumeAfterApprovals(run);
+      }
+    } else if (update instanceof Agent.Update.Finished finished) {
+      onFinished(run, finished.outcome(), finished.text(), finished.error());
     }
-    Duration turnLimit = Duration.ofSeconds(run.spec.timeoutSeconds()).plus(TURN_GRACE);
-    context.ask(TurnResult.class, run.thread, turnLimit,
-        replyTo -> new CodexThread.RunTurn(run.spec.prompt(), replyTo),
-        (result, failure) -> new TurnDone(run.jobId, run.token, result, failure));
     return Behaviors.same();
   }
 
-  private Behavior<Command> onTurnDone(TurnDone done) {
-    Run run = current(done.jobId(), done.token());
-    if (run == null || run.finishing) {
-      return Behaviors.same();
+  private void resumeAfterApprovals(Run run) {
+    if (run.awaitingApproval) {
+      run.awaitingApproval = false;
+      tellEntity(run.jobId, JobEntity.ApprovalAnswered::new);
     }
-    closeThread(run);
-    TurnResult result = done.result();
-    if (result != null && result.completed()) {
-      String text = result.finalText();
-      record(run, replyTo -> new JobEntity.Succeed(text, replyTo));
+  }
+
+  private void onFinished(Run run, Agent.Outcome outcome, String text, String error) {
+    forgetApprovals(run);
+    // the entity takes commands in order: it is running again before the outcome arrives
+    resumeAfterApprovals(run);
+    if (outcome == Agent.Outcome.SUCCEEDED && !run.cancelRequested()) {
+      record(run, "succeeded", replyTo -> new JobEntity.Succeed(text, replyTo));
     } else if (run.cancelRequested()) {
-      record(run, replyTo -> new JobEntity.Cancel("cancelled by request", replyTo));
+      record(run, "cancelled", replyTo -> new JobEntity.Cancel("cancelled by request", replyTo));
+    } else if (run.deadlineHit) {
+      failAttempt(run, deadlineMessage(), "timed_out");
     } else if (run.timedOut) {
-      failAttempt(run, timeoutMessage(run));
-    } else if (result == null) {
-      failAttempt(run, "no turn result: " + done.failure());
+      failAttempt(run, timeoutMessage(run), "timed_out");
     } else {
-      failAttempt(run, "turn " + result.outcome().name().toLowerCase()
-          + result.error().map(error -> ": " + error).orElse(""));
+      failAttempt(run, error != null ? error : "the agent failed without saying why",
+          outcome == Agent.Outcome.INTERRUPTED ? "interrupted" : "failed");
     }
-    return Behaviors.same();
   }
 
   private Behavior<Command> onAttemptTimedOut(AttemptTimedOut timeout) {
@@ -676,39 +1048,48 @@ public final class JobDispatcher {
   }
 
   private void interrupt(Run run) {
-    if (run.thread == null) {
-      return; // handled when the attempt or the thread comes up
+    if (!run.invoked()) {
+      return; // acted on when the entity answers the start
     }
-    context.ask(CodexThread.Ack.class, run.thread, OPEN_TIMEOUT,
-        CodexThread.Interrupt::new,
-        (ack, failure) -> new InterruptAnswered(run.jobId, run.token,
-            ack != null ? ack : CodexThread.Ack.refused(String.valueOf(failure))));
+    run.slot.handle().ref().tell(new Agent.Interrupt(run.invocationId));
+    timers.startSingleTimer(abandonKey(run.jobId), new AttemptAbandoned(run.jobId, run.token),
+        ABANDON_AFTER);
   }
 
-  private Behavior<Command> onInterruptAnswered(InterruptAnswered answered) {
-    Run run = current(answered.jobId(), answered.token());
-    if (run != null && !run.finishing && !answered.ack().ok()) {
-      // no turn to interrupt yet (the thread is still starting): closing the thread fails the
-      // queued turn, which ends the attempt the same way
-      closeThread(run);
+  private Behavior<Command> onAttemptAbandoned(AttemptAbandoned abandoned) {
+    Run run = current(abandoned.jobId(), abandoned.token());
+    if (run != null && !run.finishing) {
+      context.getLog().warn("job {}: agent {} did not end attempt {} within {} of the interrupt; "
+          + "dropping it", run.jobId, run.slot.id(), run.attempt, ABANDON_AFTER);
+      onFinished(run, Agent.Outcome.INTERRUPTED, null,
+          "the agent did not stop within " + ABANDON_AFTER.toSeconds() + " s of an interrupt");
     }
     return Behaviors.same();
   }
 
-  private void failAttempt(Run run, String error) {
+  private void failAttempt(Run run, String error, String outcome) {
+    Instant now = settings.clock().instant();
     Instant retryAt = run.attempt < run.spec.maxAttempts()
-        ? settings.clock().instant().plus(settings.backoff().delay(Math.max(0, run.attempt - 1)))
+        ? now.plus(settings.backoff().delay(Math.max(0, run.attempt - 1)))
         : null;
-    record(run, replyTo -> new JobEntity.FailAttempt(error, retryAt, replyTo));
+    Instant deadline = run.spec.deadline();
+    if (retryAt != null && deadline != null && (run.deadlineHit || retryAt.isAfter(deadline))) {
+      retryAt = null;
+      error = error + " (the deadline leaves no room for another attempt)";
+    }
+    Instant due = retryAt;
+    String message = error;
+    record(run, outcome, replyTo -> new JobEntity.FailAttempt(message, due, replyTo));
   }
 
-  /** Sends the attempt's outcome to the entity; the slot frees once it is stored. */
-  private void record(Run run,
-      java.util.function.Function<ActorRef<JobEntity.Reply>, JobEntity.Command> command) {
+  /** Sends the attempt's outcome to the entity; the agent's slot frees once it is stored. */
+  private void record(Run run, String outcome,
+      Function<ActorRef<JobEntity.Reply>, JobEntity.Command> command) {
     run.finishing = true;
     timers.cancel(timeoutKey(run.jobId));
-    context.ask(JobEntity.Reply.class, entity(run.jobId), ENTITY_TIMEOUT, command::apply,
-        (reply, failure) -> new OutcomeRecorded(run.jobId, run.token, reply, failure));
+    timers.cancel(abandonKey(run.jobId));
+    askEntity(run.jobId, command,
+        (reply, failure) -> new OutcomeRecorded(run.jobId, run.token, outcome, reply, failure));
   }
 
   private Behavior<Command> onOutcomeRecorded(OutcomeRecorded recorded) {
@@ -717,11 +1098,16 @@ public final class JobDispatcher {
       return Behaviors.same();
     }
     endRun(run);
+    if (run.startedAt != null) {
+      metrics.attemptEnded(recorded.outcome(),
+          Duration.between(run.startedAt, settings.clock().instant()));
+    }
     JobEntity.Reply reply = recorded.reply() != null ? recorded.reply()
-        : new JobEntity.Reply.Rejected("unavailable",
+        : new JobEntity.Reply.Rejected(UNAVAILABLE,
             "the job store did not answer: " + recorded.failure());
     if (reply instanceof JobEntity.Reply.Current current) {
       Job job = current.job();
+      observe(job);
       if (job.status() == JobStatus.FAILED && job.retryAt() != null) {
         scheduleRetry(job.id(), job.retryAt());
       }
@@ -732,7 +1118,7 @@ public final class JobDispatcher {
     } else {
       context.getLog().warn("job {}: outcome not recorded: {}", run.jobId, reply);
     }
-    // the turn finished before the cancel reached it: the entity says why it can't be cancelled
+    // the attempt ended before the cancel reached it: the entity says why it can't be cancelled
     answerCancelWaitersDirectly(run);
     startWhatFits();
     return Behaviors.same();
@@ -740,12 +1126,13 @@ public final class JobDispatcher {
 
   private void answerCancelWaitersDirectly(Run run) {
     for (ActorRef<JobEntity.Reply> waiter : run.cancelWaiters) {
-      entity(run.jobId).tell(new JobEntity.Cancel("cancelled by request", waiter));
+      askEntity(run.jobId, replyTo -> new JobEntity.Cancel("cancelled by request", replyTo),
+          (reply, failure) -> new EntityAnswered(run.jobId, reply, failure, waiter, false));
     }
     run.cancelWaiters.clear();
   }
 
-  // ---- retries ----
+  // ---- retries and deadlines ----
 
   private void scheduleRetry(String jobId, Instant retryAt) {
     retrying.add(jobId);
@@ -762,36 +1149,145 @@ public final class JobDispatcher {
     return Behaviors.same();
   }
 
+  private void scheduleDeadline(String jobId, JobSpec spec) {
+    if (spec.deadline() == null || !deadlinesScheduled.add(jobId)) {
+      return;
+    }
+    Duration delay = Duration.between(settings.clock().instant(), spec.deadline());
+    timers.startSingleTimer(deadlineKey(jobId), new DeadlineDue(jobId),
+        delay.isNegative() ? Duration.ZERO : delay);
+  }
+
+  private Behavior<Command> onDeadlineDue(DeadlineDue due) {
+    String jobId = due.jobId();
+    deadlinesScheduled.remove(jobId);
+    Run run = running.get(jobId);
+    if (run != null) {
+      if (!run.finishing) {
+        run.deadlineHit = true;
+        interrupt(run);
+      }
+      return Behaviors.same();
+    }
+    boolean waiting = dequeue(jobId);
+    if (retrying.remove(jobId)) {
+      timers.cancel(retryKey(jobId));
+      waiting = true;
+    }
+    if (waiting) {
+      tellEntity(jobId, replyTo -> new JobEntity.Expire(deadlineMessage(), replyTo));
+    }
+    return Behaviors.same();
+  }
+
   // ---- cancel ----
 
   private Behavior<Command> onCancel(Cancel cancel) {
     String jobId = cancel.jobId();
-    if (!isValidId(jobId)) {
+    if (!isValidId(jobId) || !index.contains(jobId)) {
       cancel.replyTo().tell(new JobEntity.Reply.NotFound(jobId));
       return Behaviors.same();
     }
     Run run = running.get(jobId);
     if (run != null) {
-      if (run.finishing) {
-        // the outcome is being stored; the cancel is answered after it
-        run.cancelWaiters.add(cancel.replyTo());
-        return Behaviors.same();
-      }
       boolean first = !run.cancelRequested();
       run.cancelWaiters.add(cancel.replyTo());
-      if (first) {
-        interrupt(run);
+      if (first && !run.finishing) {
+        interrupt(run); // the outcome is then recorded as cancelled
       }
       return Behaviors.same();
     }
-    Queued queued = queuedById.remove(jobId);
-    if (queued != null) {
-      queue.remove(queued);
-    }
+    dequeue(jobId);
     if (retrying.remove(jobId)) {
       timers.cancel(retryKey(jobId));
     }
-    entity(jobId).tell(new JobEntity.Cancel("cancelled by request", cancel.replyTo()));
+    askEntity(jobId, replyTo -> new JobEntity.Cancel("cancelled by request", replyTo),
+        (reply, failure) -> new EntityAnswered(jobId, reply, failure, cancel.replyTo(), false));
+    return Behaviors.same();
+  }
+
+  // ---- approvals ----
+
+  private Behavior<Command> onListApprovals(ListApprovals list) {
+    List<JobApproval> pending = new ArrayList<>();
+    for (Run run : running.values()) {
+      run.approvals.values().forEach(approval ->
+          pending.add(new JobApproval(run.jobId, run.attempt, approval)));
+    }
+    pending.sort(Comparator.comparing((JobApproval a) -> a.approval().requestedAt())
+        .thenComparing(a -> a.approval().id()));
+    list.replyTo().tell(List.copyOf(pending));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onDecideApproval(DecideApproval decide) {
+    String jobId = decide.approvalId() == null ? null : jobOfApproval.get(decide.approvalId());
+    Run run = jobId == null ? null : running.get(jobId);
+    if (run == null || run.finishing || !run.approvals.containsKey(decide.approvalId())) {
+      decide.replyTo().tell(new ApprovalAnswer.NotFound(decide.approvalId()));
+      return Behaviors.same();
+    }
+    context.ask(Agent.Decided.class, run.slot.handle().ref(), DECIDE_TIMEOUT,
+        replyTo -> new Agent.Decide(run.invocationId, decide.approvalId(), decide.decision(),
+            replyTo),
+        (decided, failure) -> new DecisionAnswered(decide.approvalId(), jobId,
+            decided != null ? decided : new Agent.Decided(false, "the agent did not answer: "
+                + failure), decide.replyTo()));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onDecisionAnswered(DecisionAnswered answered) {
+    answered.replyTo().tell(answered.decided().ok()
+        ? new ApprovalAnswer.Done(answered.jobId(), answered.approvalId())
+        : new ApprovalAnswer.Refused(answered.approvalId(), answered.decided().message()));
+    return Behaviors.same();
+  }
+
+  private void forgetApprovals(Run run) {
+    run.approvals.keySet().forEach(jobOfApproval::remove);
+    run.approvals.clear();
+  }
+
+  // ---- entities ----
+
+  private ActorRef<JobEntity.Command> entity(String jobId) {
+    return entities.computeIfAbsent(jobId,
+        id -> context.spawnAnonymous(JobEntity.create(id, settings.clock())));
+  }
+
+  /** Asks the job's entity; counted, so an entity is never stopped with an answer owed. */
+  private void askEntity(String jobId,
+      Function<ActorRef<JobEntity.Reply>, JobEntity.Command> command,
+      java.util.function.BiFunction<JobEntity.Reply, Throwable, Command> onAnswer) {
+    ActorRef<JobEntity.Command> entity = entity(jobId);
+    pendingAsks.merge(jobId, 1, Integer::sum);
+    context.ask(JobEntity.Reply.class, entity, ENTITY_TIMEOUT, command::apply,
+        (reply, failure) -> {
+          // runs on the dispatcher's thread (the ask's adapter), so the count is safe to touch
+          pendingAsks.computeIfPresent(jobId, (id, n) -> n <= 1 ? null : n - 1);
+          return onAnswer.apply(reply, failure);
+        });
+  }
+
+  private void tellEntity(String jobId,
+      Function<ActorRef<JobEntity.Reply>, JobEntity.Command> command) {
+    askEntity(jobId, command, (reply, failure) -> new Observed(jobId, reply));
+  }
+
+  /** Stops the entities of finished jobs nobody is talking to; they recover when needed again. */
+  private Behavior<Command> onPassivateIdle(PassivateIdle idle) {
+    Iterator<String> candidates = passivationCandidates.iterator();
+    while (candidates.hasNext()) {
+      String jobId = candidates.next();
+      if (pendingAsks.containsKey(jobId) || running.containsKey(jobId)) {
+        continue;
+      }
+      ActorRef<JobEntity.Command> entity = entities.remove(jobId);
+      if (entity != null) {
+        context.stop(entity);
+      }
+      candidates.remove();
+    }
     return Behaviors.same();
   }
 
@@ -804,22 +1300,22 @@ public final class JobDispatcher {
 
   private void endRun(Run run) {
     timers.cancel(timeoutKey(run.jobId));
+    timers.cancel(abandonKey(run.jobId));
     running.remove(run.jobId);
-  }
-
-  private void closeThread(Run run) {
-    if (run.thread != null) {
-      run.thread.tell(new CodexThread.Close("closed by the dispatcher"));
+    if (run.invocationId != null) {
+      jobOfInvocation.remove(run.invocationId);
     }
+    forgetApprovals(run);
+    run.slot.ended();
+    metrics.running(running.size());
   }
 
   private String timeoutMessage(Run run) {
     return "attempt " + run.attempt + " timed out after " + run.spec.timeoutSeconds() + " s";
   }
 
-  private ActorRef<JobEntity.Command> entity(String jobId) {
-    return entities.computeIfAbsent(jobId,
-        id -> context.spawn(JobEntity.create(id, settings.clock()), id));
+  private static String deadlineMessage() {
+    return "the job's deadline passed";
   }
 
   private static boolean isValidId(String jobId) {
@@ -830,7 +1326,15 @@ public final class JobDispatcher {
     return "timeout|" + jobId;
   }
 
+  private static String abandonKey(String jobId) {
+    return "abandon|" + jobId;
+  }
+
   private static String retryKey(String jobId) {
     return "retry|" + jobId;
+  }
+
+  private static String deadlineKey(String jobId) {
+    return "deadline|" + jobId;
   }
 }

@@ -3,6 +3,7 @@ package io.workmate.jobs.dispatch;
 import io.workmate.jobs.JobEvent;
 import io.workmate.jobs.JobSpec;
 import io.workmate.jobs.JobStatus;
+import io.workmate.jobs.JobSummary;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -25,10 +26,28 @@ public final class JobRecovery {
    * @param retryAt when the next attempt is due, while {@code failed}
    */
   public record RecoveredJob(String jobId, JobSpec spec, JobStatus status, int attempts,
-      Instant retryAt, long order) {
+      Instant retryAt, long order, String agent, String lastError, Instant createdAt,
+      Instant updatedAt) {
 
-    RecoveredJob with(JobStatus newStatus, int newAttempts, Instant newRetryAt) {
-      return new RecoveredJob(jobId, spec, newStatus, newAttempts, newRetryAt, order);
+    RecoveredJob with(JobStatus newStatus, int newAttempts, Instant newRetryAt, JobEvent event) {
+      return new RecoveredJob(jobId, spec, newStatus, newAttempts, newRetryAt, order, agent,
+          lastError, createdAt, event.at());
+    }
+
+    RecoveredJob withAgent(String newAgent) {
+      return new RecoveredJob(jobId, spec, status, attempts, retryAt, order, newAgent, lastError,
+          createdAt, updatedAt);
+    }
+
+    RecoveredJob withError(String error) {
+      return new RecoveredJob(jobId, spec, status, attempts, retryAt, order, agent, error,
+          createdAt, updatedAt);
+    }
+
+    /** The listing entry of the job. */
+    public JobSummary summary() {
+      return new JobSummary(jobId, status, spec.priority(), agent, attempts, lastError,
+          createdAt, updatedAt);
     }
   }
 
@@ -47,7 +66,8 @@ public final class JobRecovery {
       if (event instanceof JobEvent.Submitted submitted) {
         if (job == null) {
           jobs.put(submitted.jobId(), new RecoveredJob(submitted.jobId(), submitted.spec(),
-              JobStatus.QUEUED, 0, null, submissions++));
+              JobStatus.QUEUED, 0, null, submissions++, submitted.spec().agent(), null,
+              submitted.at(), submitted.at()));
         }
         continue;
       }
@@ -63,23 +83,27 @@ public final class JobRecovery {
 
   private static RecoveredJob apply(RecoveredJob job, JobEvent event) {
     if (event instanceof JobEvent.AttemptStarted started) {
-      return job.with(JobStatus.RUNNING, started.attempt(), null);
+      return job.with(JobStatus.RUNNING, started.attempt(), null, event).withAgent(started.agent());
     } else if (event instanceof JobEvent.ApprovalAwaited) {
-      return job.with(JobStatus.WAITING_APPROVAL, job.attempts(), null);
+      return job.with(JobStatus.WAITING_APPROVAL, job.attempts(), null, event);
     } else if (event instanceof JobEvent.ApprovalResumed) {
-      return job.with(JobStatus.RUNNING, job.attempts(), null);
+      return job.with(JobStatus.RUNNING, job.attempts(), null, event);
     } else if (event instanceof JobEvent.AttemptFailed failed) {
-      return job.with(JobStatus.FAILED, failed.attempt(), failed.retryAt());
+      return job.with(JobStatus.FAILED, failed.attempt(), failed.retryAt(), event)
+          .withError(failed.error());
     } else if (event instanceof JobEvent.Succeeded) {
-      return job.with(JobStatus.SUCCEEDED, job.attempts(), null);
+      return job.with(JobStatus.SUCCEEDED, job.attempts(), null, event);
     } else if (event instanceof JobEvent.Cancelled) {
-      return job.with(JobStatus.CANCELLED, job.attempts(), null);
+      return job.with(JobStatus.CANCELLED, job.attempts(), null, event);
     } else if (event instanceof JobEvent.DeadLettered dead) {
-      return job.with(JobStatus.DEAD, dead.attempts(), null);
+      return job.with(JobStatus.DEAD, dead.attempts(), null, event).withError(dead.error());
     } else if (event instanceof JobEvent.Requeued requeued) {
-      return job.with(JobStatus.QUEUED, requeued.attempts(), null);
+      return job.with(JobStatus.QUEUED, requeued.attempts(), null, event)
+          .withError(requeued.reason());
     } else if (event instanceof JobEvent.Retried) {
-      return job.with(JobStatus.QUEUED, 0, null);
+      return job.with(JobStatus.QUEUED, 0, null, event);
+    } else if (event instanceof JobEvent.ThreadAttached) {
+      return job.with(job.status(), job.attempts(), job.retryAt(), event);
     }
     return job;
   }

@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.typesafe.config.ConfigFactory;
+import io.workmate.agents.Agent;
+import io.workmate.agents.AgentHandle;
+import io.workmate.agents.AgentKind;
+import io.workmate.agents.AgentProfile;
+import io.workmate.agents.CodexAgent;
 import io.workmate.codex.CodexFixture;
 import io.workmate.codex.CodexPool;
 import io.workmate.jobs.Job;
@@ -20,6 +25,7 @@ import io.workmate.support.Backoff;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -151,8 +157,12 @@ class JobDispatcherRecoveryTest {
       CodexFixture fixture) {
     ActorRef<CodexPool.Command> pool =
         testKit.spawn(CodexPool.create(1, fixture.appServerSettings()), "pool");
-    return testKit.spawn(JobDispatcher.create(pool, JobDispatcher.Settings.of(1, SMALL_BACKOFF,
-        fixture.threadSettings("recovery"))), "dispatcher");
+    ActorRef<Agent.Command> codex =
+        testKit.spawn(CodexAgent.create(pool, fixture.threadSettings("recovery")), "codex");
+    AgentHandle agent = new AgentHandle(
+        new AgentProfile("codex", AgentKind.CODEX, Set.of("code"), 1, 0), codex);
+    return testKit.spawn(JobDispatcher.create(JobDispatcher.Settings.of(SMALL_BACKOFF,
+        List.of(agent))), "dispatcher");
   }
 
   private static JobSpec spec(String prompt, int priority) {

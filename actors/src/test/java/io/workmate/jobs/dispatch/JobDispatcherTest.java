@@ -8,19 +8,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.typesafe.config.ConfigFactory;
+import io.workmate.agents.Agent;
+import io.workmate.agents.AgentHandle;
+import io.workmate.agents.AgentKind;
+import io.workmate.agents.AgentProfile;
+import io.workmate.agents.CodexAgent;
 import io.workmate.codex.CodexFixture;
 import io.workmate.codex.CodexPool;
 import io.workmate.jobs.Job;
 import io.workmate.jobs.JobEntity;
 import io.workmate.jobs.JobEvent;
+import io.workmate.jobs.JobFeed;
 import io.workmate.jobs.JobSpec;
 import io.workmate.jobs.JobStatus;
 import io.workmate.support.Backoff;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Optional;
+import java.util.Set;
 import java.util.List;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -75,7 +84,7 @@ class JobDispatcherTest {
     Job done = awaitStatus(dispatcher, submitted.id(), JobStatus.SUCCEEDED);
     assertEquals("hello from the queue", done.resultText());
     assertEquals(1, done.attempts());
-    assertEquals(JobDispatcher.DEFAULT_AGENT, done.agent());
+    assertEquals("codex", done.agent());
 
     Job again = submit(dispatcher, spec);
     assertEquals(submitted.id(), again.id());
@@ -216,11 +225,86 @@ class JobDispatcherTest {
     assertInstanceOf(JobEntity.Reply.NotFound.class, probe.receiveMessage(TIMEOUT));
   }
 
+  @Test
+  void aWatcherSeesTheStatusChangesAndTheCodexItemsOfAJob() {
+    ActorRef<JobDispatcher.Command> dispatcher = dispatcher(2);
+    Job job = submit(dispatcher, spec("[[chunks:4]][[reply:streamed into the feed]]"));
+    TestProbe<JobFeed> feed = testKit.createTestProbe();
+    dispatcher.tell(new JobDispatcher.Watch(job.id(), feed.getRef()));
+
+    List<JobFeed> seen = new java.util.ArrayList<>();
+    JobFeed event;
+    do {
+      event = feed.receiveMessage(TIMEOUT);
+      seen.add(event);
+    } while (!(event instanceof JobFeed.End));
+
+    List<JobStatus> statuses = seen.stream().filter(JobFeed.Status.class::isInstance)
+        .map(e -> ((JobFeed.Status) e).job().status()).distinct().toList();
+    assertEquals(JobStatus.SUCCEEDED, statuses.get(statuses.size() - 1), seen.toString());
+    assertTrue(statuses.contains(JobStatus.RUNNING), seen.toString());
+    String deltas = seen.stream().filter(JobFeed.Item.class::isInstance).map(JobFeed.Item.class::cast)
+        .filter(item -> item.type().equals("agent_message_delta"))
+        .map(item -> item.data().path("delta").asText()).collect(Collectors.joining());
+    assertEquals("streamed into the feed", deltas, "the agent's text, delta by delta");
+    assertTrue(seen.stream().anyMatch(e -> e instanceof JobFeed.Item item
+        && item.type().equals("item_completed")
+        && item.data().path("type").asText().equals("agentMessage")), seen.toString());
+    JobFeed.End end = (JobFeed.End) event;
+    assertEquals("streamed into the feed", end.job().resultText());
+    assertTrue(get(dispatcher, job.id()).threadId() != null, "the job knows its codex thread");
+  }
+
+  @Test
+  void aJobNeedingApprovalWaitsUntilTheReviewerAnswers() throws Exception {
+    ActorRef<JobDispatcher.Command> dispatcher = dispatcher(2);
+    Path cwd = fixture.threadSettings("approval-job").cwd();
+    Job job = submit(dispatcher, spec("[[exec:touch approved-by-reviewer.txt]]")
+        .withApprovalPolicy("untrusted").withCwd(cwd.toString()));
+
+    Job waiting = awaitStatus(dispatcher, job.id(), JobStatus.WAITING_APPROVAL);
+    TestProbe<List<JobDispatcher.JobApproval>> approvals = testKit.createTestProbe();
+    dispatcher.tell(new JobDispatcher.ListApprovals(approvals.getRef()));
+    List<JobDispatcher.JobApproval> pending = approvals.receiveMessage(TIMEOUT);
+    assertEquals(1, pending.size(), pending.toString());
+    JobDispatcher.JobApproval approval = pending.get(0);
+    assertEquals(job.id(), approval.jobId());
+    assertEquals(waiting.approvalId(), approval.approval().id());
+    assertTrue(approval.approval().summary().contains("approved-by-reviewer.txt"),
+        approval.approval().summary());
+    sleep(500);
+    assertEquals(JobStatus.WAITING_APPROVAL, get(dispatcher, job.id()).status(),
+        "nothing moves until the reviewer answers");
+    assertFalse(java.nio.file.Files.exists(cwd.resolve("approved-by-reviewer.txt")));
+
+    TestProbe<JobDispatcher.ApprovalAnswer> answer = testKit.createTestProbe();
+    dispatcher.tell(new JobDispatcher.DecideApproval("no-such-approval",
+        io.workmate.protocol.codex.ApprovalDecision.ACCEPT, answer.getRef()));
+    assertInstanceOf(JobDispatcher.ApprovalAnswer.NotFound.class, answer.receiveMessage(TIMEOUT));
+    dispatcher.tell(new JobDispatcher.DecideApproval(approval.approval().id(),
+        io.workmate.protocol.codex.ApprovalDecision.ACCEPT, answer.getRef()));
+    assertInstanceOf(JobDispatcher.ApprovalAnswer.Done.class, answer.receiveMessage(TIMEOUT));
+
+    awaitStatus(dispatcher, job.id(), JobStatus.SUCCEEDED);
+    assertTrue(java.nio.file.Files.exists(cwd.resolve("approved-by-reviewer.txt")),
+        "the approved command ran");
+    List<Class<?>> kinds = history(dispatcher, job.id()).stream()
+        .map(Object::getClass).collect(Collectors.toList());
+    assertTrue(kinds.contains(JobEvent.ApprovalAwaited.class), kinds.toString());
+    assertTrue(kinds.contains(JobEvent.ApprovalResumed.class), kinds.toString());
+    dispatcher.tell(new JobDispatcher.ListApprovals(approvals.getRef()));
+    assertTrue(approvals.receiveMessage(TIMEOUT).isEmpty());
+  }
+
   // ---- helpers ----
 
   private static ActorRef<JobDispatcher.Command> dispatcher(int maxConcurrent) {
-    return testKit.spawn(JobDispatcher.create(pool, JobDispatcher.Settings.of(maxConcurrent,
-        SMALL_BACKOFF, fixture.threadSettings("dispatch"))));
+    ActorRef<Agent.Command> codex =
+        testKit.spawn(CodexAgent.create(pool, fixture.threadSettings("dispatch")));
+    AgentHandle agent = new AgentHandle(
+        new AgentProfile("codex", AgentKind.CODEX, Set.of("code"), maxConcurrent, 0), codex);
+    return testKit.spawn(JobDispatcher.create(JobDispatcher.Settings.of(SMALL_BACKOFF,
+        List.of(agent)).withRecovery(Optional.empty())));
   }
 
   private static JobSpec spec(String prompt) {

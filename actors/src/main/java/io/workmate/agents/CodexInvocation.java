@@ -1,0 +1,225 @@
+package io.workmate.agents;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.workmate.codex.ApprovalHandling;
+import io.workmate.codex.CodexPool;
+import io.workmate.codex.CodexThread;
+import io.workmate.codex.ThreadEvent;
+import io.workmate.codex.ThreadSettings;
+import io.workmate.codex.TurnResult;
+import io.workmate.protocol.codex.ApprovalDecision;
+import io.workmate.protocol.codex.ApprovalPolicy;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * One invocation of a {@link CodexAgent}: opens a thread, runs the prompt as one turn, streams
+ * the thread's items, approvals and deltas to the invoker as {@link Agent.Update}s, answers with
+ * {@link Agent.Update.Finished} and closes the thread. Approval requests are held for a reviewer
+ * (the job's {@code POST /v1/approvals/{id}}) until the invocation's timeout, then declined.
+ */
+final class CodexInvocation {
+
+  sealed interface Command {}
+
+  record Interrupt() implements Command {}
+
+  record Decide(String approvalId, ApprovalDecision decision, ActorRef<Agent.Decided> replyTo)
+      implements Command {}
+
+  private record Opened(CodexPool.ThreadOpened opened, Throwable failure) implements Command {}
+
+  private record FromThread(ThreadEvent event) implements Command {}
+
+  private record TurnEnded(TurnResult result, Throwable failure) implements Command {}
+
+  private record DecideAnswered(CodexThread.Ack ack, ActorRef<Agent.Decided> replyTo)
+      implements Command {}
+
+  private record InterruptAnswered(CodexThread.Ack ack) implements Command {}
+
+  private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration CONTROL_TIMEOUT = Duration.ofSeconds(30);
+  /** Beyond the invocation's timeout: the thread always answers a turn, this is a backstop. */
+  private static final Duration TURN_GRACE = Duration.ofSeconds(60);
+
+  private final ActorContext<Command> context;
+  private final Agent.Invocation invocation;
+  private final ActorRef<Agent.Update> invoker;
+  private ActorRef<CodexThread.Command> thread;
+  private boolean interrupted;
+  private boolean startedSent;
+
+  static Behavior<Command> create(ActorRef<CodexPool.Command> pool, ThreadSettings base,
+      Agent.Invocation invocation, ActorRef<Agent.Update> invoker) {
+    return Behaviors.setup(context ->
+        new CodexInvocation(context, invocation, invoker).opening(pool, base));
+  }
+
+  private CodexInvocation(ActorContext<Command> context, Agent.Invocation invocation,
+      ActorRef<Agent.Update> invoker) {
+    this.context = context;
+    this.invocation = invocation;
+    this.invoker = invoker;
+  }
+
+  private Behavior<Command> opening(ActorRef<CodexPool.Command> pool, ThreadSettings base) {
+    ThreadSettings settings;
+    CodexThread.TurnOptions options;
+    try {
+      settings = threadSettings(base);
+      options = new CodexThread.TurnOptions(Optional.empty(),
+          Optional.ofNullable(invocation.approvalPolicy()).map(ApprovalPolicy::parse),
+          Optional.empty());
+    } catch (RuntimeException e) {
+      return finish(Agent.Outcome.FAILED, null, "bad invocation settings: " + e.getMessage());
+    }
+    ActorRef<ThreadEvent> events = context.messageAdapter(ThreadEvent.class, FromThread::new);
+    context.ask(CodexPool.ThreadOpened.class, pool, OPEN_TIMEOUT,
+        replyTo -> new CodexPool.OpenThread(settings, Optional.empty(), List.of(events), replyTo),
+        Opened::new);
+    return Behaviors.receive(Command.class)
+        .onMessage(Opened.class, opened -> onOpened(opened, options))
+        .onMessage(Interrupt.class, interrupt -> {
+          interrupted = true; // acted on once the thread is there
+          return Behaviors.same();
+        })
+        .onMessage(Decide.class, this::refuseDecide)
+        .onMessage(FromThread.class, this::forward)
+        .build();
+  }
+
+  private ThreadSettings threadSettings(ThreadSettings base) {
+    Path cwd = invocation.cwd() == null ? base.cwd() : Path.of(invocation.cwd());
+    ApprovalHandling approvals =
+        ApprovalHandling.ask(invocation.timeout(), ApprovalDecision.DECLINE);
+    return new ThreadSettings(cwd, base.model(), base.approvalPolicy(), base.sandbox(), approvals,
+        base.turnWatchdog(), base.drainTimeout(), base.maxQueuedTurns());
+  }
+
+  private Behavior<Command> onOpened(Opened opened, CodexThread.TurnOptions options) {
+    if (opened.opened() == null) {
+      return finish(Agent.Outcome.FAILED, null,
+          "could not open a codex thread: " + opened.failure());
+    }
+    thread = opened.opened().thread();
+    if (interrupted) {
+      closeThread();
+      return finish(Agent.Outcome.INTERRUPTED, null, "interrupted before the turn started");
+    }
+    context.ask(TurnResult.class, thread, invocation.timeout().plus(TURN_GRACE),
+        replyTo -> new CodexThread.RunTurn(invocation.prompt(), options, replyTo),
+        TurnEnded::new);
+    return running();
+  }
+
+  private Behavior<Command> running() {
+    return Behaviors.receive(Command.class)
+        .onMessage(FromThread.class, this::forward)
+        .onMessage(TurnEnded.class, this::onTurnEnded)
+        .onMessage(Interrupt.class, interrupt -> {
+          if (!interrupted) {
+            interrupted = true;
+            context.ask(CodexThread.Ack.class, thread, CONTROL_TIMEOUT,
+                CodexThread.Interrupt::new,
+                (ack, failure) -> new InterruptAnswered(ack != null ? ack
+                    : CodexThread.Ack.refused(String.valueOf(failure))));
+          }
+          return Behaviors.same();
+        })
+        .onMessage(InterruptAnswered.class, answered -> {
+          if (!answered.ack().ok()) {
+            // no turn to interrupt yet (the thread is still starting): closing the thread fails
+            // the queued turn, which ends the invocation the same way
+            closeThread();
+          }
+          return Behaviors.same();
+        })
+        .onMessage(Decide.class, decide -> {
+          context.ask(CodexThread.Ack.class, thread, CONTROL_TIMEOUT,
+              replyTo -> new CodexThread.Decide(decide.approvalId(), decide.decision(), replyTo),
+              (ack, failure) -> new DecideAnswered(ack != null ? ack
+                  : CodexThread.Ack.refused(String.valueOf(failure)), decide.replyTo()));
+          return Behaviors.same();
+        })
+        .onMessage(DecideAnswered.class, answered -> {
+          answered.replyTo().tell(new Agent.Decided(answered.ack().ok(), answered.ack().message()));
+          return Behaviors.same();
+        })
+        .build();
+  }
+
+  private Behavior<Command> onTurnEnded(TurnEnded ended) {
+    closeThread();
+    TurnResult result = ended.result();
+    if (result != null && result.completed() && !interrupted) {
+      return finish(Agent.Outcome.SUCCEEDED, result.finalText(), null);
+    }
+    if (interrupted) {
+      return finish(Agent.Outcome.INTERRUPTED, null, "interrupted");
+    }
+    if (result == null) {
+      return finish(Agent.Outcome.FAILED, null, "no turn result: " + ended.failure());
+    }
+    return finish(Agent.Outcome.FAILED, null, "turn " + result.outcome().name().toLowerCase()
+        + result.error().map(error -> ": " + error).orElse(""));
+  }
+
+  private Behavior<Command> forward(FromThread fromThread) {
+    String id = invocation.id();
+    ThreadEvent event = fromThread.event();
+    if (event instanceof ThreadEvent.Ready ready) {
+      if (!startedSent) {
+        startedSent = true;
+        invoker.tell(new Agent.Update.Started(id, ready.threadId()));
+      }
+    } else if (event instanceof ThreadEvent.ItemStarted item) {
+      invoker.tell(new Agent.Update.Item(id, "item_started", item.item()));
+    } else if (event instanceof ThreadEvent.ItemCompleted item) {
+      invoker.tell(new Agent.Update.Item(id, "item_completed", item.item()));
+    } else if (event instanceof ThreadEvent.AgentMessageDelta delta) {
+      invoker.tell(new Agent.Update.Item(id, "agent_message_delta",
+          delta(delta.itemId(), delta.delta())));
+    } else if (event instanceof ThreadEvent.CommandOutputDelta delta) {
+      invoker.tell(new Agent.Update.Item(id, "command_output_delta",
+          delta(delta.itemId(), delta.delta())));
+    } else if (event instanceof ThreadEvent.ApprovalRequested requested) {
+      invoker.tell(new Agent.Update.ApprovalRequested(id, requested.approval()));
+    } else if (event instanceof ThreadEvent.ApprovalResolved resolved) {
+      invoker.tell(new Agent.Update.ApprovalResolved(id, resolved.approvalId(),
+          resolved.decision()));
+    }
+    return Behaviors.same();
+  }
+
+  private static JsonNode delta(String itemId, String text) {
+    ObjectNode node = JsonNodeFactory.instance.objectNode();
+    node.put("itemId", itemId);
+    node.put("delta", text);
+    return node;
+  }
+
+  private Behavior<Command> refuseDecide(Decide decide) {
+    decide.replyTo().tell(new Agent.Decided(false, "the turn has not started"));
+    return Behaviors.same();
+  }
+
+  private void closeThread() {
+    if (thread != null) {
+      thread.tell(new CodexThread.Close("invocation " + invocation.id() + " ended"));
+    }
+  }
+
+  private Behavior<Command> finish(Agent.Outcome outcome, String text, String error) {
+    invoker.tell(new Agent.Update.Finished(invocation.id(), outcome, text, error));
+    return Behaviors.stopped();
+  }
+}

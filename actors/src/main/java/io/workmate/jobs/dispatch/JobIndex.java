@@ -1,0 +1,95 @@
+package io.workmate.jobs.dispatch;
+
+import io.workmate.jobs.JobStatus;
+import io.workmate.jobs.JobSummary;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+
+/**
+ * Every job the dispatcher knows, as a small summary in submission order: what
+ * {@code GET /v1/jobs} pages through and what the per-status counts come from. Rebuilt from the
+ * journal at start, kept current from the entities' replies. Not thread-safe: the dispatcher's.
+ */
+final class JobIndex {
+
+  private final Map<String, JobSummary> byId = new HashMap<>();
+  private final Map<String, Long> orderOf = new HashMap<>();
+  private final NavigableMap<Long, String> inOrder = new TreeMap<>();
+  private final EnumMap<JobStatus, Long> counts = new EnumMap<>(JobStatus.class);
+  private long nextOrder;
+
+  JobIndex() {
+    for (JobStatus status : JobStatus.values()) {
+      counts.put(status, 0L);
+    }
+  }
+
+  /** Adds or updates a job; a new one goes to the end unless {@code order} places it. */
+  void put(JobSummary summary, Long order) {
+    JobSummary previous = byId.put(summary.id(), summary);
+    if (previous != null) {
+      counts.merge(previous.status(), -1L, Long::sum);
+    } else {
+      long position = order != null ? order : nextOrder;
+      nextOrder = Math.max(nextOrder, position + 1);
+      orderOf.put(summary.id(), position);
+      inOrder.put(position, summary.id());
+    }
+    counts.merge(summary.status(), 1L, Long::sum);
+  }
+
+  JobSummary get(String jobId) {
+    return byId.get(jobId);
+  }
+
+  /** The position of a job in submission order, or null when unknown. */
+  Long orderOf(String jobId) {
+    return orderOf.get(jobId);
+  }
+
+  long nextOrder() {
+    return nextOrder;
+  }
+
+  Map<JobStatus, Long> counts() {
+    return Map.copyOf(counts);
+  }
+
+  long count(JobStatus status) {
+    return counts.get(status);
+  }
+
+  /**
+   * Up to {@code limit} jobs after {@code afterId} (null: from the first) in {@code status}
+   * (null: any), plus the id to continue after when more may follow.
+   */
+  Page page(JobStatus status, int limit, String afterId) {
+    Long after = afterId == null ? null : orderOf.get(afterId);
+    NavigableMap<Long, String> rest = after == null ? inOrder : inOrder.tailMap(after, false);
+    List<JobSummary> jobs = new ArrayList<>(Math.min(limit, 100));
+    String last = null;
+    for (String id : rest.values()) {
+      JobSummary summary = byId.get(id);
+      if (status != null && summary.status() != status) {
+        continue;
+      }
+      if (jobs.size() == limit) {
+        return new Page(jobs, last);
+      }
+      jobs.add(summary);
+      last = id;
+    }
+    return new Page(jobs, null);
+  }
+
+  boolean contains(String jobId) {
+    return byId.containsKey(jobId);
+  }
+
+  record Page(List<JobSummary> jobs, String next) {}
+}
