@@ -19,6 +19,7 @@ import io.workmate.runtime.RuntimeSettings;
 import io.workmate.runtime.RuntimeSupervisor;
 import io.workmate.server.config.Secret;
 import io.workmate.server.service.JournalHealth;
+import io.workmate.server.service.ServiceGauges;
 import io.workmate.support.Backoff;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -54,29 +55,36 @@ final class JobsApiServer implements AutoCloseable {
   final JournalHealth journal;
   final ServerBinding binding;
   final HttpApi api;
+  /** Completing it lets every job on the "gate" agent succeed. */
+  final java.util.concurrent.CompletableFuture<Void> gate =
+      new java.util.concurrent.CompletableFuture<>();
   private final HttpClient client = HttpClient.newHttpClient();
 
-  private JobsApiServer(Path dir, List<AgentSpec> extraAgents) throws Exception {
+  private JobsApiServer(Path dir, List<AgentSpec> extraAgents,
+      Optional<ActorRef<CodexPool.Command>> pool) throws Exception {
     testKit = ActorTestKit.create("jobs-api", JournalConfig.overlay(
         JournalSettings.h2(dir.resolve("journal/workmate"))).withFallback(ConfigFactory.load()));
     JournalStartup.start(testKit.system(), Duration.ofSeconds(30));
     metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     List<AgentHandle> agents = new ArrayList<>();
     agents.add(handle("echo", AgentKind.ECHO, Set.of("echo"), 16, EchoAgent.create()));
-    agents.add(handle("hold", AgentKind.HTTP, Set.of("hold"), 4, TestAgents.holding()));
+    agents.add(handle("hold", AgentKind.HTTP, Set.of("hold"), 1, TestAgents.holding()));
+    agents.add(handle("gate", AgentKind.HTTP, Set.of("gate"), 1, TestAgents.gated(gate)));
     agents.add(handle("fail", AgentKind.HTTP, Set.of("fail"), 4, TestAgents.failing()));
-    agents.add(handle("asker", AgentKind.HTTP, Set.of("asks"), 4, TestAgents.asking()));
+    agents.add(handle("asker", AgentKind.HTTP, Set.of("asks"), 1, TestAgents.asking()));
     for (AgentSpec extra : extraAgents) {
       agents.add(handle(extra.profile().id(), extra.profile().kind(),
           extra.profile().capabilities(), extra.profile().maxConcurrent(), extra.behavior()));
     }
     dispatcher = testKit.spawn(JobDispatcher.create(
         JobDispatcher.Settings.of(FAST_BACKOFF, agents, metrics)), "jobs");
-    // the runtime only answers health and mode here: no gateway, and no codex is ever asked
-    ActorRef<CodexPool.Command> noPool = testKit.<CodexPool.Command>createTestProbe().ref();
+    // without a pool the runtime only answers health and mode: no gateway, no codex is asked
+    ActorRef<CodexPool.Command> codex = pool.orElseGet(
+        () -> testKit.<CodexPool.Command>createTestProbe().ref());
     ActorRef<RuntimeSupervisor.Command> runtime = testKit.spawn(RuntimeSupervisor.create(
         RuntimeSettings.of(Mode.OFFLINE, Optional.empty(), Optional.empty(),
-            ThreadSettings.defaults(dir)), noPool), "runtime");
+            ThreadSettings.defaults(dir)), codex), "runtime");
+    testKit.spawn(ServiceGauges.create(codex, runtime, metrics), "gauges");
     journal = JournalHealth.start(testKit.system(), "h2");
     api = new HttpApi(testKit.system(), runtime, new Secret(TOKEN), Optional.of(
         new HttpApi.Jobs(dispatcher, 3, 600, metrics, journal::state)));
@@ -88,11 +96,13 @@ final class JobsApiServer implements AutoCloseable {
   record AgentSpec(AgentProfile profile, Behavior<Agent.Command> behavior) {}
 
   static JobsApiServer start(Path dir) throws Exception {
-    return new JobsApiServer(dir, List.of());
+    return new JobsApiServer(dir, List.of(), Optional.empty());
   }
 
-  static JobsApiServer start(Path dir, List<AgentSpec> extraAgents) throws Exception {
-    return new JobsApiServer(dir, extraAgents);
+  /** With more agents, and the codex pool the runtime and the gauges ask. */
+  static JobsApiServer start(Path dir, List<AgentSpec> extraAgents,
+      ActorRef<CodexPool.Command> pool) throws Exception {
+    return new JobsApiServer(dir, extraAgents, Optional.of(pool));
   }
 
   private AgentHandle handle(String id, AgentKind kind, Set<String> capabilities,

@@ -45,6 +45,28 @@ final class TestAgents {
         .build();
   }
 
+  /**
+   * Starts at once and succeeds (with the prompt) only when {@code gate} completes, so a test can
+   * hold a job running, and the next one queued behind it.
+   */
+  static Behavior<Agent.Command> gated(java.util.concurrent.CompletableFuture<Void> gate) {
+    return Behaviors.receive(Agent.Command.class)
+        .onMessage(Agent.Invoke.class, invoke -> {
+          String id = invoke.invocation().id();
+          invoke.replyTo().tell(new Agent.Update.Started(id, "thread-" + id));
+          // telling a ref is safe from any thread
+          gate.thenRun(() -> invoke.replyTo().tell(new Agent.Update.Finished(id,
+              Agent.Outcome.SUCCEEDED, invoke.invocation().prompt(), null)));
+          return Behaviors.same();
+        })
+        .onMessage(Agent.Interrupt.class, interrupt -> Behaviors.same())
+        .onMessage(Agent.Decide.class, decide -> {
+          decide.replyTo().tell(new Agent.Decided(false, "no approvals here"));
+          return Behaviors.same();
+        })
+        .build();
+  }
+
   /** Every attempt fails at once, like a provider answering HTTP 500. */
   static Behavior<Agent.Command> failing() {
     return Behaviors.receive(Agent.Command.class)
