@@ -60,19 +60,38 @@ final class JobsApiServer implements AutoCloseable {
       new java.util.concurrent.CompletableFuture<>();
   private final HttpClient client = HttpClient.newHttpClient();
 
-  private JobsApiServer(Path dir, List<AgentSpec> extraAgents,
-      Optional<ActorRef<CodexPool.Command>> pool) throws Exception {
+  /** What a test adds: agents, and the codex pool the runtime and the gauges ask. */
+  interface Extras {
+    Optional<ActorRef<CodexPool.Command>> pool(ActorTestKit testKit);
+
+    List<AgentSpec> agents(Optional<ActorRef<CodexPool.Command>> pool);
+  }
+
+  private static final Extras NONE = new Extras() {
+    @Override
+    public Optional<ActorRef<CodexPool.Command>> pool(ActorTestKit testKit) {
+      return Optional.empty();
+    }
+
+    @Override
+    public List<AgentSpec> agents(Optional<ActorRef<CodexPool.Command>> pool) {
+      return List.of();
+    }
+  };
+
+  private JobsApiServer(Path dir, Extras extras) throws Exception {
     testKit = ActorTestKit.create("jobs-api", JournalConfig.overlay(
         JournalSettings.h2(dir.resolve("journal/workmate"))).withFallback(ConfigFactory.load()));
     JournalStartup.start(testKit.system(), Duration.ofSeconds(30));
     metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Optional<ActorRef<CodexPool.Command>> pool = extras.pool(testKit);
     List<AgentHandle> agents = new ArrayList<>();
     agents.add(handle("echo", AgentKind.ECHO, Set.of("echo"), 16, EchoAgent.create()));
     agents.add(handle("hold", AgentKind.HTTP, Set.of("hold"), 1, TestAgents.holding()));
     agents.add(handle("gate", AgentKind.HTTP, Set.of("gate"), 1, TestAgents.gated(gate)));
     agents.add(handle("fail", AgentKind.HTTP, Set.of("fail"), 4, TestAgents.failing()));
     agents.add(handle("asker", AgentKind.HTTP, Set.of("asks"), 1, TestAgents.asking()));
-    for (AgentSpec extra : extraAgents) {
+    for (AgentSpec extra : extras.agents(pool)) {
       agents.add(handle(extra.profile().id(), extra.profile().kind(),
           extra.profile().capabilities(), extra.profile().maxConcurrent(), extra.behavior()));
     }
@@ -96,13 +115,11 @@ final class JobsApiServer implements AutoCloseable {
   record AgentSpec(AgentProfile profile, Behavior<Agent.Command> behavior) {}
 
   static JobsApiServer start(Path dir) throws Exception {
-    return new JobsApiServer(dir, List.of(), Optional.empty());
+    return new JobsApiServer(dir, NONE);
   }
 
-  /** With more agents, and the codex pool the runtime and the gauges ask. */
-  static JobsApiServer start(Path dir, List<AgentSpec> extraAgents,
-      ActorRef<CodexPool.Command> pool) throws Exception {
-    return new JobsApiServer(dir, extraAgents, Optional.of(pool));
+  static JobsApiServer start(Path dir, Extras extras) throws Exception {
+    return new JobsApiServer(dir, extras);
   }
 
   private AgentHandle handle(String id, AgentKind kind, Set<String> capabilities,
