@@ -100,7 +100,10 @@ final class ServiceClient {
   }
 
   private Failure unreachable(IOException e) {
-    String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    String reason = e.getMessage() != null ? e.getMessage()
+        : e instanceof java.net.ConnectException ? "connection refused"
+        : e instanceof java.net.http.HttpTimeoutException ? "timed out"
+        : "connection failed";
     return new Failure(ClientExitCodes.UNREACHABLE, "no answer from " + base + " (" + reason
         + "); is `workmate serve` running?");
   }
