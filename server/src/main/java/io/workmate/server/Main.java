@@ -1,9 +1,14 @@
 package io.workmate.server;
 
+import io.workmate.server.cli.ApproveCommand;
+import io.workmate.server.cli.CancelCommand;
+import io.workmate.server.cli.JobCommand;
+import io.workmate.server.cli.JobsCommand;
 import io.workmate.server.cli.ModeCommand;
 import io.workmate.server.cli.RunCommand;
 import io.workmate.server.cli.ServeCommand;
 import io.workmate.server.cli.ScriptedProviderCommand;
+import io.workmate.server.cli.SubmitCommand;
 import io.workmate.server.config.InvalidSettingsException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,7 +18,8 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "Runs many Codex agents at once, online or offline.",
     subcommands = {RunCommand.class, ServeCommand.class, ModeCommand.class,
-        ScriptedProviderCommand.class})
+        SubmitCommand.class, JobsCommand.class, JobCommand.class, CancelCommand.class,
+        ApproveCommand.class, ScriptedProviderCommand.class})
 public final class Main implements java.util.concurrent.Callable<Integer> {
 
   public static void main(String[] args) {

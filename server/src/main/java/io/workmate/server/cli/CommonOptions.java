@@ -22,6 +22,7 @@ abstract class CommonOptions {
   static final int OK = 0;
   static final int USAGE = 2;
   static final int CODEX_UNAVAILABLE = 3;
+  static final int JOURNAL_UNAVAILABLE = 5;
 
   @Option(names = "--data", paramLabel = "DIR",
       description = "Data directory (default: WORKMATE_DATA_DIR, else ~/.local/share/workmate).")

@@ -1,12 +1,21 @@
 package io.workmate.server.cli;
 
+import com.typesafe.config.Config;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.workmate.codex.ThreadSettings;
+import io.workmate.persistence.JournalConfig;
+import io.workmate.persistence.JournalSettings;
+import io.workmate.persistence.JournalStartup;
 import io.workmate.server.CodexLauncher;
 import io.workmate.server.config.WorkmateSettings;
 import io.workmate.server.http.HttpApi;
+import io.workmate.server.service.JournalHealth;
 import io.workmate.server.service.RuntimeAssembly;
 import io.workmate.server.service.WorkmateService;
 import java.net.InetAddress;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -18,11 +27,12 @@ import picocli.CommandLine.Option;
 
 /** {@code workmate serve}: the long-running service with its HTTP API. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-    description = "Run Workmate as a service: codex pool, gateway connections, mode supervisor "
-        + "and the HTTP API. Stops cleanly on SIGTERM or Ctrl-C.",
+    description = "Run Workmate as a service: codex pool, gateway connections, mode supervisor, "
+        + "the durable job queue (on the journal) and the HTTP API. Stops cleanly on SIGTERM or Ctrl-C.",
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:stopped cleanly", "1:could not bind the HTTP port",
-        "2:invalid arguments or configuration", "3:codex is missing or rejected its setup"})
+        "2:invalid arguments or configuration", "3:codex is missing or rejected its setup",
+        "5:the journal database cannot be opened"})
 public final class ServeCommand extends CommonOptions implements Callable<Integer> {
 
   @Option(names = "--host", paramLabel = "HOST",
@@ -56,27 +66,64 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
   }
 
   private int serve(CodexLauncher launcher) {
-    CompletableFuture<WorkmateService.Actors> started = new CompletableFuture<>();
-    ActorSystem<Void> system = ActorSystem.create(WorkmateService.create(
+    WorkmateSettings settings = settings();
+    JournalSettings journal;
+    try {
+      journal = JournalSettings.fromConfig(config(), settings.dataDir());
+    } catch (RuntimeException e) {
+      return usageError("invalid journal configuration: " + e.getMessage());
+    }
+    Config config = JournalConfig.overlay(journal).withFallback(config());
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    ThreadSettings baseThread = RuntimeAssembly.jobThreadSettings(settings, launcher);
+    ActorSystem<WorkmateService.Command> system = ActorSystem.create(WorkmateService.create(
         launcher.appServerSettings(), launcher.processes(),
-        RuntimeAssembly.runtimeSettings(settings(), launcher), started), "workmate", config());
+        RuntimeAssembly.runtimeSettings(settings, launcher),
+        new WorkmateService.JobsSetup(settings.jobs(), baseThread, metrics)), "workmate", config);
+    try {
+      // creates the tables on first use; on failure it has terminated the system already
+      JournalStartup.start(system);
+    } catch (RuntimeException e) {
+      err().println("workmate: the journal (" + journal.kind().configName() + ") cannot be "
+          + "opened: " + rootMessage(e));
+      awaitTermination(system);
+      return JOURNAL_UNAVAILABLE;
+    }
+    JournalHealth journalHealth = JournalHealth.start(system, journal.kind().configName());
+    CompletableFuture<WorkmateService.Actors> started = new CompletableFuture<>();
+    system.tell(new WorkmateService.Start(started));
+    WorkmateSettings.Http http = settings.http();
     try {
       WorkmateService.Actors actors = started.get(30, TimeUnit.SECONDS);
-      WorkmateSettings.Http http = settings().http();
+      HttpApi.Jobs jobs = new HttpApi.Jobs(actors.dispatcher(),
+          settings.jobs().defaultMaxAttempts(),
+          (int) settings.jobs().defaultTimeout().toSeconds(), metrics, journalHealth::state);
       ServerBinding binding = Http.get(system).newServerAt(http.host(), http.port())
-          .bind(new HttpApi(system, actors.runtime(), http.token()).routes())
+          .bind(new HttpApi(system, actors.runtime(), http.token(), Optional.of(jobs)).routes())
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
       binding.addToCoordinatedShutdown(java.time.Duration.ofSeconds(10), system);
       out().println("Workmate listening on http://" + http.host() + ":"
-          + binding.localAddress().getPort() + " (data: " + settings().dataDir() + ")");
+          + binding.localAddress().getPort() + " (data: " + settings.dataDir() + ", journal: "
+          + journal.kind().configName() + ")");
       out().flush();
       system.getWhenTerminated().toCompletableFuture().get();
       return OK;
     } catch (Exception e) {
-      err().println("workmate: cannot start the HTTP API on " + settings().http().host() + ":"
-          + settings().http().port() + ": " + rootMessage(e));
+      err().println("workmate: cannot start the HTTP API on " + http.host() + ":"
+          + http.port() + ": " + rootMessage(e));
       system.terminate();
+      awaitTermination(system);
       return 1;
+    } finally {
+      journalHealth.close();
+    }
+  }
+
+  private static void awaitTermination(ActorSystem<?> system) {
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      // exiting anyway; the JVM exit ends what is left
     }
   }
 

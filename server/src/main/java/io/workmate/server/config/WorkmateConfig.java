@@ -53,6 +53,17 @@ public final class WorkmateConfig {
     table.put("WORKMATE_HTTP_HOST", "workmate.http.host");
     table.put("WORKMATE_HTTP_PORT", "workmate.http.port");
     table.put("WORKMATE_API_TOKEN", "workmate.http.token");
+    table.put("WORKMATE_JOURNAL_KIND", "workmate.journal.kind");
+    table.put("WORKMATE_JOURNAL_POSTGRES_URL", "workmate.journal.postgres.url");
+    table.put("WORKMATE_JOURNAL_POSTGRES_USER", "workmate.journal.postgres.user");
+    table.put("WORKMATE_JOURNAL_POSTGRES_PASSWORD", "workmate.journal.postgres.password");
+    table.put("WORKMATE_JOBS_MAX_CONCURRENT", "workmate.jobs.max-concurrent");
+    table.put("WORKMATE_JOBS_RATE_LIMIT_PER_MINUTE", "workmate.jobs.rate-limit-per-minute");
+    table.put("WORKMATE_JOBS_BACKOFF_INITIAL", "workmate.jobs.backoff.initial");
+    table.put("WORKMATE_JOBS_BACKOFF_MAX", "workmate.jobs.backoff.max");
+    table.put("WORKMATE_JOBS_DEFAULT_MAX_ATTEMPTS", "workmate.jobs.default-max-attempts");
+    table.put("WORKMATE_JOBS_DEFAULT_TIMEOUT", "workmate.jobs.default-timeout");
+    table.put("WORKMATE_JOBS_ECHO_AGENT", "workmate.jobs.echo-agent");
     return Map.copyOf(table);
   }
 

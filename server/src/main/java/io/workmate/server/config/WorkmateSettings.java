@@ -32,13 +32,27 @@ public record WorkmateSettings(
     String scriptedProviderHost,
     int scriptedProviderPort,
     Runtime runtime,
-    Http http) {
+    Http http,
+    Jobs jobs) {
 
   /** The mode and the OpenClaw gateways. */
   public record Runtime(Mode mode, Optional<URI> localUrl, Optional<URI> remoteUrl,
       Optional<String> remoteFingerprint, Secret token, String agentId, Duration connectTimeout,
       Duration requestTimeout, Backoff reconnectBackoff, Duration stableFor,
       Duration maxStableFor, Duration flapWindow, Duration reattachWindow) {}
+
+  /**
+   * The job queue ({@code workmate.jobs}).
+   *
+   * @param maxConcurrent attempts the default codex agent runs at once
+   * @param rateLimitPerMinute attempts it may start per minute (0 = no limit)
+   * @param backoff the delay between the attempts of a job
+   * @param defaultMaxAttempts a job's attempts when its request names none
+   * @param defaultTimeout one attempt's limit when its request names none
+   * @param echoAgent whether the no-op agent {@code echo} is offered too
+   */
+  public record Jobs(int maxConcurrent, int rateLimitPerMinute, Backoff backoff,
+      int defaultMaxAttempts, Duration defaultTimeout, boolean echoAgent) {}
 
   /** The HTTP API. */
   public record Http(String host, int port, Secret token) {}
@@ -71,8 +85,9 @@ public record WorkmateSettings(
     }
     Runtime runtime = runtime(config, problems);
     Http http = http(config, problems);
+    Jobs jobs = jobs(config, problems);
     problems.throwIfAny();
-    return new WorkmateSettings(dataDir, gateway, codex, host, port, runtime, http);
+    return new WorkmateSettings(dataDir, gateway, codex, host, port, runtime, http, jobs);
   }
 
   private static Runtime runtime(Config config, Problems problems) {
@@ -127,6 +142,40 @@ public record WorkmateSettings(
     Secret token = new Secret(problems.read("workmate.http.token",
         () -> config.getString("workmate.http.token"), ""));
     return new Http(host, port, token);
+  }
+
+  private static Jobs jobs(Config config, Problems problems) {
+    String prefix = "workmate.jobs.";
+    int maxConcurrent = within(problems, config, prefix + "max-concurrent", 1, 1024, 4);
+    int rateLimit = within(problems, config, prefix + "rate-limit-per-minute", 0, 1_000_000, 0);
+    Duration initial = positive(problems, prefix + "backoff.initial", config,
+        Duration.ofSeconds(1));
+    Duration max = positive(problems, prefix + "backoff.max", config, Duration.ofSeconds(60));
+    double multiplier = problems.read(prefix + "backoff.multiplier",
+        () -> config.getDouble(prefix + "backoff.multiplier"), 2.0);
+    double jitter = problems.read(prefix + "backoff.jitter",
+        () -> config.getDouble(prefix + "backoff.jitter"), 0.2);
+    Backoff backoff = problems.read(prefix + "backoff",
+        () -> new Backoff(initial, max, multiplier, jitter), Backoff.defaults());
+    int maxAttempts = within(problems, config, prefix + "default-max-attempts", 1, 100, 3);
+    Duration timeout = positive(problems, prefix + "default-timeout", config,
+        Duration.ofMinutes(10));
+    if (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(Duration.ofDays(1)) > 0) {
+      problems.add(prefix + "default-timeout must be within 1s..1d, got " + timeout);
+    }
+    boolean echo = problems.read(prefix + "echo-agent",
+        () -> config.getBoolean(prefix + "echo-agent"), false);
+    return new Jobs(maxConcurrent, rateLimit, backoff, maxAttempts, timeout, echo);
+  }
+
+  private static int within(Problems problems, Config config, String key, int min, int max,
+      int fallback) {
+    int value = problems.read(key, () -> config.getInt(key), fallback);
+    if (value < min || value > max) {
+      problems.add(key + " must be within " + min + ".." + max + ", got " + value);
+      return fallback;
+    }
+    return value;
   }
 
   private static Gateway gateway(Config config, Problems problems) {

@@ -1,97 +1,245 @@
 package io.workmate.server.http;
 
-import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
+import static io.workmate.server.http.Endpoint.endpoint;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.workmate.gateway.GatewayStatus;
+import io.workmate.jobs.dispatch.JobDispatcher;
 import io.workmate.runtime.Capability;
 import io.workmate.runtime.MessageOutcome;
 import io.workmate.runtime.Mode;
 import io.workmate.runtime.RuntimeSupervisor;
 import io.workmate.server.config.Secret;
+import io.workmate.server.service.JournalHealth;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.time.Duration;
-import java.util.Iterator;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.HttpCredentials;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.MethodRejection;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Workmate's HTTP API (so far: mode and messages). JSON in and out; every error is
- * {@code {"error": {"code", "message"}}} with a 4xx that says what is wrong. When an API token
- * is configured every route but {@code /v1/health} needs {@code Authorization: Bearer <token>}.
+ * Workmate's HTTP API: mode and messages, and (when the service runs the job queue) jobs,
+ * approvals, readiness, metrics and the OpenAPI document. JSON in and out; every error is
+ * {@code {"error": {"code", "message"}}} with a status that says what is wrong. When an API token
+ * is configured every route but {@code /v1/health} and {@code /v1/ready} needs
+ * {@code Authorization: Bearer <token>}.
+ *
+ * <p>Every route is an {@link Endpoint}; the router and {@code /v1/openapi.json} are both made
+ * from the one list.
  */
 public final class HttpApi extends AllDirectives {
 
+  private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+
   private static final long MAX_BODY_BYTES = 64 * 1024;
   private static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(3);
   private static final Duration MESSAGE_TIMEOUT = Duration.ofMinutes(5);
+
+  /**
+   * The job queue side of the service.
+   *
+   * @param defaultMaxAttempts a job's attempts when its request names none
+   * @param defaultTimeoutSeconds one attempt's limit when its request names none
+   * @param metrics the registry the dispatcher (and the service gauges) report to
+   * @param journal the journal's last health check
+   */
+  public record Jobs(ActorRef<JobDispatcher.Command> dispatcher, int defaultMaxAttempts,
+      int defaultTimeoutSeconds, PrometheusMeterRegistry metrics,
+      Supplier<JournalHealth.State> journal) {}
 
   private final ActorSystem<?> system;
   private final ActorRef<RuntimeSupervisor.Command> runtime;
   private final Optional<byte[]> token;
-  private final ObjectMapper json = new ObjectMapper();
-  private final Executor executor;
+  private final Optional<Jobs> jobs;
+  private final List<Endpoint> endpoints;
+  /** Endpoints by path template, in declaration order; one template may have several methods. */
+  private final Map<String, List<Endpoint>> byTemplate = new LinkedHashMap<>();
+  private final Map<String, Pattern> patterns = new LinkedHashMap<>();
+  private final String openApi;
 
+  /** Mode and messages only (no job queue). */
   public HttpApi(ActorSystem<?> system, ActorRef<RuntimeSupervisor.Command> runtime,
       Secret token) {
+    this(system, runtime, token, Optional.empty());
+  }
+
+  public HttpApi(ActorSystem<?> system, ActorRef<RuntimeSupervisor.Command> runtime,
+      Secret token, Optional<Jobs> jobs) {
     this.system = system;
     this.runtime = runtime;
     this.token = token.isEmpty() ? Optional.empty()
         : Optional.of(token.reveal().getBytes(StandardCharsets.UTF_8));
-    this.executor = system.executionContext();
+    this.jobs = jobs;
+    this.endpoints = List.copyOf(endpoints());
+    for (Endpoint endpoint : this.endpoints) {
+      byTemplate.computeIfAbsent(endpoint.template(), t -> new ArrayList<>()).add(endpoint);
+      patterns.putIfAbsent(endpoint.template(), endpoint.pathPattern());
+    }
+    this.openApi = OpenApi.document(this.endpoints,
+        io.workmate.codex.WorkmateVersion.current()).toString();
+  }
+
+  /** Every endpoint the router serves (what {@code /v1/openapi.json} describes). */
+  public List<String> describedRoutes() {
+    return endpoints.stream().map(e -> e.method() + " " + e.template()).toList();
+  }
+
+  private List<Endpoint> endpoints() {
+    List<Endpoint> list = new ArrayList<>();
+    list.add(endpoint("GET", "/v1/health", "Liveness: mode and journal state").open()
+        .responds(200, "{\"status\": \"ok\", \"mode\", \"state\", \"journal\"?}")
+        .handle(ids -> health()));
+    list.add(endpoint("GET", "/v1/ready", "Readiness: 200 once the job queue is recovered "
+        + "and the journal answers").open()
+        .responds(200, "{\"ready\": true}")
+        .responds(503, "{\"ready\": false, \"reason\"}")
+        .handle(ids -> ready()));
+    list.add(endpoint("GET", "/v1/openapi.json", "This document")
+        .responds(200, "OpenAPI 3.0")
+        .handle(ids -> complete(HttpResponse.create().withEntity(
+            HttpEntities.create(ContentTypes.APPLICATION_JSON, openApi)))));
+    list.add(endpoint("GET", "/v1/mode", "The requested and effective mode, with the gateways")
+        .responds(200, "{\"requested\", \"effective\", \"capabilities\", \"state\", "
+            + "\"since\", \"gateways\"}")
+        .handle(ids -> onSuccess(askState(), state -> ok(modeJson(state)))));
+    list.add(endpoint("PUT", "/v1/mode", "Request a mode")
+        .body(OpenApi.modeSchema())
+        .responds(200, "the new state")
+        .responds(400, "malformed body or unknown mode")
+        .handle(ids -> entity(Unmarshaller.entityToString(), this::changeMode)));
+    list.add(endpoint("POST", "/v1/messages", "Run one message: on the gateway when online and "
+        + "preferred, else a local Codex turn")
+        .body(OpenApi.messageSchema())
+        .responds(200, "{\"route\", \"ok\", \"text\", \"error\"?, \"note\"?}")
+        .responds(400, "malformed body")
+        .handle(ids -> entity(Unmarshaller.entityToString(), this::sendMessage)));
+    jobs.ifPresent(services -> {
+      list.add(endpoint("GET", "/metrics", "Prometheus text format: jobs by status, queue "
+          + "depth, attempts, latencies, codex processes and threads, mode")
+          .responds(200, "text/plain; version=0.0.4")
+          .handle(ids -> complete(HttpResponse.create().withEntity(HttpEntities.create(
+              ContentTypes.TEXT_PLAIN_UTF8, services.metrics().scrape())))));
+      list.addAll(new JobRoutes(system, services.dispatcher(),
+          new JobRequests.Defaults(services.defaultMaxAttempts(),
+              services.defaultTimeoutSeconds()), Clock.systemUTC()).endpoints());
+      list.addAll(new ApprovalRoutes(system, services.dispatcher()).endpoints());
+    });
+    return list;
   }
 
   public Route routes() {
     return handleExceptions(errors(), () -> handleRejections(rejections(), () ->
-        withSizeLimit(MAX_BODY_BYTES, () -> concat(
-            path(segment("v1").slash("health"), () -> get(this::health)),
-            authenticated(() -> concat(
-                path(segment("v1").slash("mode"), () -> concat(
-                    get(this::showMode),
-                    put(() -> entity(Unmarshaller.entityToString(), this::changeMode)))),
-                path(segment("v1").slash("messages"), () ->
-                    post(() -> entity(Unmarshaller.entityToString(), this::sendMessage)))))))));
+        withSizeLimit(MAX_BODY_BYTES, () -> extractUri(uri -> dispatch(uri.path())))));
+  }
+
+  /** The endpoints whose template matches {@code path}; the method picks among them. */
+  private Route dispatch(String path) {
+    for (Map.Entry<String, List<Endpoint>> group : byTemplate.entrySet()) {
+      Matcher matcher = patterns.get(group.getKey()).matcher(path);
+      if (!matcher.matches()) {
+        continue;
+      }
+      List<String> values = new ArrayList<>();
+      for (int i = 1; i <= matcher.groupCount(); i++) {
+        values.add(matcher.group(i));
+      }
+      List<Route> methods = new ArrayList<>();
+      boolean open = true;
+      for (Endpoint endpoint : group.getValue()) {
+        open &= endpoint.open();
+        methods.add(method(HttpMethods.lookup(endpoint.method()).orElseThrow(),
+            () -> endpoint.handler().apply(values)));
+      }
+      Route route = concat(methods.get(0), methods.subList(1, methods.size())
+          .toArray(new Route[0]));
+      return open ? route : authenticated(() -> route);
+    }
+    return reject();
   }
 
   // --- routes ---------------------------------------------------------------------------------
 
   private Route health() {
     return onSuccess(askState(), state -> {
-      ObjectNode body = json.createObjectNode();
+      ObjectNode body = Responses.JSON.createObjectNode();
       body.put("status", "ok");
       body.put("mode", state.effective().wire());
       body.put("state", state.state());
+      jobs.ifPresent(services -> body.set("journal", journalJson(services.journal().get())));
       return ok(body);
     });
   }
 
-  private Route showMode() {
-    return onSuccess(askState(), state -> ok(modeJson(state)));
+  private static ObjectNode journalJson(JournalHealth.State journal) {
+    ObjectNode node = Responses.JSON.createObjectNode();
+    node.put("kind", journal.kind());
+    node.put("state", journal.ok() ? "ok" : "unavailable");
+    if (!journal.ok()) {
+      node.put("detail", journal.detail());
+    }
+    node.put("checkedAt", journal.checkedAt().toString());
+    return node;
+  }
+
+  private Route ready() {
+    if (jobs.isEmpty()) {
+      return onSuccess(askState(), state -> ok(readyJson(true, null)));
+    }
+    Jobs services = jobs.get();
+    CompletionStage<JobDispatcher.Stats> stats = Asks.<JobDispatcher.Command,
+        JobDispatcher.Stats>ask(system, services.dispatcher(), JobDispatcher.GetStats::new,
+        READY_TIMEOUT).exceptionally(failure -> null);
+    return onSuccess(stats, answer -> {
+      JournalHealth.State journal = services.journal().get();
+      String reason = answer == null ? "the job dispatcher does not answer"
+          : answer.recovering() ? "recovering the job queue from the journal"
+          : !journal.ok() ? "the journal does not answer: " + journal.detail()
+          : null;
+      return complete(Responses.json(reason == null ? 200 : 503, readyJson(reason == null,
+          reason)));
+    });
+  }
+
+  private static ObjectNode readyJson(boolean ready, String reason) {
+    ObjectNode node = Responses.JSON.createObjectNode();
+    node.put("ready", ready);
+    if (reason != null) {
+      node.put("reason", reason);
+    }
+    return node;
   }
 
   private Route changeMode(String body) {
-    JsonNode request = parseObject(body);
-    allowOnly(request, Set.of("mode"));
+    JsonNode request = RequestBodies.parseObject(body);
+    RequestBodies.allowOnly(request, Set.of("mode"));
     JsonNode mode = request.get("mode");
     if (mode == null || !mode.isTextual()) {
       throw new ApiError(400, "invalid_request",
@@ -103,16 +251,14 @@ public final class HttpApi extends AllDirectives {
     } catch (IllegalArgumentException e) {
       throw new ApiError(400, "invalid_mode", e.getMessage());
     }
-    CompletionStage<RuntimeSupervisor.RuntimeState> changed = AskPattern.ask(runtime,
-        replyTo -> new RuntimeSupervisor.SetMode(requested, replyTo), ASK_TIMEOUT,
-        system.scheduler());
-    return onSuccess(changed.thenApplyAsync(state -> state, executor),
-        state -> ok(modeJson(state)));
+    CompletionStage<RuntimeSupervisor.RuntimeState> changed = Asks.ask(system, runtime,
+        replyTo -> new RuntimeSupervisor.SetMode(requested, replyTo), ASK_TIMEOUT);
+    return onSuccess(changed, state -> ok(modeJson(state)));
   }
 
   private Route sendMessage(String body) {
-    JsonNode request = parseObject(body);
-    allowOnly(request, Set.of("prompt", "preferOnline"));
+    JsonNode request = RequestBodies.parseObject(body);
+    RequestBodies.allowOnly(request, Set.of("prompt", "preferOnline"));
     JsonNode prompt = request.get("prompt");
     if (prompt == null || !prompt.isTextual() || prompt.asText().isBlank()) {
       throw new ApiError(400, "invalid_request", "\"prompt\" must be a non-empty string");
@@ -122,11 +268,11 @@ public final class HttpApi extends AllDirectives {
       throw new ApiError(400, "invalid_request", "\"preferOnline\" must be true or false");
     }
     boolean preferOnline = prefer == null || prefer.asBoolean();
-    CompletionStage<MessageOutcome> outcome = AskPattern.ask(runtime,
+    CompletionStage<MessageOutcome> outcome = Asks.ask(system, runtime,
         replyTo -> new RuntimeSupervisor.SendMessage(prompt.asText(), preferOnline, replyTo),
-        MESSAGE_TIMEOUT, system.scheduler());
-    return onSuccess(outcome.thenApplyAsync(o -> o, executor), result -> {
-      ObjectNode answer = json.createObjectNode();
+        MESSAGE_TIMEOUT);
+    return onSuccess(outcome, result -> {
+      ObjectNode answer = Responses.JSON.createObjectNode();
       answer.put("route", result.route().name().toLowerCase().replace('_', '-'));
       answer.put("ok", result.ok());
       answer.put("text", result.text());
@@ -139,13 +285,11 @@ public final class HttpApi extends AllDirectives {
   // --- helpers --------------------------------------------------------------------------------
 
   private CompletionStage<RuntimeSupervisor.RuntimeState> askState() {
-    return AskPattern.<RuntimeSupervisor.Command, RuntimeSupervisor.RuntimeState>ask(runtime,
-        RuntimeSupervisor.GetState::new, ASK_TIMEOUT, system.scheduler())
-        .thenApplyAsync(state -> state, executor);
+    return Asks.ask(system, runtime, RuntimeSupervisor.GetState::new, ASK_TIMEOUT);
   }
 
   private ObjectNode modeJson(RuntimeSupervisor.RuntimeState state) {
-    ObjectNode body = json.createObjectNode();
+    ObjectNode body = Responses.JSON.createObjectNode();
     body.put("requested", state.requested().wire());
     body.put("effective", state.effective().wire());
     ArrayNode capabilities = body.putArray("capabilities");
@@ -168,31 +312,7 @@ public final class HttpApi extends AllDirectives {
     return body;
   }
 
-  private JsonNode parseObject(String body) {
-    JsonNode node;
-    try {
-      node = json.readTree(body);
-    } catch (JsonProcessingException e) {
-      throw new ApiError(400, "malformed_json", "the body is not valid JSON: "
-          + e.getOriginalMessage());
-    }
-    if (node == null || !node.isObject()) {
-      throw new ApiError(400, "malformed_json", "the body must be a JSON object");
-    }
-    return node;
-  }
-
-  private static void allowOnly(JsonNode request, Set<String> fields) {
-    for (Iterator<String> names = request.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      if (!fields.contains(name)) {
-        throw new ApiError(400, "unknown_field", "unknown field \"" + name + "\"; allowed: "
-            + String.join(", ", fields));
-      }
-    }
-  }
-
-  private Route authenticated(java.util.function.Supplier<Route> inner) {
+  private Route authenticated(Supplier<Route> inner) {
     if (token.isEmpty()) {
       return inner.get();
     }
@@ -200,8 +320,8 @@ public final class HttpApi extends AllDirectives {
       if (credentials.isPresent() && validToken(credentials.get())) {
         return inner.get();
       }
-      return error(401, "unauthorized",
-          "this route needs the header Authorization: Bearer <WORKMATE_API_TOKEN>");
+      return complete(Responses.error(401, "unauthorized",
+          "this route needs the header Authorization: Bearer <WORKMATE_API_TOKEN>"));
     });
   }
 
@@ -215,40 +335,34 @@ public final class HttpApi extends AllDirectives {
   }
 
   private Route ok(JsonNode body) {
-    return complete(HttpResponse.create().withStatus(StatusCodes.OK)
-        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, body.toString())));
-  }
-
-  private Route error(int status, String code, String message) {
-    return complete(errorResponse(status, code, message));
-  }
-
-  private HttpResponse errorResponse(int status, String code, String message) {
-    ObjectNode body = json.createObjectNode();
-    ObjectNode error = body.putObject("error");
-    error.put("code", code);
-    error.put("message", message);
-    return HttpResponse.create().withStatus(status)
-        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, body.toString()));
+    return complete(Responses.json(200, body));
   }
 
   private ExceptionHandler errors() {
     return ExceptionHandler.newBuilder()
-        .match(ApiError.class, e -> complete(errorResponse(e.status(), e.code(), e.getMessage())))
+        .match(ApiError.class, e -> complete(Responses.error(e.status(), e.code(),
+            e.getMessage())))
         .match(java.util.concurrent.CompletionException.class, e ->
-            complete(errorResponse(503, "unavailable", "the runtime did not answer: "
+            complete(Responses.error(503, "unavailable", "the service did not answer: "
                 + e.getCause().getMessage())))
         .match(java.util.concurrent.TimeoutException.class, e ->
-            complete(errorResponse(503, "unavailable", "the runtime did not answer in time")))
+            complete(Responses.error(503, "unavailable", "the service did not answer in time")))
+        .match(RuntimeException.class, e -> {
+          // a bug, not bad input: logged here, and the client gets no stack trace
+          log.error("unexpected failure in a route", e);
+          return complete(Responses.error(500, "internal", "unexpected failure: "
+              + e.getClass().getSimpleName()));
+        })
         .build();
   }
 
   private RejectionHandler rejections() {
     return RejectionHandler.newBuilder()
-        .handle(org.apache.pekko.http.javadsl.server.MethodRejection.class, rejection ->
-            error(405, "method_not_allowed", "use " + rejection.supported().name()
-                + " on this path"))
-        .handleNotFound(error(404, "not_found", "no such route"))
+        .handleAll(MethodRejection.class, rejected ->
+            complete(Responses.error(405, "method_not_allowed", "use "
+                + String.join(" or ", rejected.stream().map(r -> r.supported().name())
+                    .distinct().toList()) + " on this path")))
+        .handleNotFound(complete(Responses.error(404, "not_found", "no such route")))
         .build()
         .withFallback(RejectionHandler.defaultHandler())
         .mapRejectionResponse(response -> {
@@ -259,7 +373,7 @@ public final class HttpApi extends AllDirectives {
           String message = response.status().intValue() == 413
               ? "the body is larger than " + MAX_BODY_BYTES + " bytes"
               : response.status().reason();
-          return errorResponse(response.status().intValue(), code, message);
+          return Responses.error(response.status().intValue(), code, message);
         });
   }
 }

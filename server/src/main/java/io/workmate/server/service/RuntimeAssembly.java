@@ -35,6 +35,18 @@ public final class RuntimeAssembly {
         runtime.reattachWindow(), localThread);
   }
 
+  /** The thread settings of a codex job that names no cwd: {@code <data-dir>/jobs}. */
+  public static ThreadSettings jobThreadSettings(WorkmateSettings settings,
+      CodexLauncher launcher) {
+    Path work = settings.dataDir().resolve("jobs");
+    try {
+      Files.createDirectories(work);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + work, e);
+    }
+    return launcher.threadSettings(work, Optional.empty(), Optional.empty());
+  }
+
   private static GatewayEndpoint endpoint(String name, URI url, WorkmateSettings settings,
       Optional<String> fingerprint) {
     WorkmateSettings.Runtime runtime = settings.runtime();

@@ -1,35 +1,60 @@
 package io.workmate.server.service;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.workmate.codex.AppServerSettings;
 import io.workmate.codex.CodexPool;
+import io.workmate.codex.ThreadSettings;
+import io.workmate.jobs.dispatch.JobDispatcher;
 import io.workmate.runtime.RuntimeSettings;
 import io.workmate.runtime.RuntimeSupervisor;
-import io.workmate.codex.AppServerSettings;
+import io.workmate.server.config.WorkmateSettings;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * The guardian of {@code workmate serve}: the codex pool and the runtime supervisor (which owns
- * the gateway connections). The HTTP API talks to them through the refs it hands out.
+ * The guardian of {@code workmate serve}: the codex pool, the runtime supervisor (which owns the
+ * gateway connections), the agents and the job dispatcher, and the gauges of {@code /metrics}.
+ * It waits for {@link Start}, sent once the journal is known to work, because the dispatcher
+ * reads the journal as soon as it exists.
  */
 public final class WorkmateService {
 
+  public sealed interface Command {}
+
+  /** Spawns everything and completes {@code started} with the refs the HTTP API needs. */
+  public record Start(CompletableFuture<Actors> started) implements Command {}
+
   /** The top-level actors, for the HTTP API. */
   public record Actors(ActorRef<CodexPool.Command> codex,
-      ActorRef<RuntimeSupervisor.Command> runtime) {}
+      ActorRef<RuntimeSupervisor.Command> runtime,
+      ActorRef<JobDispatcher.Command> dispatcher) {}
+
+  /**
+   * @param jobs {@code workmate.jobs}
+   * @param baseThread the settings of a codex job's thread (its cwd when the job names none)
+   * @param metrics where the dispatcher and the service gauges report
+   */
+  public record JobsSetup(WorkmateSettings.Jobs jobs, ThreadSettings baseThread,
+      MeterRegistry metrics) {}
 
   private WorkmateService() {}
 
-  public static Behavior<Void> create(AppServerSettings codexSettings, int processes,
-      RuntimeSettings runtimeSettings, CompletableFuture<Actors> started) {
-    return Behaviors.setup(context -> {
-      ActorRef<CodexPool.Command> codex =
-          context.spawn(CodexPool.create(processes, codexSettings), "codex");
-      ActorRef<RuntimeSupervisor.Command> runtime =
-          context.spawn(RuntimeSupervisor.create(runtimeSettings, codex), "runtime");
-      started.complete(new Actors(codex, runtime));
-      return Behaviors.empty();
-    });
+  public static Behavior<Command> create(AppServerSettings codexSettings, int processes,
+      RuntimeSettings runtimeSettings, JobsSetup jobsSetup) {
+    return Behaviors.receive(Command.class)
+        .onMessage(Start.class, start -> Behaviors.setup(context -> {
+          ActorRef<CodexPool.Command> codex =
+              context.spawn(CodexPool.create(processes, codexSettings), "codex");
+          ActorRef<RuntimeSupervisor.Command> runtime =
+              context.spawn(RuntimeSupervisor.create(runtimeSettings, codex), "runtime");
+          ActorRef<JobDispatcher.Command> dispatcher =
+              JobsAssembly.spawn(context, codex, jobsSetup);
+          context.spawn(ServiceGauges.create(codex, runtime, jobsSetup.metrics()), "gauges");
+          start.started().complete(new Actors(codex, runtime, dispatcher));
+          return Behaviors.empty();
+        }))
+        .build();
   }
 }

@@ -178,4 +178,49 @@ class WorkmateSettingsTest {
   private static boolean has(List<String> problems, String fragment) {
     return problems.stream().anyMatch(problem -> problem.contains(fragment));
   }
+
+  @Test
+  void jobAndJournalSettingsHaveDocumentedDefaultsAndEnvironmentOverrides() {
+    WorkmateSettings defaults = load(Optional.empty(), Map.of("XDG_DATA_HOME", tmp.toString()),
+        Map.of());
+    assertEquals(4, defaults.jobs().maxConcurrent());
+    assertEquals(3, defaults.jobs().defaultMaxAttempts());
+    assertEquals(Duration.ofMinutes(10), defaults.jobs().defaultTimeout());
+    assertEquals(Duration.ofSeconds(1), defaults.jobs().backoff().min());
+    assertEquals(Duration.ofSeconds(60), defaults.jobs().backoff().max());
+    assertFalse(defaults.jobs().echoAgent());
+
+    Map<String, String> env = Map.of("XDG_DATA_HOME", tmp.toString(),
+        "WORKMATE_JOBS_MAX_CONCURRENT", "8", "WORKMATE_JOBS_ECHO_AGENT", "on",
+        "WORKMATE_JOBS_BACKOFF_INITIAL", "250ms", "WORKMATE_JOBS_DEFAULT_TIMEOUT", "90s",
+        "WORKMATE_JOURNAL_KIND", "postgres",
+        "WORKMATE_JOURNAL_POSTGRES_PASSWORD", "pg-secret");
+    Config config = WorkmateConfig.load(Optional.empty(), env, Map.of());
+    WorkmateSettings settings = WorkmateSettings.from(config, env);
+    assertEquals(8, settings.jobs().maxConcurrent());
+    assertTrue(settings.jobs().echoAgent());
+    assertEquals(Duration.ofMillis(250), settings.jobs().backoff().min());
+    assertEquals(Duration.ofSeconds(90), settings.jobs().defaultTimeout());
+    io.workmate.persistence.JournalSettings journal =
+        io.workmate.persistence.JournalSettings.fromConfig(config, settings.dataDir());
+    assertEquals(io.workmate.persistence.JournalKind.POSTGRES, journal.kind());
+    assertEquals("pg-secret", journal.postgresPassword());
+    assertFalse(journal.toString().contains("pg-secret"), "the password is never printed");
+  }
+
+  @Test
+  void badJobSettingsAreAllReportedByKey() {
+    InvalidSettingsException invalid = assertThrows(InvalidSettingsException.class, () -> load(
+        Optional.empty(), Map.of("XDG_DATA_HOME", tmp.toString(),
+            "WORKMATE_JOBS_MAX_CONCURRENT", "0", "WORKMATE_JOBS_DEFAULT_MAX_ATTEMPTS", "500",
+            "WORKMATE_JOBS_BACKOFF_INITIAL", "soon", "WORKMATE_JOBS_ECHO_AGENT", "maybe"),
+        Map.of()));
+    String problems = String.join("\n", invalid.problems());
+    assertTrue(problems.contains("workmate.jobs.max-concurrent must be within 1..1024, got 0"),
+        problems);
+    assertTrue(problems.contains("workmate.jobs.default-max-attempts must be within 1..100"),
+        problems);
+    assertTrue(problems.contains("workmate.jobs.backoff.initial"), problems);
+    assertTrue(problems.contains("workmate.jobs.echo-agent"), problems);
+  }
 }

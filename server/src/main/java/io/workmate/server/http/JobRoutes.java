@@ -1,0 +1,198 @@
+package io.workmate.server.http;
+
+import static io.workmate.server.http.Endpoint.endpoint;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.workmate.jobs.JobEntity;
+import io.workmate.jobs.JobFeed;
+import io.workmate.jobs.JobSpec;
+import io.workmate.jobs.JobStatus;
+import io.workmate.jobs.dispatch.JobDispatcher;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
+import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.stream.OverflowStrategy;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.typed.javadsl.ActorSource;
+
+/** {@code /v1/jobs...} and {@code /v1/dead-letters}: the job queue over HTTP. */
+final class JobRoutes extends AllDirectives {
+
+  private static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
+  /** Comment lines on an idle event stream, so proxies and clients keep it open. */
+  private static final Duration HEARTBEAT = Duration.ofSeconds(15);
+  /** Feed entries held for a slow client; beyond this the stream fails rather than grow. */
+  private static final int FEED_BUFFER = 4096;
+
+  private final ActorSystem<?> system;
+  private final ActorRef<JobDispatcher.Command> dispatcher;
+  private final JobRequests.Defaults defaults;
+  private final Clock clock;
+
+  JobRoutes(ActorSystem<?> system, ActorRef<JobDispatcher.Command> dispatcher,
+      JobRequests.Defaults defaults, Clock clock) {
+    this.system = system;
+    this.dispatcher = dispatcher;
+    this.defaults = defaults;
+    this.clock = clock;
+  }
+
+  List<Endpoint> endpoints() {
+    return List.of(
+        endpoint("POST", "/v1/jobs", "Submit a job")
+            .body(OpenApi.submitSchema())
+            .responds(202, "accepted: {\"id\", \"status\"}")
+            .responds(400, "malformed JSON, unknown field, wrong type or value (named)")
+            .responds(413, "body larger than 64 KiB")
+            .responds(422, "no agent fits the job (no_matching_agent)")
+            .responds(503, "the job store did not answer")
+            .handle(ids -> entity(Unmarshaller.entityToString(), this::submit)),
+        endpoint("GET", "/v1/jobs", "List jobs in submission order, oldest first")
+            .query("status", "only jobs in this status")
+            .query("limit", "1..1000, default 50")
+            .query("after", "the previous page's \"next\"")
+            .responds(200, "{\"jobs\": [...], \"next\"}")
+            .responds(400, "bad status, limit or after")
+            .handle(ids -> listing(null)),
+        endpoint("GET", "/v1/jobs/{id}", "One job")
+            .responds(200, "{\"id\", \"status\", \"attempts\", \"agent\", \"threadId\", "
+                + "\"result\"?, \"error\"?, \"priority\", \"createdAt\", \"updatedAt\", "
+                + "\"retryAt\"?}")
+            .responds(404, "no such job")
+            .handle(ids -> jobReply(ids.get(0), JobDispatcher.Get::new, 200)),
+        endpoint("GET", "/v1/jobs/{id}/history", "The job's transitions, oldest first")
+            .responds(200, "{\"id\", \"events\": [{\"type\", \"at\", ...}]}")
+            .responds(404, "no such job")
+            .handle(ids -> jobReply(ids.get(0), JobDispatcher.GetHistory::new, 200)),
+        endpoint("GET", "/v1/jobs/{id}/events", "Server-Sent Events of the job: status, item, "
+            + "approval, approval_resolved, end (then the stream closes)")
+            .responds(200, "text/event-stream")
+            .responds(404, "no such job")
+            .handle(ids -> events(ids.get(0))),
+        endpoint("POST", "/v1/jobs/{id}/cancel", "Cancel a job (a running one is interrupted)")
+            .responds(200, "the cancelled job")
+            .responds(404, "no such job")
+            .responds(409, "the job already finished")
+            .handle(ids -> jobReply(ids.get(0), JobDispatcher.Cancel::new, 200)),
+        endpoint("POST", "/v1/jobs/{id}/retry", "Queue a dead job again with fresh attempts")
+            .responds(200, "the queued job")
+            .responds(404, "no such job")
+            .responds(409, "the job is not dead")
+            .handle(ids -> jobReply(ids.get(0), JobDispatcher.Retry::new, 200)),
+        endpoint("GET", "/v1/dead-letters", "Jobs that used up their attempts (status dead)")
+            .query("limit", "1..1000, default 50")
+            .query("after", "the previous page's \"next\"")
+            .responds(200, "{\"jobs\": [...], \"next\"}")
+            .responds(400, "bad limit or after")
+            .handle(ids -> listing(JobStatus.DEAD)));
+  }
+
+  private Route submit(String body) {
+    JobSpec spec = JobRequests.submit(body, defaults, clock.instant());
+    return onSuccess(ask(replyTo -> new JobDispatcher.Submit(spec, replyTo)), reply -> {
+      if (reply instanceof JobEntity.Reply.Current current) {
+        ObjectNode accepted = Responses.JSON.createObjectNode();
+        accepted.put("id", current.job().id());
+        accepted.put("status", current.job().status().wireName());
+        return complete(Responses.json(202, accepted));
+      }
+      return complete(refusal(reply, "?"));
+    });
+  }
+
+  private Route listing(JobStatus fixed) {
+    return parameterOptional("status", status -> parameterOptional("limit", limit ->
+        parameterOptional("after", after -> {
+          if (fixed != null && status.isPresent()) {
+            throw new ApiError(400, "unknown_parameter",
+                "status is fixed on this route; use GET /v1/jobs?status=...");
+          }
+          JobStatus wanted = fixed != null ? fixed : JobRequests.status(status);
+          int max = JobRequests.limit(limit);
+          String from = JobRequests.after(after);
+          CompletionStage<JobDispatcher.JobPage> page = Asks.ask(system, dispatcher,
+              replyTo -> new JobDispatcher.ListJobs(wanted, max, from, replyTo), ASK_TIMEOUT);
+          return onSuccess(page, p -> complete(Responses.json(200, JobJson.page(p))));
+        })));
+  }
+
+  private Route jobReply(String jobId,
+      java.util.function.BiFunction<String, ActorRef<JobEntity.Reply>, JobDispatcher.Command>
+          command, int status) {
+    if (!JobRequests.JOB_ID.matcher(jobId).matches()) {
+      return complete(Responses.error(404, "not_found", "no job '" + jobId + "'"));
+    }
+    return onSuccess(ask(replyTo -> command.apply(jobId, replyTo)), reply -> {
+      if (reply instanceof JobEntity.Reply.Current current) {
+        return complete(Responses.json(status, JobJson.job(current.job())));
+      }
+      if (reply instanceof JobEntity.Reply.History history) {
+        return complete(Responses.json(status, JobJson.history(history.jobId(),
+            history.events())));
+      }
+      return complete(refusal(reply, jobId));
+    });
+  }
+
+  /**
+   * Checks the job exists (so an unknown id is a plain 404), then streams its feed: the
+   * dispatcher's {@code Watch} sends to an actor that feeds the response; the stream ends after
+   * {@code end}, and when the client goes away the actor stops, which ends the watch.
+   */
+  private Route events(String jobId) {
+    if (!JobRequests.JOB_ID.matcher(jobId).matches()) {
+      return complete(Responses.error(404, "not_found", "no job '" + jobId + "'"));
+    }
+    return onSuccess(ask(replyTo -> new JobDispatcher.Get(jobId, replyTo)), reply -> {
+      if (!(reply instanceof JobEntity.Reply.Current)) {
+        return complete(refusal(reply, jobId));
+      }
+      Source<ServerSentEvent, NotUsed> feed = ActorSource.<JobFeed>actorRef(
+              message -> false, message -> java.util.Optional.empty(), FEED_BUFFER,
+              OverflowStrategy.fail())
+          .mapMaterializedValue(watcher -> {
+            dispatcher.tell(new JobDispatcher.Watch(jobId, watcher));
+            return NotUsed.getInstance();
+          })
+          .takeWhile(entry -> !(entry instanceof JobFeed.End), true)
+          .map(entry -> ServerSentEvent.create(JobJson.eventData(entry).toString(),
+              JobJson.eventName(entry)))
+          .keepAlive(HEARTBEAT, ServerSentEvent::heartbeat);
+      return completeOK(feed, EventStreamMarshalling.toEventStream());
+    });
+  }
+
+  private CompletionStage<JobEntity.Reply> ask(
+      Function<ActorRef<JobEntity.Reply>, JobDispatcher.Command> command) {
+    return Asks.ask(system, dispatcher, command::apply, ASK_TIMEOUT);
+  }
+
+  /** A reply that is not the job: which 4xx/5xx it is. */
+  static org.apache.pekko.http.javadsl.model.HttpResponse refusal(JobEntity.Reply reply,
+      String jobId) {
+    if (reply instanceof JobEntity.Reply.NotFound notFound) {
+      return Responses.error(404, "not_found", "no job '" + notFound.jobId() + "'");
+    }
+    if (reply instanceof JobEntity.Reply.Rejected rejected) {
+      int status = switch (rejected.code()) {
+        case "no_matching_agent" -> 422;
+        case "unavailable" -> 503;
+        case "invalid_request" -> 400;
+        default -> 409; // invalid_transition and anything else the job's state refuses
+      };
+      return Responses.error(status, rejected.code(), rejected.message());
+    }
+    return Responses.error(500, "internal", "unexpected answer for job '" + jobId + "'");
+  }
+
+}

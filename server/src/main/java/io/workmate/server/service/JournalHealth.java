@@ -1,0 +1,70 @@
+package io.workmate.server.service;
+
+import io.workmate.persistence.JournalSchema;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.pekko.actor.Cancellable;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/**
+ * Whether the journal answers, for {@code /v1/health} and {@code /v1/ready}: checked on a
+ * thread of its own every {@link #INTERVAL} (the check is blocking JDBC: the idempotent schema
+ * statements), so a health request only reads the last result and never waits on the database.
+ */
+public final class JournalHealth implements AutoCloseable {
+
+  public static final Duration INTERVAL = Duration.ofSeconds(15);
+  private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(5);
+
+  /** @param detail why it is not ok, or empty */
+  public record State(String kind, boolean ok, String detail, Instant checkedAt) {}
+
+  private final ActorSystem<?> system;
+  private final String kind;
+  private final AtomicReference<State> state;
+  private final ExecutorService checker;
+  private final Cancellable schedule;
+
+  private JournalHealth(ActorSystem<?> system, String kind) {
+    this.system = system;
+    this.kind = kind;
+    // only built after JournalStartup succeeded: the journal answered a moment ago
+    this.state = new AtomicReference<>(new State(kind, true, "", Instant.now()));
+    this.checker = Executors.newSingleThreadExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "workmate-journal-health");
+      thread.setDaemon(true);
+      return thread;
+    });
+    this.schedule = system.scheduler().scheduleWithFixedDelay(INTERVAL, INTERVAL,
+        () -> checker.execute(this::check), system.executionContext());
+  }
+
+  /** Starts checking the journal of {@code system} ({@code kind}: h2 or postgres). */
+  public static JournalHealth start(ActorSystem<?> system, String kind) {
+    return new JournalHealth(system, kind);
+  }
+
+  public State state() {
+    return state.get();
+  }
+
+  private void check() {
+    try {
+      JournalSchema.ensure(system, CHECK_TIMEOUT);
+      state.set(new State(kind, true, "", Clock.systemUTC().instant()));
+    } catch (RuntimeException e) {
+      state.set(new State(kind, false, String.valueOf(e.getMessage()),
+          Clock.systemUTC().instant()));
+    }
+  }
+
+  @Override
+  public void close() {
+    schedule.cancel();
+    checker.shutdownNow();
+  }
+}
