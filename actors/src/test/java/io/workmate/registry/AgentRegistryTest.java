@@ -59,16 +59,18 @@ class AgentRegistryTest {
   private static int registries;
 
   private final ManualClock clock = new ManualClock(T0);
-  private final EventSourcedBehaviorTestKit<Command, AgentEvent, State> kit = kit(clock);
+  private final String name = "test-" + (++registries);
+  private final EventSourcedBehaviorTestKit<Command, AgentEvent, State> kit = kit(name, clock);
 
   @AfterAll
   static void shutdown() {
     testKit.shutdownTestKit();
   }
 
-  private static EventSourcedBehaviorTestKit<Command, AgentEvent, State> kit(Clock clock) {
+  private static EventSourcedBehaviorTestKit<Command, AgentEvent, State> kit(String name,
+      Clock clock) {
     return EventSourcedBehaviorTestKit.create(testKit.system(),
-        AgentRegistry.create("test-" + (++registries), FACTORIES, clock));
+        AgentRegistry.create(name, FACTORIES, clock));
   }
 
   static AgentRegistration.Request http(String id, long ttlSeconds, String... capabilities) {
@@ -281,7 +283,7 @@ class AgentRegistryTest {
 
   @Test
   void theTimerExpiresAnAgentThatMissesItsHeartbeatsAndTellsSubscribers() {
-    var real = kit(Clock.systemUTC());
+    var real = kit("test-" + (++registries), Clock.systemUTC());
     TestProbe<List<AgentHandle>> live = testKit.createTestProbe();
     real.runCommand(new Subscribe(live.ref()));
     assertEquals(List.of(), live.receiveMessage());
@@ -314,6 +316,30 @@ class AgentRegistryTest {
       Thread.onSpinWait();
     }
     assertEquals(Set.of("long"), kit.getState().agents().keySet());
+  }
+
+  @Test
+  void recoveryFromASnapshotAndTheEventsAfterItRestoresTheSameState() {
+    for (int i = 0; i < 60; i++) {
+      register(http("agent-" + i, 600, "java", i % 2 == 0 ? "even" : "odd"));
+    }
+    for (int i = 0; i < 50; i++) {
+      clock.advance(Duration.ofSeconds(2));
+      kit.<Reply>runCommand(replyTo -> new Heartbeat("agent-7", replyTo));
+    }
+    kit.<Reply>runCommand(replyTo -> new Deregister("agent-3", replyTo));
+    State before = kit.getState();
+    assertEquals(59, before.agents().size());
+
+    var snapshots = kit.snapshotTestKit().orElseThrow()
+        .persistedInStorage(AgentRegistry.persistenceId(name).id());
+    assertEquals(List.of(100L), snapshots.stream().map(p -> p.first().sequenceNr()).toList(),
+        "111 events: one snapshot, at 100");
+
+    var restarted = kit.restart();
+
+    assertEquals(before, restarted.state());
+    assertEquals(T0.plusSeconds(700), restarted.state().agents().get("agent-7").expiresAt());
   }
 
   // ---- discovery, subscription ----
