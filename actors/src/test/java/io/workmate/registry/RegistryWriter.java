@@ -1,0 +1,80 @@
+package io.workmate.registry;
+
+import com.typesafe.config.ConfigFactory;
+import io.workmate.persistence.JournalConfig;
+import io.workmate.persistence.JournalSettings;
+import io.workmate.persistence.JournalStartup;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.TreeSet;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * The child JVM of {@link AgentRegistryRestartTest}: registers agents on the H2 file journal
+ * given as the only argument, heartbeats one, prints {@code AGENT <id> <expiresAt|-> <caps>}
+ * for every agent and then {@code READY}, and waits to be killed.
+ */
+public final class RegistryWriter {
+
+  private static final Duration ASK = Duration.ofSeconds(20);
+
+  private RegistryWriter() {}
+
+  public static void main(String[] args) {
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "registry-writer",
+        JournalConfig.overlay(JournalSettings.h2(Path.of(args[0])))
+            .withFallback(ConfigFactory.load()));
+    try {
+      JournalStartup.start(system, Duration.ofSeconds(30));
+      ActorRef<AgentRegistry.Command> registry = system.systemActorOf(
+          AgentRegistry.create(AgentRegistryTest.FACTORIES), "agent-registry", Props.empty());
+      register(system, registry, AgentRegistryTest.http("reviewer", 600, "java", "review"));
+      register(system, registry, AgentRegistryTest.local("local-codex", "java", "review",
+          "local"));
+      register(system, registry, AgentRegistryTest.http("pythonista", 600, "python"));
+      Thread.sleep(1500); // so the heartbeat moves the deadline by more than the granularity
+      AgentRegistry.Reply beat = ask(system, registry,
+          replyTo -> new AgentRegistry.Heartbeat("reviewer", replyTo));
+      System.out.println("HEARTBEAT " + ((AgentRegistry.Reply.Current) beat).agent().expiresAt());
+      register(system, registry, AgentRegistryTest.http("fading", 20, "java"));
+      register(system, registry, AgentRegistryTest.http("flaky", 3, "java"));
+      AgentRegistry.Agents agents = AskPattern.<AgentRegistry.Command, AgentRegistry.Agents>ask(
+          registry, AgentRegistry.ListAgents::new, ASK, system.scheduler())
+          .toCompletableFuture().get();
+      for (RegisteredAgent agent : agents.agents()) {
+        System.out.println("AGENT " + agent.id() + " "
+            + (agent.expiresAt() == null ? "-" : agent.expiresAt().toString()) + " "
+            + String.join(",", new TreeSet<>(agent.registration().profile().capabilities())));
+      }
+      System.out.println("READY");
+      System.out.flush();
+      Thread.sleep(Long.MAX_VALUE);
+    } catch (Exception e) {
+      e.printStackTrace();
+      system.terminate();
+      System.exit(1);
+    }
+  }
+
+  private static void register(ActorSystem<?> system, ActorRef<AgentRegistry.Command> registry,
+      AgentRegistration.Request request) throws Exception {
+    AgentRegistry.Reply reply = ask(system, registry,
+        replyTo -> new AgentRegistry.Register(request, replyTo));
+    if (!(reply instanceof AgentRegistry.Reply.Registered)) {
+      throw new IllegalStateException("not registered: " + reply);
+    }
+  }
+
+  /** Blocking get, one ask at a time: no CompletableFuture callbacks (stack.md pitfall 1). */
+  private static AgentRegistry.Reply ask(ActorSystem<?> system,
+      ActorRef<AgentRegistry.Command> registry,
+      Function<ActorRef<AgentRegistry.Reply>, AgentRegistry.Command> command) throws Exception {
+    return AskPattern.ask(registry, command::apply, ASK, system.scheduler())
+        .toCompletableFuture().get();
+  }
+}
