@@ -248,11 +248,12 @@ public final class JobDispatcher {
    * @param recovery where the job events to rebuild the queue from come from at start; empty:
    *     start with an empty queue
    * @param metrics where the dispatcher's meters go ({@link JobMetrics})
-   * @param agents the agents at start; the first is the default agent (more come and go with
-   *     {@link AgentsChanged})
+   * @param agents the agents at start (more come and go with {@link AgentsChanged})
+   * @param defaultAgent the agent of jobs that name neither an agent nor capabilities (by
+   *     default the first of {@code agents}); null: any agent
    */
   public record Settings(Backoff backoff, Clock clock, Optional<RecoverySource> recovery,
-      MeterRegistry metrics, List<AgentHandle> agents) {
+      MeterRegistry metrics, List<AgentHandle> agents, String defaultAgent) {
 
     public Settings {
       Objects.requireNonNull(backoff, "backoff");
@@ -260,6 +261,13 @@ public final class JobDispatcher {
       Objects.requireNonNull(recovery, "recovery");
       Objects.requireNonNull(metrics, "metrics");
       agents = List.copyOf(agents);
+    }
+
+    /** The first of {@code agents} is the default agent. */
+    public Settings(Backoff backoff, Clock clock, Optional<RecoverySource> recovery,
+        MeterRegistry metrics, List<AgentHandle> agents) {
+      this(backoff, clock, recovery, metrics, agents,
+          agents.isEmpty() ? null : agents.get(0).id());
     }
 
     /** Recovering from the configured journal when it is the jdbc one, on the system clock. */
@@ -274,11 +282,19 @@ public final class JobDispatcher {
     }
 
     public Settings withRecovery(Optional<RecoverySource> newRecovery) {
-      return new Settings(backoff, clock, newRecovery, metrics, agents);
+      return new Settings(backoff, clock, newRecovery, metrics, agents, defaultAgent);
     }
 
     public Settings withClock(Clock newClock) {
-      return new Settings(backoff, newClock, recovery, metrics, agents);
+      return new Settings(backoff, newClock, recovery, metrics, agents, defaultAgent);
+    }
+
+    /**
+     * The agent a job naming neither an agent nor capabilities runs on, by id: it may come
+     * later ({@link AgentsChanged}); null: any agent.
+     */
+    public Settings withDefaultAgent(String agentId) {
+      return new Settings(backoff, clock, recovery, metrics, agents, agentId);
     }
   }
 
@@ -372,7 +388,7 @@ public final class JobDispatcher {
     this.settings = settings;
     this.metrics = new JobMetrics(settings.metrics());
     this.agentUpdates = context.messageAdapter(Agent.Update.class, FromAgent::new);
-    this.defaultAgent = settings.agents().isEmpty() ? null : settings.agents().get(0).id();
+    this.defaultAgent = settings.defaultAgent();
     settings.agents().forEach(handle -> slots.put(handle.id(), new AgentSlot(handle)));
     timers.startTimerWithFixedDelay("passivate", new PassivateIdle(), PASSIVATE_EVERY);
   }

@@ -99,7 +99,8 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
           settings.jobs().defaultMaxAttempts(),
           (int) settings.jobs().defaultTimeout().toSeconds(), metrics, journalHealth::state);
       ServerBinding binding = Http.get(system).newServerAt(http.host(), http.port())
-          .bind(new HttpApi(system, actors.runtime(), http.token(), Optional.of(jobs)).routes())
+          .bind(new HttpApi(system, actors.runtime(), http.token(), Optional.of(jobs),
+              Optional.of(actors.agents())).routes())
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
       binding.addToCoordinatedShutdown(java.time.Duration.ofSeconds(10), system);
       out().println("Workmate listening on http://" + http.host() + ":"

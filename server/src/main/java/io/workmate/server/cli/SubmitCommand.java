@@ -58,7 +58,7 @@ public final class SubmitCommand extends ClientCommand {
   String cwd;
 
   @Option(names = "--approval", paramLabel = "POLICY",
-      description = "never | on-request | on-failure | untrusted.")
+      description = "never | on-request | untrusted.")
   String approval;
 
   @Option(names = "--idempotency-key", paramLabel = "KEY", description = "The same key "

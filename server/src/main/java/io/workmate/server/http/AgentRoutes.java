@@ -82,6 +82,37 @@ public final class AgentRoutes extends AllDirectives {
                 path("heartbeat", () -> post(() -> heartbeat(id)))))))));
   }
 
+  /** The same routes as {@link HttpApi} endpoints (its router, its auth, its OpenAPI). */
+  List<Endpoint> endpoints() {
+    return List.of(
+        Endpoint.endpoint("GET", "/v1/agents", "Registered agents, or those offering all the "
+                + "given capabilities")
+            .query("capability", "a capability the agent must offer (comma-separated or "
+                + "repeated)")
+            .responds(200, "{\"agents\": [...]}")
+            .responds(400, "a malformed capability")
+            .handle(ids -> parameterList("capability", this::listAgents)),
+        Endpoint.endpoint("POST", "/v1/agents", "Register an agent")
+            .body(OpenApi.agentSchema())
+            .responds(201, "registered")
+            .responds(200, "the same registration again (counts as a heartbeat)")
+            .responds(400, "malformed or invalid registration")
+            .responds(409, "another registration under this id, or the registry is full")
+            .handle(ids -> entity(Unmarshaller.entityToString(), this::register)),
+        Endpoint.endpoint("GET", "/v1/agents/{id}", "One agent")
+            .responds(200, "the agent with registeredAt, lastHeartbeatAt, expiresAt")
+            .responds(404, "no such agent")
+            .handle(ids -> showAgent(ids.get(0))),
+        Endpoint.endpoint("DELETE", "/v1/agents/{id}", "Deregister an agent")
+            .responds(200, "{\"deregistered\": {...}}")
+            .responds(404, "no such agent")
+            .handle(ids -> deregister(ids.get(0))),
+        Endpoint.endpoint("POST", "/v1/agents/{id}/heartbeat", "Keep an agent alive")
+            .responds(200, "the agent with its new expiresAt")
+            .responds(404, "no such agent (or it expired)")
+            .handle(ids -> heartbeat(ids.get(0))));
+  }
+
   // --- routes ---------------------------------------------------------------------------------
 
   private Route listAgents(List<String> capabilityParams) {

@@ -79,6 +79,7 @@ public final class HttpApi extends AllDirectives {
   private final ActorRef<RuntimeSupervisor.Command> runtime;
   private final Optional<byte[]> token;
   private final Optional<Jobs> jobs;
+  private final Optional<ActorRef<io.workmate.registry.AgentRegistry.Command>> agents;
   private final List<Endpoint> endpoints;
   /** Endpoints by path template, in declaration order; one template may have several methods. */
   private final Map<String, List<Endpoint>> byTemplate = new LinkedHashMap<>();
@@ -93,7 +94,15 @@ public final class HttpApi extends AllDirectives {
 
   public HttpApi(ActorSystem<?> system, ActorRef<RuntimeSupervisor.Command> runtime,
       Secret token, Optional<Jobs> jobs) {
+    this(system, runtime, token, jobs, Optional.empty());
+  }
+
+  /** With the agent registry's routes ({@code /v1/agents...}) when {@code agents} is given. */
+  public HttpApi(ActorSystem<?> system, ActorRef<RuntimeSupervisor.Command> runtime,
+      Secret token, Optional<Jobs> jobs,
+      Optional<ActorRef<io.workmate.registry.AgentRegistry.Command>> agents) {
     this.system = system;
+    this.agents = agents;
     this.runtime = runtime;
     this.token = token.isEmpty() ? Optional.empty()
         : Optional.of(token.reveal().getBytes(StandardCharsets.UTF_8));
@@ -152,6 +161,7 @@ public final class HttpApi extends AllDirectives {
               services.defaultTimeoutSeconds()), Clock.systemUTC()).endpoints());
       list.addAll(new ApprovalRoutes(system, services.dispatcher()).endpoints());
     });
+    agents.ifPresent(registry -> list.addAll(new AgentRoutes(system, registry).endpoints()));
     return list;
   }
 

@@ -22,8 +22,10 @@ final class JobRequests {
 
   static final Set<String> SUBMIT_FIELDS = Set.of("prompt", "agent", "capabilities", "priority",
       "maxAttempts", "timeoutSeconds", "deadlineSeconds", "cwd", "approval", "idempotencyKey");
+  /** The policies the pinned codex takes per turn (ApprovalPolicy; it has no on-failure). */
   static final List<String> APPROVAL_POLICIES =
-      List.of("never", "on-request", "on-failure", "untrusted");
+      java.util.Arrays.stream(io.workmate.protocol.codex.ApprovalPolicy.values())
+          .map(io.workmate.protocol.codex.ApprovalPolicy::wire).sorted().toList();
   static final int MAX_PRIORITY = 1_000;
   static final int MAX_ATTEMPTS = 100;
   static final int MAX_TIMEOUT_SECONDS = 86_400;

@@ -104,6 +104,31 @@ final class OpenApi {
     return schema;
   }
 
+  static JsonNode agentSchema() {
+    ObjectNode schema = object();
+    schema.putArray("required").add("id").add("kind");
+    ObjectNode properties = (ObjectNode) schema.get("properties");
+    properties.set("id", string("1-64 of a-z 0-9 . _ -, starting with a letter or digit"));
+    ObjectNode kind = string("the backend the agent invokes");
+    ArrayNode kinds = kind.putArray("enum");
+    for (io.workmate.agents.AgentKind value : io.workmate.agents.AgentKind.values()) {
+      kinds.add(value.wireName());
+    }
+    properties.set("kind", kind);
+    ObjectNode capabilities = Responses.JSON.createObjectNode().put("type", "array");
+    capabilities.set("items", string("a capability (a-z 0-9 . _ : -)"));
+    properties.set("capabilities", capabilities);
+    properties.set("maxConcurrent", integer(1, 1000, "invocations at once (default 1)"));
+    properties.set("rateLimitPerMinute", integer(0, Integer.MAX_VALUE,
+        "starts in any 60 s window, 0 for no limit"));
+    properties.set("endpoint", string("http(s) URL; kind http only"));
+    properties.set("model", string("model name for the backend"));
+    properties.set("cwd", string("working directory (codex)"));
+    properties.set("ttlSeconds", integer(0, 86400,
+        "expiry without a heartbeat; 0 never (default 60 for http/gateway, 0 otherwise)"));
+    return schema;
+  }
+
   static JsonNode modeSchema() {
     ObjectNode schema = object();
     schema.putArray("required").add("mode");

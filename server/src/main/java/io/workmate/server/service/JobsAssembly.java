@@ -1,20 +1,28 @@
 package io.workmate.server.service;
 
-import io.workmate.agents.AgentHandle;
 import io.workmate.agents.AgentKind;
 import io.workmate.agents.AgentProfile;
 import io.workmate.agents.CodexAgent;
 import io.workmate.agents.EchoAgent;
 import io.workmate.codex.CodexPool;
+import io.workmate.codex.ThreadSettings;
 import io.workmate.jobs.dispatch.JobDispatcher;
+import io.workmate.registry.AgentFactories;
+import io.workmate.registry.AgentRegistration;
+import io.workmate.registry.AgentRegistry;
 import io.workmate.server.config.WorkmateSettings;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
-/** Turns {@code workmate.jobs} into the job dispatcher and the agents it routes to. */
+/**
+ * Turns {@code workmate.jobs} into the job dispatcher, the agent registry and the built-in
+ * agents registered in it (which the registry passes on to the dispatcher).
+ */
 public final class JobsAssembly {
 
   /** The local codex agent: a job that names no agent and asks for these runs on it. */
@@ -26,21 +34,47 @@ public final class JobsAssembly {
 
   public record AgentIds(String id, Set<String> capabilities) {}
 
+  /** What the service hands to the HTTP API; {@code agentsReady} once the built-ins are in. */
+  record Spawned(ActorRef<JobDispatcher.Command> dispatcher,
+      ActorRef<AgentRegistry.Command> registry, CompletableFuture<Void> agentsReady) {}
+
   private JobsAssembly() {}
 
-  static ActorRef<JobDispatcher.Command> spawn(ActorContext<?> context,
-      ActorRef<CodexPool.Command> codex, WorkmateService.JobsSetup setup) {
+  static Spawned spawn(ActorContext<?> context, ActorRef<CodexPool.Command> codex,
+      WorkmateService.JobsSetup setup) {
     WorkmateSettings.Jobs jobs = setup.jobs();
-    List<AgentHandle> agents = new ArrayList<>();
-    agents.add(new AgentHandle(new AgentProfile(CODEX.id(), AgentKind.CODEX,
-        CODEX.capabilities(), jobs.maxConcurrent(), jobs.rateLimitPerMinute()),
-        context.spawn(CodexAgent.create(codex, setup.baseThread()), "agent-" + CODEX.id())));
+    ActorRef<JobDispatcher.Command> dispatcher = context.spawn(JobDispatcher.create(
+        JobDispatcher.Settings.of(jobs.backoff(), List.of(), setup.metrics())
+            .withDefaultAgent(CODEX.id())), "jobs");
+    AgentFactories factories = AgentFactories.standard()
+        .with(AgentKind.CODEX, registration ->
+            CodexAgent.create(codex, threadSettings(setup.baseThread(), registration)))
+        .with(AgentKind.ECHO, registration -> EchoAgent.create());
+    ActorRef<AgentRegistry.Command> registry =
+        context.spawn(AgentRegistry.create(factories), "agent-registry");
+    List<AgentRegistration> builtins = new ArrayList<>();
+    builtins.add(AgentRegistration.of(new AgentProfile(CODEX.id(), AgentKind.CODEX,
+        CODEX.capabilities(), jobs.maxConcurrent(), jobs.rateLimitPerMinute()), null, null, null));
     if (jobs.echoAgent()) {
-      agents.add(new AgentHandle(new AgentProfile(ECHO.id(), AgentKind.ECHO,
-          ECHO.capabilities(), ECHO_MAX_CONCURRENT, 0),
-          context.spawn(EchoAgent.create(), "agent-" + ECHO.id())));
+      builtins.add(AgentRegistration.of(new AgentProfile(ECHO.id(), AgentKind.ECHO,
+          ECHO.capabilities(), ECHO_MAX_CONCURRENT, 0), null, null, null));
     }
-    return context.spawn(JobDispatcher.create(
-        JobDispatcher.Settings.of(jobs.backoff(), agents, setup.metrics())), "jobs");
+    CompletableFuture<Void> ready = new CompletableFuture<>();
+    context.spawn(BuiltinAgents.create(registry, dispatcher, builtins, ready), "builtin-agents");
+    return new Spawned(dispatcher, registry, ready);
+  }
+
+  /** A registered codex agent's thread: the service's, with the agent's cwd and model. */
+  static ThreadSettings threadSettings(ThreadSettings base, AgentRegistration registration) {
+    ThreadSettings settings = base;
+    if (registration.model() != null) {
+      settings = settings.withModel(registration.model());
+    }
+    if (registration.cwd() != null) {
+      settings = new ThreadSettings(Path.of(registration.cwd()).toAbsolutePath().normalize(),
+          settings.model(), settings.approvalPolicy(), settings.sandbox(), settings.approvals(),
+          settings.turnWatchdog(), settings.drainTimeout(), settings.maxQueuedTurns());
+    }
+    return settings;
   }
 }

@@ -29,7 +29,8 @@ public final class WorkmateService {
   /** The top-level actors, for the HTTP API. */
   public record Actors(ActorRef<CodexPool.Command> codex,
       ActorRef<RuntimeSupervisor.Command> runtime,
-      ActorRef<JobDispatcher.Command> dispatcher) {}
+      ActorRef<JobDispatcher.Command> dispatcher,
+      ActorRef<io.workmate.registry.AgentRegistry.Command> agents) {}
 
   /**
    * @param jobs {@code workmate.jobs}
@@ -49,10 +50,17 @@ public final class WorkmateService {
               context.spawn(CodexPool.create(processes, codexSettings), "codex");
           ActorRef<RuntimeSupervisor.Command> runtime =
               context.spawn(RuntimeSupervisor.create(runtimeSettings, codex), "runtime");
-          ActorRef<JobDispatcher.Command> dispatcher =
-              JobsAssembly.spawn(context, codex, jobsSetup);
+          JobsAssembly.Spawned jobs = JobsAssembly.spawn(context, codex, jobsSetup);
           context.spawn(ServiceGauges.create(codex, runtime, jobsSetup.metrics()), "gauges");
-          start.started().complete(new Actors(codex, runtime, dispatcher));
+          Actors actors = new Actors(codex, runtime, jobs.dispatcher(), jobs.registry());
+          // the API opens once the built-in agents can take jobs (or says why they cannot)
+          jobs.agentsReady().whenComplete((ok, failure) -> {
+            if (failure != null) {
+              start.started().completeExceptionally(failure);
+            } else {
+              start.started().complete(actors);
+            }
+          });
           return Behaviors.empty();
         }))
         .build();

@@ -110,7 +110,7 @@ class JobsApiBadInputTest {
         withField("agent", "7", 400, "invalid_type", "\"agent\" must be a string"),
         withField("agent", "\"No Such!\"", 400, "invalid_value", "\"agent\" is not an agent id"),
         withField("approval", "\"sometimes\"", 400, "invalid_value",
-            "\"approval\" must be one of never, on-request, on-failure, untrusted"),
+            "\"approval\" must be one of never, on-request, untrusted"),
         withField("approval", "false", 400, "invalid_type", "\"approval\" must be a string"),
         withField("cwd", "\"relative/dir\"", 400, "invalid_value", "must be an absolute path"),
         withField("cwd", "\"/no/such/dir/anywhere\"", 400, "invalid_value", "is not a directory"),
