@@ -17,11 +17,15 @@ import java.util.stream.Stream;
  *   --in-flight N    submissions unanswered at once (default 1000)
  *   --pool N         journal connections (default 8)
  *   --repeat N       throughput runs; the median is reported (default 3)
+ *   --no-http        skip the HTTP latency part
+ *   --rate RPS       HTTP requests per second (default 1000)
+ *   --seconds S      HTTP measurement length (default 10, after 5 s of warm-up)
  * </pre>
  */
 public final class JobsBench {
 
   private static final double GOAL_JOBS_PER_SECOND = 5_000;
+  private static final double GOAL_P99_MILLIS = 10;
 
   private JobsBench() {}
 
@@ -30,15 +34,21 @@ public final class JobsBench {
     int inFlight = 1_000;
     int pool = 8;
     int repeat = 3;
+    boolean http = true;
+    int rate = 1_000;
+    int seconds = 10;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--jobs" -> jobs = Integer.parseInt(args[++i]);
         case "--in-flight" -> inFlight = Integer.parseInt(args[++i]);
         case "--pool" -> pool = Integer.parseInt(args[++i]);
         case "--repeat" -> repeat = Integer.parseInt(args[++i]);
+        case "--no-http" -> http = false;
+        case "--rate" -> rate = Integer.parseInt(args[++i]);
+        case "--seconds" -> seconds = Integer.parseInt(args[++i]);
         case "-h", "--help" -> {
           System.out.println("usage: scripts/bench jobs [--jobs N] [--in-flight N] [--pool N]"
-              + " [--repeat N]");
+              + " [--repeat N] [--no-http] [--rate RPS] [--seconds S]");
           return;
         }
         default -> {
@@ -67,6 +77,24 @@ public final class JobsBench {
     double median = results.get(results.size() / 2).jobsPerSecond();
     System.out.printf("median: %,.0f jobs/s enqueue to succeeded (goal >= %,.0f): %s%n", median,
         GOAL_JOBS_PER_SECOND, median >= GOAL_JOBS_PER_SECOND ? "PASS" : "BELOW GOAL");
+    if (!http) {
+      return;
+    }
+    Path home = Path.of(System.getProperty("workmate.home", "."));
+    Path dir = Files.createTempDirectory("workmate-http-bench");
+    try {
+      System.out.printf("%nHTTP enqueue latency: POST /v1/jobs at %d/s for %d s from this process"
+          + " to bin/workmate serve (separate process, echo agent)%n", rate, seconds);
+      HttpEnqueueLatency.Result result =
+          HttpEnqueueLatency.run(home, dir, rate, java.time.Duration.ofSeconds(seconds));
+      System.out.printf("  %,d requests at %.0f/s achieved, %d errors: p50 %.2f ms, p99 %.2f ms,"
+              + " max %.1f ms (goal p99 < %.0f ms): %s%n", result.requests(),
+          result.achievedRate(), result.errors(), result.p50Millis(), result.p99Millis(),
+          result.maxMillis(), GOAL_P99_MILLIS,
+          result.p99Millis() < GOAL_P99_MILLIS && result.errors() == 0 ? "PASS" : "BELOW GOAL");
+    } finally {
+      deleteTree(dir);
+    }
   }
 
   private static void deleteTree(Path dir) throws Exception {

@@ -1,0 +1,116 @@
+package io.workmate.bench.jobs;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * HTTP enqueue latency: {@code POST /v1/jobs} at a fixed rate from this process against
+ * {@code bin/workmate serve} started as a separate process (embedded journal, offline, the echo
+ * agent). A request's latency runs from when it was due, not from when it was sent, so a stall
+ * is charged to every request it held back (no coordinated omission).
+ */
+final class HttpEnqueueLatency {
+
+  record Result(int rate, int requests, long errors, double p50Millis, double p99Millis,
+      double maxMillis, double achievedRate) {}
+
+  private HttpEnqueueLatency() {}
+
+  static Result run(Path home, Path dataDir, int rate, Duration length) throws Exception {
+    ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/workmate").toString(), "serve",
+        "--port", "0").redirectError(dataDir.resolve("serve.err").toFile());
+    builder.environment().keySet().removeIf(name -> name.startsWith("WORKMATE_"));
+    builder.environment().put("WORKMATE_DATA_DIR", dataDir.resolve("data").toString());
+    builder.environment().put("WORKMATE_MODE", "offline");
+    builder.environment().put("WORKMATE_OPENCLAW_LOCAL_URL", "");
+    builder.environment().put("WORKMATE_JOBS_ECHO_AGENT", "on");
+    Process service = builder.start();
+    ExecutorService callbacks = Executors.newFixedThreadPool(2);
+    try {
+      String url = baseUrl(service);
+      HttpClient client = HttpClient.newBuilder().executor(callbacks)
+          .connectTimeout(Duration.ofSeconds(5)).build();
+      URI jobs = URI.create(url + "/v1/jobs");
+      // warm-up at the same rate: JIT, connection pool, entity spawns
+      fire(client, jobs, rate, Duration.ofSeconds(5), callbacks);
+      return fire(client, jobs, rate, length, callbacks);
+    } finally {
+      service.destroy();
+      if (!service.waitFor(30, TimeUnit.SECONDS)) {
+        service.destroyForcibly();
+      }
+      callbacks.shutdownNow();
+    }
+  }
+
+  private static Result fire(HttpClient client, URI jobs, int rate, Duration length,
+      ExecutorService callbacks) throws InterruptedException {
+    int count = (int) (rate * length.toMillis() / 1000);
+    long[] latencies = new long[count];
+    AtomicInteger errors = new AtomicInteger();
+    CountDownLatch done = new CountDownLatch(count);
+    long interval = 1_000_000_000L / rate;
+    long start = System.nanoTime();
+    for (int i = 0; i < count; i++) {
+      long due = start + i * interval;
+      long wait = due - System.nanoTime();
+      if (wait > 0) {
+        LockSupport.parkNanos(wait);
+      }
+      int index = i;
+      HttpRequest request = HttpRequest.newBuilder(jobs).timeout(Duration.ofSeconds(30))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(
+              "{\"prompt\": \"bench " + i + "\", \"agent\": \"echo\"}"))
+          .build();
+      CompletableFuture<HttpResponse<Void>> response =
+          client.sendAsync(request, HttpResponse.BodyHandlers.discarding());
+      response.whenCompleteAsync((answer, failure) -> {
+        latencies[index] = System.nanoTime() - due;
+        if (failure != null || answer.statusCode() != 202) {
+          errors.incrementAndGet();
+        }
+        done.countDown();
+      }, callbacks);
+    }
+    done.await(2, TimeUnit.MINUTES);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    long[] sorted = latencies.clone();
+    Arrays.sort(sorted);
+    return new Result(rate, count, errors.get(), millis(sorted, 0.50), millis(sorted, 0.99),
+        sorted[sorted.length - 1] / 1e6, count / seconds);
+  }
+
+  private static double millis(long[] sorted, double quantile) {
+    int index = (int) Math.min(sorted.length - 1, Math.ceil(quantile * sorted.length) - 1);
+    return sorted[Math.max(0, index)] / 1e6;
+  }
+
+  private static String baseUrl(Process service) throws Exception {
+    BufferedReader reader = new BufferedReader(
+        new InputStreamReader(service.getInputStream(), StandardCharsets.UTF_8));
+    String banner = reader.readLine();
+    Matcher url = Pattern.compile("(http://127\\.0\\.0\\.1:\\d+)").matcher(String.valueOf(banner));
+    if (!url.find()) {
+      throw new IllegalStateException("workmate serve did not start: " + banner);
+    }
+    return url.group(1);
+  }
+}
