@@ -44,6 +44,12 @@ public final class RuntimeSupervisor {
 
   public record Subscribe(ActorRef<ModeChanged> subscriber) implements Command {}
 
+  /** The gateway connections it owns (for agents and memory sync) and the mode it is in. */
+  public record GetGateways(ActorRef<Gateways> replyTo) implements Command {}
+
+  public record Gateways(Optional<ActorRef<GatewayConnection.Command>> local,
+      Optional<ActorRef<GatewayConnection.Command>> remote, EffectiveMode effective) {}
+
   /** Asks a gateway connection stuck after an auth failure to try again. */
   public record RetryGateway(String name) implements Command {}
 
@@ -173,6 +179,11 @@ public final class RuntimeSupervisor {
         })
         .onMessage(SupportsCapability.class, ask -> {
           ask.replyTo().tell(effective.supports(ask.capability()));
+          return Behaviors.same();
+        })
+        .onMessage(GetGateways.class, get -> {
+          get.replyTo().tell(new Gateways(Optional.ofNullable(localGateway),
+              Optional.ofNullable(remoteGateway), state().effective()));
           return Behaviors.same();
         })
         .onMessage(Subscribe.class, subscribe -> {

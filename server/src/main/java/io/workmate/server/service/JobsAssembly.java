@@ -6,6 +6,7 @@ import io.workmate.agents.CodexAgent;
 import io.workmate.agents.EchoAgent;
 import io.workmate.codex.CodexPool;
 import io.workmate.codex.ThreadSettings;
+import io.workmate.gateway.GatewayConnection;
 import io.workmate.jobs.dispatch.JobDispatcher;
 import io.workmate.registry.AgentFactories;
 import io.workmate.registry.AgentRegistration;
@@ -14,6 +15,7 @@ import io.workmate.server.config.WorkmateSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -41,7 +43,7 @@ public final class JobsAssembly {
   private JobsAssembly() {}
 
   static Spawned spawn(ActorContext<?> context, ActorRef<CodexPool.Command> codex,
-      WorkmateService.JobsSetup setup) {
+      Optional<ActorRef<GatewayConnection.Command>> gateway, WorkmateService.JobsSetup setup) {
     WorkmateSettings.Jobs jobs = setup.jobs();
     ActorRef<JobDispatcher.Command> dispatcher = context.spawn(JobDispatcher.create(
         JobDispatcher.Settings.of(jobs.backoff(), List.of(), setup.metrics())
@@ -50,6 +52,10 @@ public final class JobsAssembly {
         .with(AgentKind.CODEX, registration ->
             CodexAgent.create(codex, threadSettings(setup.baseThread(), registration)))
         .with(AgentKind.ECHO, registration -> EchoAgent.create());
+    if (gateway.isPresent()) {
+      // without a configured gateway, registering a gateway agent is refused with a reason
+      factories = factories.withGateway(gateway.get());
+    }
     ActorRef<AgentRegistry.Command> registry =
         context.spawn(AgentRegistry.create(factories), "agent-registry");
     List<AgentRegistration> builtins = new ArrayList<>();

@@ -5,9 +5,12 @@ import io.workmate.codex.AppServerSettings;
 import io.workmate.codex.CodexPool;
 import io.workmate.codex.ThreadSettings;
 import io.workmate.jobs.dispatch.JobDispatcher;
+import io.workmate.gateway.GatewayConnection;
+import io.workmate.runtime.GatewayRouter;
 import io.workmate.runtime.RuntimeSettings;
 import io.workmate.runtime.RuntimeSupervisor;
 import io.workmate.server.config.WorkmateSettings;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -50,7 +53,12 @@ public final class WorkmateService {
               context.spawn(CodexPool.create(processes, codexSettings), "codex");
           ActorRef<RuntimeSupervisor.Command> runtime =
               context.spawn(RuntimeSupervisor.create(runtimeSettings, codex), "runtime");
-          JobsAssembly.Spawned jobs = JobsAssembly.spawn(context, codex, jobsSetup);
+          // gateway agents and memory sync reach the gateway of the current mode through this
+          Optional<ActorRef<GatewayConnection.Command>> gateway =
+              runtimeSettings.local().isPresent() || runtimeSettings.remote().isPresent()
+                  ? Optional.of(context.spawn(GatewayRouter.create(runtime), "gateway"))
+                  : Optional.empty();
+          JobsAssembly.Spawned jobs = JobsAssembly.spawn(context, codex, gateway, jobsSetup);
           context.spawn(ServiceGauges.create(codex, runtime, jobsSetup.metrics()), "gauges");
           Actors actors = new Actors(codex, runtime, jobs.dispatcher(), jobs.registry());
           // the API opens once the built-in agents can take jobs (or says why they cannot)
