@@ -58,9 +58,15 @@ public final class MemorySync {
 
   public record GetStatus(ActorRef<SyncStatus> replyTo) implements Command {}
 
+  /** Our turn on {@code target}'s file ({@link MemoryFileLocks}); {@code file} null: unknown. */
+  public record FileGranted(String target, RemoteFile file) implements Command {}
+
+  /** The remote file as last read or written: content (null = absent) and its hash. */
+  public record RemoteFile(String content, String hash) {}
+
   // --- internal ---
 
-  private record Recovered(long ackedSeq, long localSeq) implements Command {}
+  private record Recovered(long ackedSeq) implements Command {}
 
   private record RecoveryFailed(String reason) implements Command {}
 
@@ -78,9 +84,6 @@ public final class MemorySync {
   private enum RetryNow implements Command {
     INSTANCE
   }
-
-  /** The remote file as last read or written: content (null = absent) and its hash. */
-  private record RemoteFile(String content, String hash) {}
 
   /** Where the sync reads entries from: the read journal, live, from a seq. */
   @FunctionalInterface
@@ -101,16 +104,19 @@ public final class MemorySync {
 
   public static Behavior<Command> create(String agentId, MemorySyncSettings settings,
       ActorRef<GatewayConnection.Command> gateway,
-      ActorRef<MemoryDirectory.Command> directory, ActorRef<SyncStatus> statusListener) {
-    return create(agentId, settings, gateway, directory, statusListener, EntrySource.jdbc());
+      ActorRef<MemoryDirectory.Command> directory, ActorRef<MemoryFileLocks.Command> locks,
+      ActorRef<SyncStatus> statusListener) {
+    return create(agentId, settings, gateway, directory, locks, statusListener,
+        EntrySource.jdbc());
   }
 
   static Behavior<Command> create(String agentId, MemorySyncSettings settings,
       ActorRef<GatewayConnection.Command> gateway, ActorRef<MemoryDirectory.Command> directory,
-      ActorRef<SyncStatus> statusListener, EntrySource source) {
+      ActorRef<MemoryFileLocks.Command> locks, ActorRef<SyncStatus> statusListener,
+      EntrySource source) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new MemorySync(agentId, settings, gateway, directory, statusListener, source, context,
-            timers).recover()));
+        new MemorySync(agentId, settings, gateway, directory, locks, statusListener, source,
+            context, timers).recover()));
   }
 
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
@@ -121,6 +127,7 @@ public final class MemorySync {
   private final MemorySyncSettings settings;
   private final ActorRef<GatewayConnection.Command> gateway;
   private final ActorRef<MemoryDirectory.Command> directory;
+  private final ActorRef<MemoryFileLocks.Command> locks;
   private final ActorRef<SyncStatus> statusListener;
   private final EntrySource source;
   private final ActorContext<Command> context;
@@ -143,18 +150,22 @@ public final class MemorySync {
   private long attempt;
   private int failures;
   private int conflictsInARow;
-  /** The file as we last saw it; null = read it before the next merge. */
+  /** The file as we last saw it during our turn; null = read it before the next merge. */
   private RemoteFile file;
+  /** Our turn on the target file: asked for, and held. */
+  private boolean awaitingTurn;
+  private boolean holdingTurn;
 
   private MemorySync(String agentId, MemorySyncSettings settings,
       ActorRef<GatewayConnection.Command> gateway, ActorRef<MemoryDirectory.Command> directory,
-      ActorRef<SyncStatus> statusListener, EntrySource source, ActorContext<Command> context,
-      TimerScheduler<Command> timers) {
+      ActorRef<MemoryFileLocks.Command> locks, ActorRef<SyncStatus> statusListener,
+      EntrySource source, ActorContext<Command> context, TimerScheduler<Command> timers) {
     this.agentId = agentId;
     this.target = settings.target(agentId);
     this.settings = settings;
     this.gateway = gateway;
     this.directory = directory;
+    this.locks = locks;
     this.statusListener = statusListener;
     this.source = source;
     this.context = context;
@@ -165,11 +176,13 @@ public final class MemorySync {
   // --- recovering -----------------------------------------------------------------------------
 
   private Behavior<Command> recover() {
+    // after a restart we may still be the file's holder or in its queue: give it up
+    locks.tell(new MemoryFileLocks.Release(target, context.getSelf(), true, null));
     Duration timeout = Duration.ofSeconds(30);
     context.ask(MemorySyncLedger.State.class, ledger, timeout, MemorySyncLedger.Get::new,
         (ledgerState, failure) -> failure != null
             ? new RecoveryFailed("reading the sync offset failed: " + failure.getMessage())
-            : new Recovered(ledgerState.ackedSeq(), -1));
+            : new Recovered(ledgerState.ackedSeq()));
     context.ask(AgentMemory.Reply.class, directory, timeout,
         replyTo -> new MemoryDirectory.ToAgent(agentId, new AgentMemory.GetInfo(replyTo)),
         (reply, failure) -> reply instanceof AgentMemory.Reply.Info info
@@ -201,8 +214,8 @@ public final class MemorySync {
   private Behavior<Command> goOffline() {
     stopStream();
     timers.cancel(RetryNow.INSTANCE);
+    releaseTurn(null);
     batch = null;
-    file = null;
     setState("offline");
     return offline();
   }
@@ -261,7 +274,8 @@ public final class MemorySync {
         .onMessage(BatchPulled.class, this::onBatchPulled)
         .onMessage(FileRead.class, this::onFileRead)
         .onMessage(FileWritten.class, this::onFileWritten)
-        .onMessage(AckStored.class, this::onAckStored);
+        .onMessage(AckStored.class, this::onAckStored)
+        .onMessage(FileGranted.class, this::onFileGranted);
   }
 
   private void startStream(long fromSeq) {
@@ -307,14 +321,47 @@ public final class MemorySync {
     return Behaviors.same();
   }
 
-  /** Merges the batch into the file as last seen, or reads the file first. */
+  /**
+   * Waits for our turn on the target file, then merges the batch into the file as the last
+   * writer left it, or reads the file first when that is unknown.
+   */
   private void push() {
     attempt++;
+    if (!holdingTurn) {
+      awaitingTurn = true;
+      locks.tell(new MemoryFileLocks.Acquire(target, context.getSelf()));
+      return;
+    }
     if (file == null) {
       readFile();
     } else {
       mergeAndWrite();
     }
+  }
+
+  private Behavior<Command> onFileGranted(FileGranted granted) {
+    if (!awaitingTurn || batch == null) {
+      locks.tell(new MemoryFileLocks.Release(target, context.getSelf(), false, null));
+      return Behaviors.same();
+    }
+    awaitingTurn = false;
+    holdingTurn = true;
+    file = granted.file();
+    push();
+    return Behaviors.same();
+  }
+
+  /**
+   * Ends our turn; {@code known} is the file as we leave it (null: unknown, e.g. after a write
+   * whose answer never came).
+   */
+  private void releaseTurn(RemoteFile known) {
+    if (holdingTurn || awaitingTurn) {
+      locks.tell(new MemoryFileLocks.Release(target, context.getSelf(), holdingTurn, known));
+    }
+    holdingTurn = false;
+    awaitingTurn = false;
+    file = null;
   }
 
   private void readFile() {
@@ -422,6 +469,7 @@ public final class MemorySync {
     ackedSeq = stored.seq();
     failures = 0;
     batch = null;
+    releaseTurn(file); // one batch per turn: the next sync of this file goes on from our write
     setState("syncing");
     if (stored.restartStream()) {
       startStream(ackedSeq + 1);
@@ -439,6 +487,7 @@ public final class MemorySync {
     context.getLog().info("memory sync {} -> {}: {}; retrying in {} ms", agentId, target, reason,
         delay.toMillis());
     attempt++; // answers still in flight belong to the failed attempt
+    releaseTurn(null);
     timers.startSingleTimer(RetryNow.INSTANCE, delay);
     setState("backoff");
     return backingOff();
@@ -468,7 +517,11 @@ public final class MemorySync {
         .onMessage(BatchPulled.class, pulled -> Behaviors.same())
         .onMessage(FileRead.class, read -> Behaviors.same())
         .onMessage(FileWritten.class, written -> Behaviors.same())
-        .onMessage(AckStored.class, stored -> Behaviors.same());
+        .onMessage(AckStored.class, stored -> Behaviors.same())
+        .onMessage(FileGranted.class, granted -> {
+          locks.tell(new MemoryFileLocks.Release(target, context.getSelf(), false, null));
+          return Behaviors.same();
+        });
   }
 
   private void setState(String next) {

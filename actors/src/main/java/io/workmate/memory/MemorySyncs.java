@@ -94,6 +94,7 @@ public final class MemorySyncs {
   private final Map<String, ActorRef<MemorySync.Command>> syncs = new HashMap<>();
   private final Map<String, SyncStatus> statuses = new HashMap<>();
   private final ActorRef<SyncStatus> statusAdapter;
+  private final ActorRef<MemoryFileLocks.Command> locks;
   private boolean cloudAvailable;
 
   private MemorySyncs(MemorySyncSettings settings, ActorRef<MemoryDirectory.Command> directory,
@@ -103,6 +104,7 @@ public final class MemorySyncs {
     this.gateway = gateway;
     this.context = context;
     this.statusAdapter = context.messageAdapter(SyncStatus.class, StatusUpdate::new);
+    this.locks = context.spawn(MemoryFileLocks.create(), "file-locks");
   }
 
   private Behavior<Command> start(Optional<ActorRef<RuntimeSupervisor.Command>> runtime) {
@@ -201,7 +203,7 @@ public final class MemorySyncs {
       }
       // A bug in one agent's sync restarts that sync only; its offset is in its ledger.
       sync = context.spawn(Behaviors.supervise(MemorySync.create(agentId, settings, gateway,
-          directory, statusAdapter)).onFailure(SupervisorStrategy.restartWithBackoff(
+          directory, locks, statusAdapter)).onFailure(SupervisorStrategy.restartWithBackoff(
               Duration.ofSeconds(1), Duration.ofSeconds(30), 0.2)),
           "sync-" + URLEncoder.encode(agentId, StandardCharsets.UTF_8));
       syncs.put(agentId, sync);

@@ -284,6 +284,26 @@ class MemorySyncRealTest {
     }
   }
 
+  @Test
+  void severalAgentsSharingOneMemoryMdTakeTurnsWithoutConflictingWithEachOther()
+      throws Exception {
+    ActorRef<MemorySyncs.Command> syncs = kit.spawn(MemorySyncs.create(settings(), directory,
+        directConnection(), Optional.empty()));
+    String base = agent;
+    List<String> agents = LongStream.rangeClosed(1, 5).mapToObj(i -> base + "-" + i).toList();
+    for (String each : agents) {
+      agent = each;
+      appendAll(120);
+    }
+    syncs.tell(new MemorySyncs.CloudAvailability(true, "test"));
+    for (String each : agents) {
+      agent = each;
+      SyncStatus synced = awaitStatus(syncs, s -> s.syncedSeq() == 120, "synced to 120");
+      assertEquals(0, synced.conflicts(), "turns, not races, between our own syncs: " + synced);
+      assertRemoteEqualsLocal(120);
+    }
+  }
+
   // --- helpers --------------------------------------------------------------------------------
 
   private ActorRef<GatewayConnection.Command> directConnection() {

@@ -45,7 +45,8 @@ class MemorySyncTest {
     TestProbe<GatewayConnection.Command> gateway = kit.createTestProbe();
     TestProbe<SyncStatus> statuses = kit.createTestProbe();
     ActorRef<MemorySync.Command> sync = kit.spawn(MemorySync.create("a",
-        MemorySyncSettings.defaults(), gateway.getRef(), directory, statuses.getRef()));
+        MemorySyncSettings.defaults(), gateway.getRef(), directory,
+        kit.spawn(MemoryFileLocks.create()), statuses.getRef()));
     sync.tell(new MemorySync.CloudAvailable(true));
 
     GatewayConnection.Call get = gateway.expectMessageClass(GatewayConnection.Call.class,
@@ -80,7 +81,8 @@ class MemorySyncTest {
     TestProbe<GatewayConnection.Command> gateway = kit.createTestProbe();
     TestProbe<SyncStatus> statuses = kit.createTestProbe();
     ActorRef<MemorySync.Command> sync = kit.spawn(MemorySync.create("b",
-        MemorySyncSettings.defaults(), gateway.getRef(), directory, statuses.getRef()));
+        MemorySyncSettings.defaults(), gateway.getRef(), directory,
+        kit.spawn(MemoryFileLocks.create()), statuses.getRef()));
     sync.tell(new MemorySync.CloudAvailable(true));
     call(gateway, "agents.files.get").replyTo().tell(file(null, null));
     GatewayConnection.Call first = call(gateway, "agents.files.set");

@@ -34,8 +34,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * Memory: append throughput on the embedded H2 file journal (one agent with one append in flight,
- * and 100 agents with one each), then the offline backlog of the one agent synced to a real
- * OpenClaw gateway's {@code MEMORY.md} (entries/s, batched compare-and-set writes), checked
+ * and 100 agents with one each, each on its own journal), then the offline backlogs synced to a
+ * real OpenClaw gateway's {@code MEMORY.md} (entries/s, batched compare-and-set writes): the one
+ * agent's alone, then the 100 agents' together into the same file (they take turns), each checked
  * entry by entry afterwards. Table to stdout, progress to stderr.
  *
  * <p>Options: {@code --seconds S} per append phase (default 10), {@code --agents N} (100).
@@ -68,19 +69,24 @@ public final class MemoryBench {
       System.setProperty(OpenClawInstall.HOME_PROPERTY, Path.of("").toAbsolutePath().toString());
     }
     Path dir = Files.createTempDirectory("memory-bench");
-    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "memory-bench",
-        JournalConfig.overlay(JournalSettings.h2(dir.resolve("journal/workmate")))
-            .withFallback(com.typesafe.config.ConfigFactory.load()));
     int exit = 0;
+    MemoryBench one = null;
+    MemoryBench many = null;
     try {
-      JournalStartup.start(system, Duration.ofSeconds(30));
-      exit = new MemoryBench(system, dir).run(seconds, agents);
+      one = new MemoryBench("memory-bench-one", dir.resolve("one"));
+      many = new MemoryBench("memory-bench-many", dir.resolve("many"));
+      exit = run(one, many, seconds, agents);
     } catch (Exception | AssertionError failed) {
       System.err.println("memory-bench: failed: " + failed);
       failed.printStackTrace();
       exit = 1;
     } finally {
-      system.terminate();
+      if (one != null) {
+        one.system.terminate();
+      }
+      if (many != null) {
+        many.system.terminate();
+      }
     }
     System.exit(exit);
   }
@@ -90,21 +96,35 @@ public final class MemoryBench {
   private final Executor executor;
   private final ActorRef<MemoryDirectory.Command> directory;
 
-  private MemoryBench(ActorSystem<Void> system, Path dir) {
-    this.system = system;
+  /** An actor system on its own H2 file, so each backlog syncs on its own. */
+  private MemoryBench(String name, Path dir) {
+    this.system = ActorSystem.create(Behaviors.empty(), name,
+        JournalConfig.overlay(JournalSettings.h2(dir.resolve("journal/workmate")))
+            .withFallback(com.typesafe.config.ConfigFactory.load()));
+    JournalStartup.start(system, Duration.ofSeconds(30));
     this.dir = dir;
     this.executor = system.executionContext();
     this.directory = system.systemActorOf(MemoryDirectory.create(), "memory", Props.empty());
   }
 
-  private int run(int seconds, int agents) throws Exception {
+  /** What one backlog sync did. */
+  record SyncRun(long entries, double seconds, long writes, long conflicts, boolean exact,
+      long fileChars) {}
+
+  private static int run(MemoryBench one, MemoryBench many, int seconds, int agents)
+      throws Exception {
     progress.printf("memory-bench: appending for %d s with 1 agent%n", seconds);
-    long oneAgent = appendFor(List.of(AGENT), Duration.ofSeconds(seconds));
-    double oneRate = oneAgent / (double) seconds;
-    List<String> many = LongStream.rangeClosed(1, agents).mapToObj(i -> "bench-" + i).toList();
+    long oneAgent = one.appendFor(List.of(AGENT), Duration.ofSeconds(seconds));
+    List<String> manyIds = LongStream.rangeClosed(1, agents).mapToObj(i -> "bench-" + i).toList();
     progress.printf("memory-bench: appending for %d s with %d agents%n", seconds, agents);
-    long manyAgents = appendFor(many, Duration.ofSeconds(seconds));
-    double manyRate = manyAgents / (double) seconds;
+    long manyAgents = many.appendFor(manyIds, Duration.ofSeconds(seconds));
+    System.out.println("| what | entries | entries/s |");
+    System.out.println("|---|---:|---:|");
+    System.out.printf("| append, 1 agent, 1 in flight (H2 file, WRITE_DELAY=0) | %d | %.0f |%n",
+        oneAgent, oneAgent / (double) seconds);
+    System.out.printf("| append, %d agents, 1 in flight each | %d | %.0f |%n", agents,
+        manyAgents, manyAgents / (double) seconds);
+    System.out.flush();
 
     progress.println("memory-bench: starting the OpenClaw gateway (15-60 s on two cores)");
     OpenClawGateway gateway;
@@ -113,31 +133,54 @@ public final class MemoryBench {
     } catch (AssertionError | RuntimeException cannotStart) {
       System.err.println("memory-bench: cannot start the OpenClaw gateway (run scripts/setup): "
           + cannotStart.getMessage());
-      printTable(oneAgent, oneRate, agents, manyAgents, manyRate, -1, -1, 0, 0, false);
       return 2;
     }
     try (gateway) {
-      ActorRef<GatewayConnection.Command> connection = system.systemActorOf(
-          GatewayConnection.create(GatewayEndpoint.of("memory", gateway.url(), gateway.token())
-              .withStateDir(dir.resolve("gateway"))), "gateway", Props.empty());
-      awaitConnected(connection);
-      ActorRef<MemorySyncs.Command> syncs = system.systemActorOf(MemorySyncs.create(
-          MemorySyncSettings.defaults(), directory, connection, Optional.empty()), "syncs",
-          Props.empty());
-      syncs.tell(new MemorySyncs.Track(AGENT));
-      long backlog = oneAgent;
-      progress.printf("memory-bench: syncing a backlog of %d entries%n", backlog);
-      long start = System.nanoTime();
-      syncs.tell(new MemorySyncs.CloudAvailability(true, "bench"));
-      SyncStatus done = awaitSynced(syncs, backlog);
-      double syncSeconds = (System.nanoTime() - start) / 1e9;
-      String content = readMemoryFile(connection);
-      boolean exact = MemorySection.entrySeqs(content, AGENT)
-          .equals(LongStream.rangeClosed(1, backlog).boxed().toList());
-      printTable(oneAgent, oneRate, agents, manyAgents, manyRate, backlog, syncSeconds,
-          done.writes(), content.length(), exact);
-      return exact ? 0 : 1;
+      progress.printf("memory-bench: syncing the backlog of 1 agent (%d entries)%n", oneAgent);
+      SyncRun alone = one.sync(gateway, List.of(AGENT));
+      printSync("offline backlog of 1 agent synced to MEMORY.md", alone);
+      progress.printf("memory-bench: syncing the backlogs of %d agents (%d entries) into the"
+          + " same MEMORY.md%n", agents, manyAgents);
+      SyncRun shared = many.sync(gateway, manyIds);
+      printSync("offline backlogs of " + agents + " agents synced into one MEMORY.md", shared);
+      return alone.exact() && shared.exact() ? 0 : 1;
     }
+  }
+
+  private static void printSync(String what, SyncRun run) {
+    System.out.printf("| %s (%d agents.files.set, %d conflicts, %.1f s, file %d chars, %s) | %d"
+        + " | %.0f |%n", what, run.writes(), run.conflicts(), run.seconds(), run.fileChars(),
+        run.exact() ? "verified: every seq once, in order" : "MISMATCH", run.entries(),
+        run.entries() / run.seconds());
+    System.out.flush();
+  }
+
+  /** Syncs every agent's backlog, from "cloud available" until all are acknowledged. */
+  private SyncRun sync(OpenClawGateway gateway, List<String> agents) throws Exception {
+    ActorRef<GatewayConnection.Command> connection = system.systemActorOf(
+        GatewayConnection.create(GatewayEndpoint.of("memory", gateway.url(), gateway.token())
+            .withStateDir(dir.resolve("gateway"))), "gateway", Props.empty());
+    awaitConnected(connection);
+    ActorRef<MemorySyncs.Command> syncs = system.systemActorOf(MemorySyncs.create(
+        MemorySyncSettings.defaults(), directory, connection, Optional.empty()), "syncs",
+        Props.empty());
+    agents.forEach(agent -> syncs.tell(new MemorySyncs.Track(agent)));
+    List<SyncStatus> ready = awaitAll(syncs, agents, status -> !"recovering".equals(
+        status.state()) && status.localSeq() > 0);
+    long entries = ready.stream().mapToLong(SyncStatus::localSeq).sum();
+    long start = System.nanoTime();
+    syncs.tell(new MemorySyncs.CloudAvailability(true, "bench"));
+    List<SyncStatus> done = awaitAll(syncs, agents,
+        status -> status.syncedSeq() >= status.localSeq() && status.localSeq() > 0);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    String content = readMemoryFile(connection);
+    boolean exact = true;
+    for (SyncStatus status : done) {
+      exact &= MemorySection.entrySeqs(content, status.agentId())
+          .equals(LongStream.rangeClosed(1, status.localSeq()).boxed().toList());
+    }
+    return new SyncRun(entries, seconds, done.stream().mapToLong(SyncStatus::writes).sum(),
+        done.stream().mapToLong(SyncStatus::conflicts).sum(), exact, content.length());
   }
 
   /** Appends to each agent in a loop, one in flight per agent, until {@code duration} ends. */
@@ -183,23 +226,20 @@ public final class MemoryBench {
     throw new IllegalStateException("the bench's gateway connection never connected");
   }
 
-  private SyncStatus awaitSynced(ActorRef<MemorySyncs.Command> syncs, long seq)
-      throws Exception {
-    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-    SyncStatus last = null;
+  private List<SyncStatus> awaitAll(ActorRef<MemorySyncs.Command> syncs, List<String> agents,
+      java.util.function.Predicate<SyncStatus> condition) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+    List<SyncStatus> mine = List.of();
     while (System.nanoTime() < deadline) {
-      for (SyncStatus status : AskPattern.<MemorySyncs.Command, List<SyncStatus>>ask(syncs,
-          MemorySyncs.GetStatus::new, ASK, system.scheduler()).toCompletableFuture().get()) {
-        if (status.agentId().equals(AGENT)) {
-          last = status;
-        }
-      }
-      if (last != null && last.syncedSeq() >= seq) {
-        return last;
+      mine = AskPattern.<MemorySyncs.Command, List<SyncStatus>>ask(syncs,
+          MemorySyncs.GetStatus::new, ASK, system.scheduler()).toCompletableFuture().get()
+          .stream().filter(status -> agents.contains(status.agentId())).toList();
+      if (mine.size() == agents.size() && mine.stream().allMatch(condition)) {
+        return mine;
       }
       Thread.sleep(5);
     }
-    throw new IllegalStateException("not synced within 5 minutes: " + last);
+    throw new IllegalStateException("not done within 10 minutes: " + mine);
   }
 
   private String readMemoryFile(ActorRef<GatewayConnection.Command> connection)
@@ -213,22 +253,5 @@ public final class MemoryBench {
       throw new IllegalStateException("cannot read MEMORY.md back: " + reply);
     }
     return ok.payload().path("file").path("content").asText("");
-  }
-
-  private static void printTable(long oneAgent, double oneRate, int agents, long manyAgents,
-      double manyRate, long backlog, double syncSeconds, long writes, long fileChars,
-      boolean exact) {
-    System.out.println("| what | entries | entries/s |");
-    System.out.println("|---|---:|---:|");
-    System.out.printf("| append, 1 agent, 1 in flight (H2 file, WRITE_DELAY=0) | %d | %.0f |%n",
-        oneAgent, oneRate);
-    System.out.printf("| append, %d agents, 1 in flight each | %d | %.0f |%n", agents,
-        manyAgents, manyRate);
-    if (backlog >= 0) {
-      System.out.printf("| offline backlog synced to MEMORY.md (%d agents.files.set, %.1f s,"
-          + " file %d chars, %s) | %d | %.0f |%n", writes, syncSeconds, fileChars,
-          exact ? "verified: every seq once, in order" : "MISMATCH", backlog,
-          backlog / syncSeconds);
-    }
   }
 }
