@@ -1,0 +1,139 @@
+package io.workmate.memory;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * The parent of the {@link AgentMemory} entities: one child per agent, spawned on first use, so
+ * callers address memories by agent id. It checks agent ids, and tells its subscribers (the
+ * {@link MemorySyncs}) whenever an entry was stored, so the sync knows the local seq and which
+ * agents have memory without polling.
+ */
+public final class MemoryDirectory {
+
+  /** Agent ids: what the marked section in MEMORY.md and the URL path can carry verbatim. */
+  public static final Pattern AGENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+
+  /** The tag every job summary carries; each also carries {@code job:<jobId>}. */
+  public static final String JOB_TAG = "job";
+
+  public sealed interface Command {}
+
+  /** Forwards {@code command} to the memory of {@code agentId} (spawned if needed). */
+  public record ToAgent(String agentId, AgentMemory.Command command) implements Command {}
+
+  /** {@code subscriber} gets a {@link Stored} for every entry stored from now on. */
+  public record Subscribe(ActorRef<Stored> subscriber) implements Command {}
+
+  /** An entry was journaled for {@code agentId}; its seq is {@code seq}. */
+  public record Stored(String agentId, long seq) implements Command {}
+
+  public static Behavior<Command> create() {
+    return Behaviors.setup(context -> new MemoryDirectory(context).running());
+  }
+
+  /** The memory of {@code agentId}, or {@link AgentMemory.Reply.Rejected} if the id is bad. */
+  public static Optional<AgentMemory.Reply.Rejected> checkAgentId(String agentId) {
+    if (agentId == null || !AGENT_ID.matcher(agentId).matches()) {
+      return Optional.of(new AgentMemory.Reply.Rejected(AgentMemory.INVALID,
+          "agent id must match " + AGENT_ID.pattern() + "; got "
+              + (agentId == null ? "nothing" : "\"" + agentId + "\"")));
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * The command that records a finished job in its agent's memory: a {@code summary} entry tagged
+   * {@code job}, {@code job:<jobId>} and {@code status:<status>}. Text longer than the entry limit
+   * is cut (with a note), so a summary is never refused for its size.
+   */
+  public static ToAgent jobSummary(String agentId, String jobId, String status, String text,
+      ActorRef<AgentMemory.Reply> replyTo) {
+    String body = "Job " + jobId + " " + status + (text == null || text.isBlank() ? "."
+        : ": " + text.strip());
+    return new ToAgent(agentId, new AgentMemory.Append(MemoryKind.SUMMARY.wire(),
+        truncate(body, AgentMemory.MAX_TEXT_BYTES), List.of(JOB_TAG, "job:" + safeTag(jobId),
+            "status:" + safeTag(status)), replyTo));
+  }
+
+  private final ActorContext<Command> context;
+  private final Set<ActorRef<Stored>> subscribers = new HashSet<>();
+
+  private MemoryDirectory(ActorContext<Command> context) {
+    this.context = context;
+  }
+
+  private Behavior<Command> running() {
+    return Behaviors.receive(Command.class)
+        .onMessage(ToAgent.class, this::onToAgent)
+        .onMessage(Subscribe.class, subscribe -> {
+          subscribers.add(subscribe.subscriber());
+          return Behaviors.same();
+        })
+        .onMessage(Stored.class, stored -> {
+          subscribers.forEach(subscriber -> subscriber.tell(stored));
+          return Behaviors.same();
+        })
+        .build();
+  }
+
+  private Behavior<Command> onToAgent(ToAgent message) {
+    Optional<AgentMemory.Reply.Rejected> bad = checkAgentId(message.agentId());
+    if (bad.isPresent()) {
+      replyTo(message.command()).tell(bad.get());
+      return Behaviors.same();
+    }
+    entity(message.agentId()).tell(message.command());
+    return Behaviors.same();
+  }
+
+  private ActorRef<AgentMemory.Command> entity(String agentId) {
+    String name = "memory-" + URLEncoder.encode(agentId, StandardCharsets.UTF_8);
+    Optional<ActorRef<Void>> child = context.getChild(name);
+    if (child.isPresent()) {
+      return child.get().unsafeUpcast();
+    }
+    return context.spawn(AgentMemory.create(agentId, context.getSelf()), name);
+  }
+
+  private static ActorRef<AgentMemory.Reply> replyTo(AgentMemory.Command command) {
+    if (command instanceof AgentMemory.Append append) {
+      return append.replyTo();
+    } else if (command instanceof AgentMemory.Read read) {
+      return read.replyTo();
+    } else if (command instanceof AgentMemory.Search search) {
+      return search.replyTo();
+    }
+    return ((AgentMemory.GetInfo) command).replyTo();
+  }
+
+  private static String safeTag(String value) {
+    String cleaned = value == null ? "unknown" : value.replaceAll("[^A-Za-z0-9_.:/-]", "_");
+    cleaned = cleaned.isEmpty() || !Character.isLetterOrDigit(cleaned.charAt(0))
+        ? "x" + cleaned : cleaned;
+    return cleaned.length() > 58 ? cleaned.substring(0, 58) : cleaned;
+  }
+
+  static String truncate(String text, int maxBytes) {
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    if (bytes.length <= maxBytes) {
+      return text;
+    }
+    String note = " [cut]";
+    int keep = maxBytes - note.length();
+    // back off to a character boundary
+    while (keep > 0 && (bytes[keep] & 0xC0) == 0x80) {
+      keep--;
+    }
+    return new String(bytes, 0, keep, StandardCharsets.UTF_8) + note;
+  }
+}
