@@ -162,6 +162,12 @@ public final class JobDispatcher {
     record Refused(String approvalId, String message) implements ApprovalAnswer {}
   }
 
+  /**
+   * Tells {@code subscriber} every job that reaches a terminal status from then on, once (the
+   * service turns them into memory summaries).
+   */
+  public record SubscribeFinished(ActorRef<Job> subscriber) implements Command {}
+
   /** Counts for metrics and health: answered with {@link Stats}. */
   public record GetStats(ActorRef<Stats> replyTo) implements Command {}
 
@@ -374,6 +380,7 @@ public final class JobDispatcher {
   private final Set<String> retrying = new HashSet<>();
   private final Set<String> deadlinesScheduled = new HashSet<>();
   private final Map<String, Set<ActorRef<JobFeed>>> watchers = new HashMap<>();
+  private final Set<ActorRef<Job>> finishedSubscribers = new HashSet<>();
   private boolean rateWakeScheduled;
   private long tokens;
 
@@ -418,6 +425,10 @@ public final class JobDispatcher {
           return Behaviors.same();
         })
         .onMessage(AgentsChanged.class, this::onAgentsChanged)
+        .onMessage(SubscribeFinished.class, subscribe -> {
+          finishedSubscribers.add(subscribe.subscriber());
+          return Behaviors.same();
+        })
         .onMessage(StartAnswered.class, this::onStartAnswered)
         .onMessage(FromAgent.class, this::onFromAgent)
         .onMessage(AttemptTimedOut.class, this::onAttemptTimedOut)
@@ -765,6 +776,7 @@ public final class JobDispatcher {
       }
       if (wasLive || (previous != null && !previous.status().isTerminal())) {
         metrics.jobFinished(Duration.between(job.createdAt(), job.updatedAt()));
+        finishedSubscribers.forEach(subscriber -> subscriber.tell(job));
       }
       passivationCandidates.add(job.id());
     } else {

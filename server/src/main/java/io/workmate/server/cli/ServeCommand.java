@@ -79,7 +79,8 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
     ActorSystem<WorkmateService.Command> system = ActorSystem.create(WorkmateService.create(
         launcher.appServerSettings(), launcher.processes(),
         RuntimeAssembly.runtimeSettings(settings, launcher),
-        new WorkmateService.JobsSetup(settings.jobs(), baseThread, metrics)), "workmate", config);
+        new WorkmateService.JobsSetup(settings.jobs(), baseThread, metrics), settings.memory()),
+        "workmate", config);
     try {
       // creates the tables on first use; on failure it has terminated the system already
       JournalStartup.start(system);
@@ -100,7 +101,8 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
           (int) settings.jobs().defaultTimeout().toSeconds(), metrics, journalHealth::state);
       ServerBinding binding = Http.get(system).newServerAt(http.host(), http.port())
           .bind(new HttpApi(system, actors.runtime(), http.token(), Optional.of(jobs),
-              Optional.of(actors.agents())).routes())
+              Optional.of(actors.agents()),
+              Optional.of(new HttpApi.Memory(actors.memory(), actors.memorySync()))).routes())
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
       binding.addToCoordinatedShutdown(java.time.Duration.ofSeconds(10), system);
       out().println("Workmate listening on http://" + http.host() + ":"

@@ -33,7 +33,16 @@ public record WorkmateSettings(
     int scriptedProviderPort,
     Runtime runtime,
     Http http,
-    Jobs jobs) {
+    Jobs jobs,
+    Memory memory) {
+
+  /**
+   * Agent memory's cloud sync ({@code workmate.memory}).
+   *
+   * @param targets Workmate agent id → the OpenClaw agent whose {@code MEMORY.md} gets its memory
+   * @param defaultTarget the OpenClaw agent of the Workmate agents not in {@code targets}
+   */
+  public record Memory(Map<String, String> targets, String defaultTarget) {}
 
   /** The mode and the OpenClaw gateways. */
   public record Runtime(Mode mode, Optional<URI> localUrl, Optional<URI> remoteUrl,
@@ -87,7 +96,9 @@ public record WorkmateSettings(
     Http http = http(config, problems);
     Jobs jobs = jobs(config, problems);
     problems.throwIfAny();
-    return new WorkmateSettings(dataDir, gateway, codex, host, port, runtime, http, jobs);
+    Memory memory = memory(config, problems);
+    return new WorkmateSettings(dataDir, gateway, codex, host, port, runtime, http, jobs,
+        memory);
   }
 
   private static Runtime runtime(Config config, Problems problems) {
@@ -142,6 +153,35 @@ public record WorkmateSettings(
     Secret token = new Secret(problems.read("workmate.http.token",
         () -> config.getString("workmate.http.token"), ""));
     return new Http(host, port, token);
+  }
+
+  private static final java.util.regex.Pattern MEMORY_AGENT =
+      java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+
+  private static Memory memory(Config config, Problems problems) {
+    String targetsKey = "workmate.memory.targets";
+    String defaultKey = "workmate.memory.default-target";
+    String pairs = problems.read(targetsKey, () -> config.getString(targetsKey), "");
+    String defaultTarget = problems.read(defaultKey, () -> config.getString(defaultKey), "main");
+    if (!MEMORY_AGENT.matcher(defaultTarget).matches()) {
+      problems.add(defaultKey + " must be an agent id (letters, digits, '.', '_', '-'), got '"
+          + defaultTarget + "'");
+    }
+    Map<String, String> targets = new java.util.LinkedHashMap<>();
+    for (String pair : pairs.split(",")) {
+      if (pair.isBlank()) {
+        continue;
+      }
+      String[] sides = pair.trim().split("=", -1);
+      if (sides.length != 2 || !MEMORY_AGENT.matcher(sides[0].trim()).matches()
+          || !MEMORY_AGENT.matcher(sides[1].trim()).matches()) {
+        problems.add(targetsKey + " must be comma-separated workmate-agent=openclaw-agent pairs;"
+            + " '" + pair.trim() + "' is not one");
+        continue;
+      }
+      targets.put(sides[0].trim(), sides[1].trim());
+    }
+    return new Memory(Map.copyOf(targets), defaultTarget);
   }
 
   private static Jobs jobs(Config config, Problems problems) {

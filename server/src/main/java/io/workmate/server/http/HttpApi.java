@@ -80,6 +80,7 @@ public final class HttpApi extends AllDirectives {
   private final Optional<byte[]> token;
   private final Optional<Jobs> jobs;
   private final Optional<ActorRef<io.workmate.registry.AgentRegistry.Command>> agents;
+  private final Optional<Memory> memory;
   private final List<Endpoint> endpoints;
   /** Endpoints by path template, in declaration order; one template may have several methods. */
   private final Map<String, List<Endpoint>> byTemplate = new LinkedHashMap<>();
@@ -101,8 +102,21 @@ public final class HttpApi extends AllDirectives {
   public HttpApi(ActorSystem<?> system, ActorRef<RuntimeSupervisor.Command> runtime,
       Secret token, Optional<Jobs> jobs,
       Optional<ActorRef<io.workmate.registry.AgentRegistry.Command>> agents) {
+    this(system, runtime, token, jobs, agents, Optional.empty());
+  }
+
+  /** Agent memory: its directory, and the cloud sync when a remote gateway is configured. */
+  public record Memory(ActorRef<io.workmate.memory.MemoryDirectory.Command> directory,
+      Optional<ActorRef<io.workmate.memory.MemorySyncs.Command>> sync) {}
+
+  /** With the registry's and the memory routes when given. */
+  public HttpApi(ActorSystem<?> system, ActorRef<RuntimeSupervisor.Command> runtime,
+      Secret token, Optional<Jobs> jobs,
+      Optional<ActorRef<io.workmate.registry.AgentRegistry.Command>> agents,
+      Optional<Memory> memory) {
     this.system = system;
     this.agents = agents;
+    this.memory = memory;
     this.runtime = runtime;
     this.token = token.isEmpty() ? Optional.empty()
         : Optional.of(token.reveal().getBytes(StandardCharsets.UTF_8));
@@ -161,6 +175,8 @@ public final class HttpApi extends AllDirectives {
               services.defaultTimeoutSeconds()), Clock.systemUTC()).endpoints());
       list.addAll(new ApprovalRoutes(system, services.dispatcher()).endpoints());
     });
+    memory.ifPresent(m -> list.addAll(
+        new MemoryRoutes(system, m.directory(), m.sync()).endpoints()));
     agents.ifPresent(registry -> list.addAll(new AgentRoutes(system, registry).endpoints()));
     return list;
   }

@@ -76,6 +76,34 @@ public final class MemoryRoutes extends AllDirectives {
         path(segment("v1").slash("memory").slash("sync"), () -> get(this::syncStatus))));
   }
 
+  /** The same routes as {@link HttpApi} endpoints (its router, its auth, its OpenAPI). */
+  List<Endpoint> endpoints() {
+    return List.of(
+        Endpoint.endpoint("GET", "/v1/agents/{id}/memory", "An agent's memory entries: after a "
+                + "seq, containing a text, carrying tags")
+            .query("q", "text the entry contains (case-insensitive)")
+            .query("tag", "a tag the entry carries (repeatable: all of them)")
+            .query("after", "only entries with a higher seq (default 0)")
+            .query("limit", "at most this many (1-1000, default 100)")
+            .responds(200, "{\"agentId\", \"lastSeq\", \"entries\": [...], \"nextAfter\"?}")
+            .responds(400, "a malformed agent id or query")
+            .handle(ids -> parameterOptional("q", q -> parameterList("tag", tags ->
+                parameterOptional("after", after -> parameterOptional("limit", limit ->
+                    read(ids.get(0), q, tags, after, limit)))))),
+        Endpoint.endpoint("POST", "/v1/agents/{id}/memory", "Append a memory entry")
+            .body(OpenApi.memorySchema())
+            .responds(201, "{\"agentId\", \"entry\": {\"seq\", \"kind\", \"text\", "
+                + "\"tags\", \"at\"}}")
+            .responds(400, "malformed or invalid entry")
+            .responds(413, "text over 16 KiB")
+            .handle(ids -> entity(Unmarshaller.entityToString(),
+                body -> append(ids.get(0), body))),
+        Endpoint.endpoint("GET", "/v1/memory/sync", "Cloud sync per agent: local seq, synced "
+                + "seq, last error")
+            .responds(200, "{\"enabled\", \"agents\": [...]}")
+            .handle(ids -> syncStatus()));
+  }
+
   // --- routes ---------------------------------------------------------------------------------
 
   private Route append(String agentId, String body) {

@@ -104,6 +104,20 @@ final class OpenApi {
     return schema;
   }
 
+  static JsonNode memorySchema() {
+    ObjectNode schema = object();
+    schema.putArray("required").add("kind").add("text");
+    ObjectNode properties = (ObjectNode) schema.get("properties");
+    ObjectNode kind = string("what the entry is");
+    kind.putArray("enum").add("note").add("fact").add("summary");
+    properties.set("kind", kind);
+    properties.set("text", string("the entry, at most 16 KiB of UTF-8"));
+    ObjectNode tags = Responses.JSON.createObjectNode().put("type", "array");
+    tags.set("items", string("a tag ([A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}); at most 16"));
+    properties.set("tags", tags);
+    return schema;
+  }
+
   static JsonNode agentSchema() {
     ObjectNode schema = object();
     schema.putArray("required").add("id").add("kind");

@@ -10,6 +10,9 @@ import io.workmate.runtime.GatewayRouter;
 import io.workmate.runtime.RuntimeSettings;
 import io.workmate.runtime.RuntimeSupervisor;
 import io.workmate.server.config.WorkmateSettings;
+import io.workmate.memory.MemoryDirectory;
+import io.workmate.memory.MemorySyncSettings;
+import io.workmate.memory.MemorySyncs;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -33,7 +36,9 @@ public final class WorkmateService {
   public record Actors(ActorRef<CodexPool.Command> codex,
       ActorRef<RuntimeSupervisor.Command> runtime,
       ActorRef<JobDispatcher.Command> dispatcher,
-      ActorRef<io.workmate.registry.AgentRegistry.Command> agents) {}
+      ActorRef<io.workmate.registry.AgentRegistry.Command> agents,
+      ActorRef<MemoryDirectory.Command> memory,
+      Optional<ActorRef<MemorySyncs.Command>> memorySync) {}
 
   /**
    * @param jobs {@code workmate.jobs}
@@ -46,7 +51,7 @@ public final class WorkmateService {
   private WorkmateService() {}
 
   public static Behavior<Command> create(AppServerSettings codexSettings, int processes,
-      RuntimeSettings runtimeSettings, JobsSetup jobsSetup) {
+      RuntimeSettings runtimeSettings, JobsSetup jobsSetup, WorkmateSettings.Memory memory) {
     return Behaviors.receive(Command.class)
         .onMessage(Start.class, start -> Behaviors.setup(context -> {
           ActorRef<CodexPool.Command> codex =
@@ -60,7 +65,18 @@ public final class WorkmateService {
                   : Optional.empty();
           JobsAssembly.Spawned jobs = JobsAssembly.spawn(context, codex, gateway, jobsSetup);
           context.spawn(ServiceGauges.create(codex, runtime, jobsSetup.metrics()), "gauges");
-          Actors actors = new Actors(codex, runtime, jobs.dispatcher(), jobs.registry());
+          ActorRef<MemoryDirectory.Command> memoryDirectory =
+              context.spawn(MemoryDirectory.create(), "memory");
+          jobs.dispatcher().tell(new JobDispatcher.SubscribeFinished(
+              context.spawn(JobSummaries.create(memoryDirectory), "job-summaries")));
+          // cloud memory exists only in the remote mode: no remote gateway, no sync
+          Optional<ActorRef<MemorySyncs.Command>> memorySync = runtimeSettings.remote().map(
+              remote -> context.spawn(MemorySyncs.withOwnConnection(
+                  MemorySyncSettings.defaults().withTargets(memory.targets(),
+                      memory.defaultTarget()), memoryDirectory, remote, Optional.of(runtime)),
+                  "memory-sync"));
+          Actors actors = new Actors(codex, runtime, jobs.dispatcher(), jobs.registry(),
+              memoryDirectory, memorySync);
           // the API opens once the built-in agents can take jobs (or says why they cannot)
           jobs.agentsReady().whenComplete((ok, failure) -> {
             if (failure != null) {

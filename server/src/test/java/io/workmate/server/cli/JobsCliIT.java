@@ -118,6 +118,18 @@ class JobsCliIT {
       assertTrue(shown.out().contains("agent: echo"), shown.out());
       assertTrue(shown.out().strip().endsWith("result:\nhello jobs"), shown.out());
 
+      // every finished job leaves a summary in its agent's memory, and the registry lists the
+      // built-in agents
+      java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+      String memory = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+              url + "/v1/agents/echo/memory?tag=job:" + echoId.group())).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      assertTrue(memory.contains("\"kind\":\"summary\"")
+          && memory.contains("Job " + echoId.group() + " succeeded: hello jobs"), memory);
+      Run agents = workmate(url, "agents");
+      assertEquals(0, agents.exit(), agents.err());
+      assertTrue(agents.out().contains("codex") && agents.out().contains("echo"), agents.out());
+
       // the documented exit codes
       Run finished = workmate(url, "cancel", echoId.group());
       assertEquals(7, finished.exit(), finished.err());

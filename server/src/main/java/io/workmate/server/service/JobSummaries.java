@@ -1,0 +1,29 @@
+package io.workmate.server.service;
+
+import io.workmate.jobs.Job;
+import io.workmate.jobs.JobStatus;
+import io.workmate.memory.MemoryDirectory;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * Every finished job becomes a {@code summary} entry in the memory of the agent it ran on (its
+ * result, or why it ended). A job that never ran on an agent (cancelled while queued) leaves
+ * none.
+ */
+final class JobSummaries {
+
+  private JobSummaries() {}
+
+  static Behavior<Job> create(ActorRef<MemoryDirectory.Command> memory) {
+    return Behaviors.setup(context -> Behaviors.receiveMessage(job -> {
+      if (job.agent() != null && job.attempts() > 0) {
+        String text = job.status() == JobStatus.SUCCEEDED ? job.resultText() : job.lastError();
+        memory.tell(MemoryDirectory.jobSummary(job.agent(), job.id(), job.status().wireName(),
+            text, context.getSystem().ignoreRef()));
+      }
+      return Behaviors.same();
+    }));
+  }
+}
