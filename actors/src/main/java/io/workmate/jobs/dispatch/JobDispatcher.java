@@ -330,6 +330,7 @@ public final class JobDispatcher {
     Instant startedAt;
     boolean timedOut;
     boolean deadlineHit;
+    boolean interruptSent;
     boolean finishing;
     String outcome;
     Function<ActorRef<JobEntity.Reply>, JobEntity.Command> outcomeCommand;
@@ -949,6 +950,14 @@ public final class JobDispatcher {
         unqueued(next);
         continue;
       }
+      if (job.spec().deadline() != null && !job.spec().deadline().isAfter(now)) {
+        // its deadline timer may not have fired yet: never start a job that is already late
+        iterator.remove();
+        queuedById.remove(next.jobId());
+        unqueued(next);
+        tellEntity(job.id(), replyTo -> new JobEntity.Expire(deadlineMessage(), replyTo));
+        continue;
+      }
       AgentSlot slot = pickAgent(job.spec(), now);
       if (slot == null) {
         continue; // its agent is busy or gone: the ones behind it may still run
@@ -1084,15 +1093,21 @@ public final class JobDispatcher {
     if (run == null || run.finishing) {
       return Behaviors.same();
     }
-    run.timedOut = true;
+    Instant deadline = run.spec.deadline();
+    if (deadline != null && !settings.clock().instant().isBefore(deadline)) {
+      run.deadlineHit = true; // the attempt's limit was the job's deadline
+    } else {
+      run.timedOut = true;
+    }
     interrupt(run);
     return Behaviors.same();
   }
 
   private void interrupt(Run run) {
-    if (!run.invoked()) {
-      return; // acted on when the entity answers the start
+    if (!run.invoked() || run.interruptSent) {
+      return; // not started yet (acted on when the entity answers the start), or already sent
     }
+    run.interruptSent = true;
     run.slot.handle().ref().tell(new Agent.Interrupt(run.invocationId));
     timers.startSingleTimer(abandonKey(run.jobId), new AttemptAbandoned(run.jobId, run.token),
         ABANDON_AFTER);

@@ -1,20 +1,11 @@
 package io.workmate.server.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.workmate.agents.AgentProfile;
-import io.workmate.server.config.WorkmateSettings;
-import java.io.IOException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -22,12 +13,10 @@ import picocli.CommandLine.Option;
 @Command(name = "agents", mixinStandardHelpOptions = true,
     description = "List the agents registered with the running service.",
     exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {"0:done", "1:the service refused the request",
-        "2:invalid arguments or configuration",
+    exitCodeList = {"0:done", "1:unexpected answer from the service",
+        "2:invalid arguments or configuration, or the service refused the request",
         "4:the service did not answer (is `workmate serve` running?)"})
-public final class AgentsCommand extends CommonOptions implements Callable<Integer> {
-
-  static final int SERVICE_UNREACHABLE = 4;
+public final class AgentsCommand extends ClientCommand {
 
   @Option(names = {"-c", "--capability"}, paramLabel = "CAPABILITY",
       description = "Only agents offering this capability; repeat to require several.")
@@ -36,66 +25,28 @@ public final class AgentsCommand extends CommonOptions implements Callable<Integ
   @Option(names = "--json", description = "Print the service's JSON as it is.")
   boolean raw;
 
-  @Option(names = "--url", paramLabel = "URL",
-      description = "The service (default: http://<workmate.http.host>:<workmate.http.port>).")
-  URI url;
-
-  private final ObjectMapper json = new ObjectMapper();
-
   @Override
-  public Integer call() throws InterruptedException {
-    for (String capability : capabilities) {
-      if (!AgentProfile.VALID_CAPABILITY.matcher(capability).matches()) {
-        return usageError("invalid capability '" + capability
-            + "': use 1-64 of a-z, 0-9, '.', '_', ':', '-', starting with a letter or digit");
-      }
-    }
-    WorkmateSettings.Http http = settings().http();
-    URI base = url != null ? url : URI.create("http://" + http.host() + ":" + http.port());
+  int run(ServiceClient client) throws ServiceClient.Failure, InterruptedException {
     StringBuilder query = new StringBuilder();
     for (String capability : capabilities) {
+      if (!AgentProfile.VALID_CAPABILITY.matcher(capability).matches()) {
+        throw new ServiceClient.Failure(ClientExitCodes.USAGE, "invalid capability '"
+            + capability + "': use 1-64 of a-z, 0-9, '.', '_', ':', '-', starting with a "
+            + "letter or digit");
+      }
       query.append(query.length() == 0 ? "?" : "&").append("capability=")
           .append(URLEncoder.encode(capability, StandardCharsets.UTF_8));
     }
-    HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve("/v1/agents" + query))
-        .timeout(Duration.ofSeconds(15)).GET();
-    if (!http.token().isEmpty()) {
-      request.header("Authorization", "Bearer " + http.token().reveal());
-    }
-    HttpResponse<String> response;
-    try {
-      response = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()
-          .send(request.build(), HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      err().println("workmate: no answer from " + base + " (" + e.getMessage()
-          + "); is `workmate serve` running?");
-      return SERVICE_UNREACHABLE;
-    }
-    return print(response);
-  }
-
-  private int print(HttpResponse<String> response) {
-    JsonNode body;
-    try {
-      body = json.readTree(response.body());
-    } catch (IOException e) {
-      err().println("workmate: the service answered " + response.statusCode()
-          + " with something that is not JSON");
-      return 1;
-    }
-    if (response.statusCode() != 200) {
-      err().println("workmate: " + body.path("error").path("message").asText(response.body()));
-      return response.statusCode() == 401 || response.statusCode() == 400 ? USAGE : 1;
-    }
+    JsonNode body = client.get("/v1/agents" + query).body();
     if (raw) {
       out().println(body.toPrettyString());
-      return OK;
+      return ClientExitCodes.OK;
     }
     JsonNode agents = body.path("agents");
     if (agents.isEmpty()) {
       out().println(capabilities.isEmpty() ? "no agents registered"
           : "no agent offers " + String.join(" + ", capabilities));
-      return OK;
+      return ClientExitCodes.OK;
     }
     String format = "%-24s %-8s %-4s %-24s %s%n";
     out().printf(format, "ID", "KIND", "MAX", "EXPIRES", "CAPABILITIES");
@@ -108,6 +59,6 @@ public final class AgentsCommand extends CommonOptions implements Callable<Integ
           agent.path("maxConcurrent").asText(), expires,
           offered.isEmpty() ? "-" : String.join(",", offered));
     }
-    return OK;
+    return ClientExitCodes.OK;
   }
 }

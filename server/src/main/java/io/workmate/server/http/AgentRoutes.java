@@ -25,11 +25,7 @@ import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.http.javadsl.model.ContentTypes;
-import org.apache.pekko.http.javadsl.model.HttpEntities;
-import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
-import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
@@ -71,7 +67,7 @@ public final class AgentRoutes extends AllDirectives {
 
   public Route routes() {
     return pathPrefix(segment("v1").slash("agents"), () ->
-        handleExceptions(errors(), () -> withSizeLimit(MAX_BODY_BYTES, () -> concat(
+        handleExceptions(Responses.errorHandler("the agent registry"), () -> withSizeLimit(MAX_BODY_BYTES, () -> concat(
             pathEndOrSingleSlash(() -> concat(
                 get(() -> parameterList("capability", this::listAgents)),
                 post(() -> entity(Unmarshaller.entityToString(), this::register)))),
@@ -308,29 +304,13 @@ public final class AgentRoutes extends AllDirectives {
         system.scheduler()).thenApplyAsync(answer -> answer, executor);
   }
 
+
+
+
+
+
+
   private Route respond(int status, JsonNode body) {
-    return complete(HttpResponse.create().withStatus(status)
-        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, body.toString())));
-  }
-
-  private HttpResponse errorResponse(int status, String code, String message) {
-    ObjectNode body = json.createObjectNode();
-    ObjectNode error = body.putObject("error");
-    error.put("code", code);
-    error.put("message", message);
-    return HttpResponse.create().withStatus(status)
-        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, body.toString()));
-  }
-
-  private ExceptionHandler errors() {
-    return ExceptionHandler.newBuilder()
-        .match(ApiError.class, e -> complete(errorResponse(e.status(), e.code(), e.getMessage())))
-        .match(java.util.concurrent.CompletionException.class, e ->
-            complete(errorResponse(503, "unavailable", "the agent registry did not answer: "
-                + e.getCause().getMessage())))
-        .match(java.util.concurrent.TimeoutException.class, e ->
-            complete(errorResponse(503, "unavailable",
-                "the agent registry did not answer in time")))
-        .build();
+    return complete(Responses.json(status, body));
   }
 }

@@ -23,13 +23,9 @@ import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.http.javadsl.model.ContentTypes;
-import org.apache.pekko.http.javadsl.model.HttpEntities;
-import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
-import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
@@ -67,7 +63,7 @@ public final class MemoryRoutes extends AllDirectives {
   }
 
   public Route routes() {
-    return handleExceptions(errors(), () -> concat(
+    return handleExceptions(Responses.errorHandler("memory"), () -> concat(
         path(segment("v1").slash("agents").slash(segment()).slash("memory"), agentId -> concat(
             get(() -> parameterOptional("q", q -> parameterList("tag", tags ->
                 parameterOptional("after", after -> parameterOptional("limit", limit ->
@@ -280,29 +276,12 @@ public final class MemoryRoutes extends AllDirectives {
     }
   }
 
+
+
+
+
+
   private Route respond(StatusCode status, JsonNode body) {
-    return complete(HttpResponse.create().withStatus(status)
-        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, body.toString())));
-  }
-
-  private HttpResponse errorResponse(int status, String code, String message) {
-    ObjectNode body = json.createObjectNode();
-    ObjectNode error = body.putObject("error");
-    error.put("code", code);
-    error.put("message", message);
-    return HttpResponse.create().withStatus(status)
-        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, body.toString()));
-  }
-
-  /** The same format as {@link HttpApi}'s, so the routes also answer correctly on their own. */
-  private ExceptionHandler errors() {
-    return ExceptionHandler.newBuilder()
-        .match(ApiError.class, e -> complete(errorResponse(e.status(), e.code(), e.getMessage())))
-        .match(java.util.concurrent.CompletionException.class, e ->
-            complete(errorResponse(503, "unavailable", "memory did not answer: "
-                + e.getCause().getMessage())))
-        .match(java.util.concurrent.TimeoutException.class, e ->
-            complete(errorResponse(503, "unavailable", "memory did not answer in time")))
-        .build();
+    return complete(Responses.json(status.intValue(), body));
   }
 }

@@ -32,4 +32,21 @@ final class Responses {
     error.put("message", message);
     return json(status, body);
   }
+
+  /**
+   * The API's errors as responses, for route classes that also serve on their own (in tests):
+   * {@link ApiError} as itself, an unanswered ask as 503 naming {@code component}.
+   */
+  static org.apache.pekko.http.javadsl.server.ExceptionHandler errorHandler(String component) {
+    return org.apache.pekko.http.javadsl.server.ExceptionHandler.newBuilder()
+        .match(ApiError.class, e -> org.apache.pekko.http.javadsl.server.Directives.complete(
+            error(e.status(), e.code(), e.getMessage())))
+        .match(java.util.concurrent.CompletionException.class, e ->
+            org.apache.pekko.http.javadsl.server.Directives.complete(error(503, "unavailable",
+                component + " did not answer: " + e.getCause().getMessage())))
+        .match(java.util.concurrent.TimeoutException.class, e ->
+            org.apache.pekko.http.javadsl.server.Directives.complete(error(503, "unavailable",
+                component + " did not answer in time")))
+        .build();
+  }
 }
