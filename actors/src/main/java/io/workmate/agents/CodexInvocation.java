@@ -214,7 +214,7 @@ final class CodexInvocation {
 
   private void closeThread() {
     if (thread != null) {
-      thread.tell(new CodexThread.Close("invocation " + invocation.id() + " ended"));
+      thread.tell(new CodexThread.Close("closed by its invocation " + invocation.id()));
     }
   }
 
