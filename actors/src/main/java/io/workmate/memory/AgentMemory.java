@@ -51,6 +51,15 @@ public final class AgentMemory
   public record Append(String kind, String text, List<String> tags, ActorRef<Reply> replyTo)
       implements Command {}
 
+  /**
+   * Several appends stored in one journal write (the directory's group commit): each is answered
+   * as if sent alone, then {@code done} hears how many were stored.
+   */
+  public record AppendBatch(List<Append> appends, ActorRef<BatchStored> done) implements Command {}
+
+  /** The answer to {@link AppendBatch} to the directory. */
+  public record BatchStored(String agentId, int stored) implements CborSerializable {}
+
   /** Entries with {@code seq > afterSeq}, oldest first, at most {@code limit}. */
   public record Read(long afterSeq, int limit, ActorRef<Reply> replyTo) implements Command {}
 
@@ -130,7 +139,10 @@ public final class AgentMemory
 
   private AgentMemory(String agentId, Clock clock,
       Optional<ActorRef<MemoryDirectory.Command>> listener) {
-    super(persistenceId(agentId));
+    // a failed write restarts the entity from its journal instead of stopping it for good
+    super(persistenceId(agentId), org.apache.pekko.actor.typed.SupervisorStrategy
+        .restartWithBackoff(java.time.Duration.ofMillis(200), java.time.Duration.ofSeconds(5),
+            0.2));
     this.agentId = Objects.requireNonNull(agentId, "agentId");
     this.clock = clock;
     this.listener = listener;
@@ -170,6 +182,7 @@ public final class AgentMemory
   public CommandHandler<Command, MemoryEvent, State> commandHandler() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(Append.class, this::append)
+        .onCommand(AppendBatch.class, this::appendBatch)
         .onCommand(Read.class, (state, read) -> Effect().reply(read.replyTo(),
             entries(state, read.afterSeq(), read.limit(), null, null)))
         .onCommand(Search.class, (state, search) -> Effect().reply(search.replyTo(),
@@ -192,6 +205,35 @@ public final class AgentMemory
         .thenRun(stored -> listener.ifPresent(directory ->
             directory.tell(new MemoryDirectory.Stored(agentId, entry.seq()))))
         .thenReply(append.replyTo(), stored -> new Reply.Appended(agentId, entry));
+  }
+
+  private Effect<MemoryEvent, State> appendBatch(State state, AppendBatch batch) {
+    List<MemoryEvent> events = new ArrayList<>();
+    List<Runnable> replies = new ArrayList<>();
+    long seq = state.lastSeq();
+    for (Append append : batch.appends()) {
+      Optional<Reply.Rejected> problem = validate(append.kind(), append.text(), append.tags());
+      if (problem.isPresent()) {
+        append.replyTo().tell(problem.get()); // nothing to store: answered at once
+        continue;
+      }
+      MemoryEntry entry = new MemoryEntry(++seq, MemoryKind.parse(append.kind()).orElseThrow(),
+          append.text(), append.tags() == null ? List.of() : append.tags(), clock.instant());
+      events.add(new EntryAppended(agentId, entry));
+      replies.add(() -> {
+        listener.ifPresent(directory ->
+            directory.tell(new MemoryDirectory.Stored(agentId, entry.seq())));
+        append.replyTo().tell(new Reply.Appended(agentId, entry));
+      });
+    }
+    int stored = events.size();
+    if (events.isEmpty()) {
+      return Effect().reply(batch.done(), new BatchStored(agentId, 0));
+    }
+    // one write for all: the entries are answered only once they are all stored
+    return Effect().persist(events)
+        .thenRun(after -> replies.forEach(Runnable::run))
+        .thenReply(batch.done(), after -> new BatchStored(agentId, stored));
   }
 
   private Reply entries(State state, long afterSeq, int limit, String query, List<String> tags) {

@@ -65,8 +65,21 @@ public final class MemoryDirectory {
             "status:" + safeTag(status)), replyTo));
   }
 
+  /** An agent's appends written as one batch, and those waiting for the next. */
+  private record BatchDone(String agentId, AgentMemory.BatchStored stored, Throwable failure)
+      implements Command {}
+
+  /** Appends waiting for one agent's next write; beyond this they are refused. */
+  static final int MAX_WAITING = 100_000;
+  /** Appends in one write at most. */
+  static final int MAX_BATCH = 1_000;
+  private static final java.time.Duration BATCH_TIMEOUT = java.time.Duration.ofSeconds(30);
+
   private final ActorContext<Command> context;
   private final Set<ActorRef<Stored>> subscribers = new HashSet<>();
+  /** Agents with a write in flight, with the appends that came meanwhile. */
+  private final java.util.Map<String, java.util.ArrayDeque<AgentMemory.Append>> waiting =
+      new java.util.HashMap<>();
 
   private MemoryDirectory(ActorContext<Command> context) {
     this.context = context;
@@ -79,6 +92,7 @@ public final class MemoryDirectory {
           subscribers.add(subscribe.subscriber());
           return Behaviors.same();
         })
+        .onMessage(BatchDone.class, this::onBatchDone)
         .onMessage(Stored.class, stored -> {
           subscribers.forEach(subscriber -> subscriber.tell(stored));
           return Behaviors.same();
@@ -89,10 +103,62 @@ public final class MemoryDirectory {
   private Behavior<Command> onToAgent(ToAgent message) {
     Optional<AgentMemory.Reply.Rejected> bad = checkAgentId(message.agentId());
     if (bad.isPresent()) {
-      replyTo(message.command()).tell(bad.get());
+      if (message.command() instanceof AgentMemory.AppendBatch batch) {
+        batch.appends().forEach(append -> append.replyTo().tell(bad.get()));
+      } else {
+        replyTo(message.command()).tell(bad.get());
+      }
       return Behaviors.same();
     }
-    entity(message.agentId()).tell(message.command());
+    if (message.command() instanceof AgentMemory.Append append) {
+      appendGrouped(message.agentId(), append);
+    } else {
+      entity(message.agentId()).tell(message.command());
+    }
+    return Behaviors.same();
+  }
+
+  /**
+   * Group commit: an append goes out at once when the agent has no write in flight; the ones that
+   * arrive meanwhile wait and go out together as the next write. One agent's entries are written
+   * by one entity one after the other, so a write per entry would cap an agent at what one
+   * journal round trip a time gives (a few hundred a second: every finished job leaves one).
+   */
+  private void appendGrouped(String agentId, AgentMemory.Append append) {
+    java.util.ArrayDeque<AgentMemory.Append> queue = waiting.get(agentId);
+    if (queue == null) {
+      waiting.put(agentId, new java.util.ArrayDeque<>());
+      write(agentId, List.of(append));
+    } else if (queue.size() >= MAX_WAITING) {
+      append.replyTo().tell(new AgentMemory.Reply.Rejected("unavailable", "agent " + agentId
+          + " has " + MAX_WAITING + " entries waiting to be stored; try again"));
+    } else {
+      queue.add(append);
+    }
+  }
+
+  private void write(String agentId, List<AgentMemory.Append> appends) {
+    context.ask(AgentMemory.BatchStored.class, entity(agentId), BATCH_TIMEOUT,
+        done -> new AgentMemory.AppendBatch(appends, done),
+        (stored, failure) -> new BatchDone(agentId, stored, failure));
+  }
+
+  private Behavior<Command> onBatchDone(BatchDone done) {
+    if (done.failure() != null) {
+      // the entity restarts after a failed write; its callers were not answered and ask again
+      context.getLog().warn("memory of {}: a write was not confirmed ({})", done.agentId(),
+          done.failure().toString());
+    }
+    java.util.ArrayDeque<AgentMemory.Append> queue = waiting.get(done.agentId());
+    if (queue == null || queue.isEmpty()) {
+      waiting.remove(done.agentId());
+      return Behaviors.same();
+    }
+    List<AgentMemory.Append> next = new java.util.ArrayList<>(Math.min(queue.size(), MAX_BATCH));
+    while (!queue.isEmpty() && next.size() < MAX_BATCH) {
+      next.add(queue.poll());
+    }
+    write(done.agentId(), next);
     return Behaviors.same();
   }
 

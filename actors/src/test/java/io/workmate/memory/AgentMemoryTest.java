@@ -163,6 +163,52 @@ class AgentMemoryTest {
     }
   }
 
+  @Test
+  void manyAppendsAtOnceAreEachStoredOnceInOrderWithBadOnesRefused()
+      throws Exception {
+    Path h2 = dir.resolve("journal/workmate");
+    ActorTestKit kit = MemoryJournal.start("memory-grouped", h2);
+    int count = 2_000;
+    try {
+      ActorRef<MemoryDirectory.Command> directory = kit.spawn(MemoryDirectory.create());
+      var probe = kit.<Reply>createTestProbe();
+      for (int i = 1; i <= count; i++) {
+        String kind = i == 1_000 ? "gossip" : "note"; // one bad entry in the middle
+        directory.tell(new MemoryDirectory.ToAgent("burst", new AgentMemory.Append(kind,
+            "entry " + i, List.of(), probe.getRef())));
+      }
+      List<Long> seqs = new java.util.ArrayList<>();
+      int rejected = 0;
+      for (int i = 0; i < count; i++) {
+        Reply reply = probe.receiveMessage(MemoryJournal.TIMEOUT);
+        if (reply instanceof Reply.Appended appended) {
+          seqs.add(appended.entry().seq());
+        } else {
+          assertRejected(AgentMemory.INVALID, reply);
+          rejected++;
+        }
+      }
+      assertEquals(1, rejected);
+      assertEquals(LongStream.rangeClosed(1, count - 1).boxed().toList(),
+          seqs.stream().sorted().toList(), "every good entry stored once, seqs without gaps");
+      Reply.Entries all = assertInstanceOf(Reply.Entries.class, ask(kit, directory, "burst",
+          replyTo -> new AgentMemory.Read(0, 1000, replyTo)));
+      assertEquals("entry 1", all.entries().get(0).text());
+      assertEquals("entry 1001", all.entries().get(999).text(), "in the order they were sent");
+    } finally {
+      kit.shutdownTestKit();
+    }
+    String url = io.workmate.persistence.JournalConfig.jdbcUrl(
+        io.workmate.persistence.JournalSettings.h2(h2));
+    try (var connection = java.sql.DriverManager.getConnection(url, "sa", "");
+        var rows = connection.createStatement().executeQuery("SELECT count(*), "
+            + "count(DISTINCT \"ordering\") FROM \"event_journal\" "
+            + "WHERE \"persistence_id\" = 'memory|burst'")) {
+      rows.next();
+      assertEquals(count - 1, rows.getLong(1), "one journal row per stored entry");
+    }
+  }
+
   private static void assertRejected(String code, Reply reply) {
     Reply.Rejected rejected = assertInstanceOf(Reply.Rejected.class, reply);
     assertEquals(code, rejected.code(), rejected.message());

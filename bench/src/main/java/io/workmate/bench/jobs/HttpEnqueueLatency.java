@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
 final class HttpEnqueueLatency {
 
   record Result(int rate, int requests, long errors, double p50Millis, double p99Millis,
-      double maxMillis, double achievedRate) {}
+      double maxMillis, double achievedRate, String firstError) {}
 
   private HttpEnqueueLatency() {}
 
@@ -65,6 +65,8 @@ final class HttpEnqueueLatency {
     int count = (int) (rate * length.toMillis() / 1000);
     long[] latencies = new long[count];
     AtomicInteger errors = new AtomicInteger();
+    java.util.concurrent.atomic.AtomicReference<String> firstError =
+        new java.util.concurrent.atomic.AtomicReference<>();
     CountDownLatch done = new CountDownLatch(count);
     long interval = 1_000_000_000L / rate;
     long start = System.nanoTime();
@@ -86,6 +88,8 @@ final class HttpEnqueueLatency {
         latencies[index] = System.nanoTime() - due;
         if (failure != null || answer.statusCode() != 202) {
           errors.incrementAndGet();
+          firstError.compareAndSet(null, failure != null ? failure.toString()
+              : "HTTP " + answer.statusCode());
         }
         done.countDown();
       }, callbacks);
@@ -95,7 +99,7 @@ final class HttpEnqueueLatency {
     long[] sorted = latencies.clone();
     Arrays.sort(sorted);
     return new Result(rate, count, errors.get(), millis(sorted, 0.50), millis(sorted, 0.99),
-        sorted[sorted.length - 1] / 1e6, count / seconds);
+        sorted[sorted.length - 1] / 1e6, count / seconds, firstError.get());
   }
 
   private static double millis(long[] sorted, double quantile) {

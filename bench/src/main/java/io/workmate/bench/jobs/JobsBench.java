@@ -92,6 +92,9 @@ public final class JobsBench {
           result.achievedRate(), result.errors(), result.p50Millis(), result.p99Millis(),
           result.maxMillis(), GOAL_P99_MILLIS,
           result.p99Millis() < GOAL_P99_MILLIS && result.errors() == 0 ? "PASS" : "BELOW GOAL");
+      if (result.firstError() != null) {
+        System.out.println("  first error: " + result.firstError());
+      }
     } finally {
       deleteTree(dir);
     }

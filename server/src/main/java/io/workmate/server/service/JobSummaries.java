@@ -10,7 +10,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 /**
  * Every finished job becomes a {@code summary} entry in the memory of the agent it ran on (its
  * result, or why it ended). A job that never ran on an agent (cancelled while queued) leaves
- * none.
+ * none, and neither does a job of the no-op echo agent: its "result" is the prompt, and at the
+ * rates it is used for (benchmarks) the summaries would be a quarter of the journal's writes.
  */
 final class JobSummaries {
 
@@ -18,7 +19,8 @@ final class JobSummaries {
 
   static Behavior<Job> create(ActorRef<MemoryDirectory.Command> memory) {
     return Behaviors.setup(context -> Behaviors.receiveMessage(job -> {
-      if (job.agent() != null && job.attempts() > 0) {
+      if (job.agent() != null && job.attempts() > 0
+          && !job.agent().equals(JobsAssembly.ECHO.id())) {
         String text = job.status() == JobStatus.SUCCEEDED ? job.resultText() : job.lastError();
         memory.tell(MemoryDirectory.jobSummary(job.agent(), job.id(), job.status().wireName(),
             text, context.getSystem().ignoreRef()));

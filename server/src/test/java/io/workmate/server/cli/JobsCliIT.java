@@ -118,14 +118,20 @@ class JobsCliIT {
       assertTrue(shown.out().contains("agent: echo"), shown.out());
       assertTrue(shown.out().strip().endsWith("result:\nhello jobs"), shown.out());
 
-      // every finished job leaves a summary in its agent's memory, and the registry lists the
-      // built-in agents
+      // a finished job leaves a summary in its agent's memory (not the no-op echo agent's),
+      // and the registry lists the built-in agents
+      Matcher codexId = JOB_ID.matcher(codex.err());
+      assertTrue(codexId.find(), codex.err());
       java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
       String memory = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
-              url + "/v1/agents/echo/memory?tag=job:" + echoId.group())).build(),
+              url + "/v1/agents/codex/memory?tag=job:" + codexId.group())).build(),
           java.net.http.HttpResponse.BodyHandlers.ofString()).body();
       assertTrue(memory.contains("\"kind\":\"summary\"")
-          && memory.contains("Job " + echoId.group() + " succeeded: hello jobs"), memory);
+          && memory.contains("Job " + codexId.group() + " succeeded: done by codex"), memory);
+      String echoMemory = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+              url + "/v1/agents/echo/memory")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      assertTrue(echoMemory.contains("\"entries\":[]"), echoMemory);
       Run agents = workmate(url, "agents");
       assertEquals(0, agents.exit(), agents.err());
       assertTrue(agents.out().contains("codex") && agents.out().contains("echo"), agents.out());
