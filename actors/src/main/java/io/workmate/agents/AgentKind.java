@@ -27,6 +27,14 @@ public enum AgentKind {
     return wireName;
   }
 
+  /**
+   * Whether jobs run on such an agent are worth remembering (a summary in its memory): not the
+   * echo agent's, whose "result" is the prompt and which runs at benchmark rates.
+   */
+  public boolean keepsMemory() {
+    return this != ECHO;
+  }
+
   @JsonCreator
   public static AgentKind fromWireName(String wireName) {
     return Arrays.stream(values())

@@ -98,11 +98,9 @@ final class CodexInvocation {
   }
 
   private ThreadSettings threadSettings(ThreadSettings base) {
-    Path cwd = invocation.cwd() == null ? base.cwd() : Path.of(invocation.cwd());
-    ApprovalHandling approvals =
-        ApprovalHandling.ask(invocation.timeout(), ApprovalDecision.DECLINE);
-    return new ThreadSettings(cwd, base.model(), base.approvalPolicy(), base.sandbox(), approvals,
-        base.turnWatchdog(), base.drainTimeout(), base.maxQueuedTurns());
+    ThreadSettings settings = base.withApprovals(
+        ApprovalHandling.ask(invocation.timeout(), ApprovalDecision.DECLINE));
+    return invocation.cwd() == null ? settings : settings.withCwd(Path.of(invocation.cwd()));
   }
 
   private Behavior<Command> onOpened(Opened opened, CodexThread.TurnOptions options) {

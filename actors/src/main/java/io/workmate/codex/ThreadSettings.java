@@ -62,4 +62,10 @@ public record ThreadSettings(Path cwd, Optional<String> model, ApprovalPolicy ap
     return new ThreadSettings(cwd, Optional.of(modelName), approvalPolicy, sandbox, approvals,
         turnWatchdog, drainTimeout, maxQueuedTurns);
   }
+
+  /** The same settings in another working directory (which must be absolute). */
+  public ThreadSettings withCwd(Path directory) {
+    return new ThreadSettings(directory, model, approvalPolicy,
+        sandbox, approvals, turnWatchdog, drainTimeout, maxQueuedTurns);
+  }
 }

@@ -3,7 +3,6 @@ package io.workmate.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
-import com.typesafe.config.ConfigFactory;
 import io.workmate.jobs.JobEntity.ApprovalAnswered;
 import io.workmate.jobs.JobEntity.AwaitApproval;
 import io.workmate.jobs.JobEntity.Cancel;
@@ -15,11 +14,8 @@ import io.workmate.jobs.JobEntity.Reply;
 import io.workmate.jobs.JobEntity.Start;
 import io.workmate.jobs.JobEntity.Submit;
 import io.workmate.jobs.JobEntity.Succeed;
-import io.workmate.persistence.JournalConfig;
-import io.workmate.persistence.JournalSettings;
-import io.workmate.persistence.JournalStartup;
+import io.workmate.testkit.H2TestJournal;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** Jobs on the real embedded journal: an H2 file, reopened by a new ActorSystem. */
 class JobJournalTest {
 
-  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(20);
   private static final Instant RETRY_AT = Instant.parse("2026-11-21T11:00:00Z");
 
   @TempDir Path dir;
@@ -100,10 +95,7 @@ class JobJournalTest {
   }
 
   private static ActorTestKit start(String name, Path h2) {
-    ActorTestKit testKit = ActorTestKit.create(name,
-        JournalConfig.overlay(JournalSettings.h2(h2)).withFallback(ConfigFactory.load()));
-    JournalStartup.start(testKit.system(), STARTUP_TIMEOUT);
-    return testKit;
+    return H2TestJournal.start(name, h2);
   }
 
   /** Sends a command that must be accepted and returns the job it answers with. */

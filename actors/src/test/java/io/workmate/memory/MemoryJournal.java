@@ -1,10 +1,7 @@
 package io.workmate.memory;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
-import io.workmate.persistence.JournalConfig;
-import io.workmate.persistence.JournalSettings;
-import io.workmate.persistence.JournalStartup;
+import io.workmate.testkit.H2TestJournal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Function;
@@ -20,13 +17,11 @@ final class MemoryJournal {
   private MemoryJournal() {}
 
   static Config config(Path h2) {
-    return JournalConfig.overlay(JournalSettings.h2(h2)).withFallback(ConfigFactory.load());
+    return H2TestJournal.config(h2);
   }
 
   static ActorTestKit start(String name, Path h2) {
-    ActorTestKit testKit = ActorTestKit.create(name, config(h2));
-    JournalStartup.start(testKit.system(), TIMEOUT);
-    return testKit;
+    return H2TestJournal.start(name, h2);
   }
 
   /** Sends {@code command} to the directory and returns the reply. */

@@ -240,15 +240,9 @@ class MemorySyncRealTest {
   /** Runs {@link MemorySyncChild}, SIGKILLs it once it acknowledged {@code killAfter}. */
   private long syncInAChildAndKillIt(Path h2, long killAfter) throws Exception {
     Path childErrors = dir.resolve("child-stderr.log");
-    Process child = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx384m",
-        "-Djava.util.concurrent.ForkJoinPool.common.parallelism=4",
-        "-cp", System.getProperty("java.class.path"),
-        MemorySyncChild.class.getName(), h2.toString(), gateway.url().toString(),
-        gateway.token(), dir.resolve("child-identity").toString(), agent, "4096")
-        .redirectError(childErrors.toFile())
-        .start();
+    Process child = io.workmate.testkit.ChildJvm.start(MemorySyncChild.class, "384m",
+        childErrors, h2.toString(), gateway.url().toString(), gateway.token(),
+        dir.resolve("child-identity").toString(), agent, "4096");
     try {
       java.io.BufferedReader out = child.inputReader();
       long lastAck = 0;

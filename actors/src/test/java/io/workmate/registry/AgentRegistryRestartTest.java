@@ -4,11 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import io.workmate.agents.AgentHandle;
-import io.workmate.persistence.JournalConfig;
-import io.workmate.persistence.JournalSettings;
-import io.workmate.persistence.JournalStartup;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,7 +23,6 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
-import org.apache.pekko.persistence.query.EventEnvelope;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.junit.jupiter.api.Test;
@@ -64,10 +59,8 @@ class AgentRegistryRestartTest {
     // flaky's deadline passes while no registry runs: nothing but recovery can expire it
     sleepUntil(flakyDeadline.plusMillis(300));
 
-    ActorTestKit testKit = ActorTestKit.create("registry-after-kill",
-        JournalConfig.overlay(JournalSettings.h2(h2)).withFallback(ConfigFactory.load()));
+    ActorTestKit testKit = io.workmate.testkit.H2TestJournal.start("registry-after-kill", h2);
     try {
-      JournalStartup.start(testKit.system(), Duration.ofSeconds(30));
       ActorRef<AgentRegistry.Command> registry =
           testKit.spawn(AgentRegistry.create(AgentRegistryTest.FACTORIES));
       TestProbe<List<AgentHandle>> live = testKit.createTestProbe();
@@ -154,14 +147,8 @@ class AgentRegistryRestartTest {
   /** Runs the writer until READY, SIGKILLs it; returns the heartbeat's deadline. */
   private static Instant runAndKillWriter(Path h2, Path childErrors, Map<String, Printed> printed)
       throws Exception {
-    Process child = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m",
-        "-Djava.util.concurrent.ForkJoinPool.common.parallelism=4",
-        "-cp", System.getProperty("java.class.path"),
-        RegistryWriter.class.getName(), h2.toString())
-        .redirectError(childErrors.toFile())
-        .start();
+    Process child = io.workmate.testkit.ChildJvm.start(RegistryWriter.class, "256m",
+        childErrors, h2.toString());
     try {
       BlockingQueue<String> lines = pump(child);
       long deadline = System.nanoTime() + CHILD_DEADLINE_NANOS;

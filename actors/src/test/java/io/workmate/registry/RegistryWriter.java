@@ -1,8 +1,5 @@
 package io.workmate.registry;
 
-import com.typesafe.config.ConfigFactory;
-import io.workmate.persistence.JournalConfig;
-import io.workmate.persistence.JournalSettings;
 import io.workmate.persistence.JournalStartup;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,8 +24,7 @@ public final class RegistryWriter {
 
   public static void main(String[] args) {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "registry-writer",
-        JournalConfig.overlay(JournalSettings.h2(Path.of(args[0])))
-            .withFallback(ConfigFactory.load()));
+        io.workmate.testkit.H2TestJournal.config(Path.of(args[0])));
     try {
       JournalStartup.start(system, Duration.ofSeconds(30));
       ActorRef<AgentRegistry.Command> registry = system.systemActorOf(

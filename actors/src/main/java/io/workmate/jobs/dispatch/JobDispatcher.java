@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.workmate.agents.Agent;
 import io.workmate.agents.AgentHandle;
+import io.workmate.agents.AgentKind;
 import io.workmate.codex.PendingApproval;
 import io.workmate.jobs.Job;
 import io.workmate.jobs.JobEntity;
@@ -166,7 +167,13 @@ public final class JobDispatcher {
    * Tells {@code subscriber} every job that reaches a terminal status from then on, once (the
    * service turns them into memory summaries).
    */
-  public record SubscribeFinished(ActorRef<Job> subscriber) implements Command {}
+  public record SubscribeFinished(ActorRef<Finished> subscriber) implements Command {}
+
+  /**
+   * A job that reached a terminal status, with the kind of the agent it last ran on (null when
+   * it never ran, or that agent is gone).
+   */
+  public record Finished(Job job, AgentKind agentKind) {}
 
   /** Counts for metrics and health: answered with {@link Stats}. */
   public record GetStats(ActorRef<Stats> replyTo) implements Command {}
@@ -381,7 +388,7 @@ public final class JobDispatcher {
   private final Set<String> retrying = new HashSet<>();
   private final Set<String> deadlinesScheduled = new HashSet<>();
   private final Map<String, Set<ActorRef<JobFeed>>> watchers = new HashMap<>();
-  private final Set<ActorRef<Job>> finishedSubscribers = new HashSet<>();
+  private final Set<ActorRef<Finished>> finishedSubscribers = new HashSet<>();
   private boolean rateWakeScheduled;
   private long tokens;
 
@@ -777,7 +784,12 @@ public final class JobDispatcher {
       }
       if (wasLive || (previous != null && !previous.status().isTerminal())) {
         metrics.jobFinished(Duration.between(job.createdAt(), job.updatedAt()));
-        finishedSubscribers.forEach(subscriber -> subscriber.tell(job));
+        if (!finishedSubscribers.isEmpty()) {
+          AgentSlot slot = job.agent() == null ? null : slots.get(job.agent());
+          Finished finished =
+              new Finished(job, slot == null ? null : slot.handle().profile().kind());
+          finishedSubscribers.forEach(subscriber -> subscriber.tell(finished));
+        }
       }
       passivationCandidates.add(job.id());
     } else {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import com.typesafe.config.ConfigFactory;
 import io.workmate.agents.Agent;
 import io.workmate.agents.AgentHandle;
 import io.workmate.agents.AgentKind;
@@ -18,14 +17,11 @@ import io.workmate.jobs.JobEntity;
 import io.workmate.jobs.JobEvent;
 import io.workmate.jobs.JobSpec;
 import io.workmate.jobs.JobStatus;
-import io.workmate.persistence.JournalConfig;
-import io.workmate.persistence.JournalSettings;
-import io.workmate.persistence.JournalStartup;
+import io.workmate.testkit.H2TestJournal;
 import io.workmate.support.Backoff;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -48,7 +44,6 @@ import org.junit.jupiter.api.io.TempDir;
 class JobDispatcherRecoveryTest {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(90);
-  private static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(20);
   private static final Backoff SMALL_BACKOFF =
       new Backoff(Duration.ofMillis(100), Duration.ofMillis(400), 2.0, 0.0);
   /** About 20 s of streaming: still running when the first system goes down. */
@@ -147,10 +142,7 @@ class JobDispatcherRecoveryTest {
   // ---- helpers ----
 
   private static ActorTestKit start(String name, Path h2) {
-    ActorTestKit testKit = ActorTestKit.create(name,
-        JournalConfig.overlay(JournalSettings.h2(h2)).withFallback(ConfigFactory.load()));
-    JournalStartup.start(testKit.system(), STARTUP_TIMEOUT);
-    return testKit;
+    return H2TestJournal.start(name, h2);
   }
 
   private static ActorRef<JobDispatcher.Command> dispatcher(ActorTestKit testKit,

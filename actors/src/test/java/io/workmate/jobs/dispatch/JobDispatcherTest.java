@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import com.typesafe.config.ConfigFactory;
 import io.workmate.agents.Agent;
 import io.workmate.agents.AgentHandle;
 import io.workmate.agents.AgentKind;
@@ -22,6 +21,7 @@ import io.workmate.jobs.JobFeed;
 import io.workmate.jobs.JobSpec;
 import io.workmate.jobs.JobStatus;
 import io.workmate.support.Backoff;
+import io.workmate.testkit.H2TestJournal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -33,16 +33,14 @@ import java.util.stream.Collectors;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The dispatcher against the real codex binary and the scripted model, journaling on the
- * persistence testkit's in-memory journal.
+ * The dispatcher against the real codex binary and the scripted model, journaling on the real
+ * H2 file journal.
  */
 class JobDispatcherTest {
 
@@ -60,9 +58,7 @@ class JobDispatcherTest {
 
   @BeforeAll
   static void start() {
-    testKit = ActorTestKit.create("job-dispatcher", PersistenceTestKitPlugin.getInstance().config()
-        .withFallback(PersistenceTestKitSnapshotPlugin.config())
-        .withFallback(ConfigFactory.load()));
+    testKit = H2TestJournal.start("job-dispatcher", root.resolve("journal/workmate"));
     fixture = CodexFixture.start(root);
     pool = testKit.spawn(CodexPool.create(2, fixture.appServerSettings()), "pool");
   }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import com.typesafe.config.ConfigFactory;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.workmate.agents.Agent;
 import io.workmate.agents.AgentHandle;
@@ -19,6 +18,8 @@ import io.workmate.jobs.JobSpec;
 import io.workmate.jobs.JobStatus;
 import io.workmate.jobs.JobSummary;
 import io.workmate.support.Backoff;
+import io.workmate.testkit.H2TestJournal;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,15 +33,14 @@ import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The dispatcher's routing, limits, deadlines, retries of dead jobs and listing, with agents that
- * are test probes: each test decides when an invocation ends, so what runs where and when is
+ * The dispatcher's routing, limits, deadlines, retries of dead jobs and listing, on the real H2
+ * file journal, with agents that are test probes: each test decides when an invocation ends, so what runs where and when is
  * seen exactly. (The attempts on the real codex are {@link JobDispatcherTest}'s.)
  */
 class JobRoutingTest {
@@ -51,11 +51,11 @@ class JobRoutingTest {
 
   private static ActorTestKit testKit;
 
+  @TempDir static Path journalDir;
+
   @BeforeAll
   static void start() {
-    testKit = ActorTestKit.create("job-routing", PersistenceTestKitPlugin.getInstance().config()
-        .withFallback(PersistenceTestKitSnapshotPlugin.config())
-        .withFallback(ConfigFactory.load()));
+    testKit = H2TestJournal.start("job-routing", journalDir.resolve("journal/workmate"));
   }
 
   @AfterAll

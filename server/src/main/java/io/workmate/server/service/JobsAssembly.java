@@ -77,9 +77,7 @@ public final class JobsAssembly {
       settings = settings.withModel(registration.model());
     }
     if (registration.cwd() != null) {
-      settings = new ThreadSettings(Path.of(registration.cwd()).toAbsolutePath().normalize(),
-          settings.model(), settings.approvalPolicy(), settings.sandbox(), settings.approvals(),
-          settings.turnWatchdog(), settings.drainTimeout(), settings.maxQueuedTurns());
+      settings = settings.withCwd(Path.of(registration.cwd()).toAbsolutePath().normalize());
     }
     return settings;
   }

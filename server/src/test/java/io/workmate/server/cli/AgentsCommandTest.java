@@ -3,11 +3,8 @@ package io.workmate.server.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
+import io.workmate.testkit.H2TestJournal;
 import io.workmate.agents.AgentKind;
-import io.workmate.persistence.JournalConfig;
-import io.workmate.persistence.JournalSettings;
-import io.workmate.persistence.JournalStartup;
 import io.workmate.registry.AgentFactories;
 import io.workmate.registry.AgentRegistration;
 import io.workmate.registry.AgentRegistry;
@@ -17,7 +14,6 @@ import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -46,9 +42,7 @@ class AgentsCommandTest {
 
   @BeforeAll
   static void start() throws Exception {
-    testKit = ActorTestKit.create("agents-command", JournalConfig.overlay(
-        JournalSettings.h2(dir.resolve("journal/workmate"))).withFallback(ConfigFactory.load()));
-    JournalStartup.start(testKit.system(), Duration.ofSeconds(30));
+    testKit = H2TestJournal.start("agents-command", dir.resolve("journal/workmate"));
     ActorRef<AgentRegistry.Command> registry = testKit.spawn(AgentRegistry.create(
         AgentFactories.standard().with(AgentKind.CODEX, registration -> Behaviors.ignore())));
     TestProbe<AgentRegistry.Reply> reply = testKit.createTestProbe();

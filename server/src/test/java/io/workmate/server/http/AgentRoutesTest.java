@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.typesafe.config.ConfigFactory;
+import io.workmate.testkit.H2TestJournal;
 import io.workmate.agents.AgentKind;
-import io.workmate.persistence.JournalConfig;
-import io.workmate.persistence.JournalSettings;
-import io.workmate.persistence.JournalStartup;
 import io.workmate.registry.AgentFactories;
 import io.workmate.registry.AgentRegistry;
 import java.net.URI;
@@ -49,9 +46,7 @@ class AgentRoutesTest {
 
   @BeforeAll
   static void start() throws Exception {
-    testKit = ActorTestKit.create("agent-routes", JournalConfig.overlay(
-        JournalSettings.h2(dir.resolve("journal/workmate"))).withFallback(ConfigFactory.load()));
-    JournalStartup.start(testKit.system(), Duration.ofSeconds(30));
+    testKit = H2TestJournal.start("agent-routes", dir.resolve("journal/workmate"));
     ActorRef<AgentRegistry.Command> registry = testKit.spawn(AgentRegistry.create(
         AgentFactories.standard().with(AgentKind.CODEX, registration -> Behaviors.ignore())));
     binding = bind(testKit, registry);

@@ -1,8 +1,8 @@
 package io.workmate.server.http;
 
-import com.typesafe.config.ConfigFactory;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.workmate.testkit.H2TestJournal;
 import io.workmate.agents.Agent;
 import io.workmate.agents.AgentHandle;
 import io.workmate.agents.AgentKind;
@@ -11,9 +11,6 @@ import io.workmate.agents.EchoAgent;
 import io.workmate.codex.CodexPool;
 import io.workmate.codex.ThreadSettings;
 import io.workmate.jobs.dispatch.JobDispatcher;
-import io.workmate.persistence.JournalConfig;
-import io.workmate.persistence.JournalSettings;
-import io.workmate.persistence.JournalStartup;
 import io.workmate.runtime.Mode;
 import io.workmate.runtime.RuntimeSettings;
 import io.workmate.runtime.RuntimeSupervisor;
@@ -80,9 +77,7 @@ final class JobsApiServer implements AutoCloseable {
   };
 
   private JobsApiServer(Path dir, Extras extras) throws Exception {
-    testKit = ActorTestKit.create("jobs-api", JournalConfig.overlay(
-        JournalSettings.h2(dir.resolve("journal/workmate"))).withFallback(ConfigFactory.load()));
-    JournalStartup.start(testKit.system(), Duration.ofSeconds(30));
+    testKit = H2TestJournal.start("jobs-api", dir.resolve("journal/workmate"));
     metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     Optional<ActorRef<CodexPool.Command>> pool = extras.pool(testKit);
     List<AgentHandle> agents = new ArrayList<>();

@@ -6,14 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.typesafe.config.ConfigFactory;
+import io.workmate.testkit.H2TestJournal;
 import io.workmate.gateway.GatewayConnection;
 import io.workmate.memory.MemoryDirectory;
 import io.workmate.memory.MemorySyncSettings;
 import io.workmate.memory.MemorySyncs;
-import io.workmate.persistence.JournalConfig;
-import io.workmate.persistence.JournalSettings;
-import io.workmate.persistence.JournalStartup;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -47,9 +44,7 @@ class MemoryRoutesTest {
 
   @BeforeAll
   static void start() throws Exception {
-    kit = ActorTestKit.create("memory-routes", JournalConfig.overlay(
-        JournalSettings.h2(root.resolve("journal/workmate"))).withFallback(ConfigFactory.load()));
-    JournalStartup.start(kit.system(), Duration.ofSeconds(30));
+    kit = H2TestJournal.start("memory-routes", root.resolve("journal/workmate"));
     ActorRef<MemoryDirectory.Command> directory = kit.spawn(MemoryDirectory.create());
     ActorRef<GatewayConnection.Command> noGateway = kit.spawn(Behaviors.ignore());
     ActorRef<MemorySyncs.Command> syncs = kit.spawn(MemorySyncs.create(
