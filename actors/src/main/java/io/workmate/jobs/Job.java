@@ -16,10 +16,11 @@ import java.time.Instant;
 
 /**
  * A job as it is now: the spec plus what its events made of it. Optional fields are {@code null}
- * when absent. Each {@code after} method is the effect of one event; only {@link JobEntity}'s
- * event handler calls them, so the state only ever changes through journaled events.
+ * when absent. Each {@code after} method is the effect of one event; only {@link #applying}
+ * calls them, from the {@link JobLedgerShard}'s event handler, so a job only ever changes
+ * through journaled events.
  *
- * @param id the job id (the entity's persistence id is {@code job|<id>})
+ * @param id the job id
  * @param spec what was submitted
  * @param status where it is
  * @param attempts attempts started (reset by a retry of a dead job)
@@ -45,6 +46,39 @@ public record Job(
     String approvalId,
     Instant createdAt,
     Instant updatedAt) implements CborSerializable {
+
+  /** The job after {@code event}; {@code job} is null before its {@link Submitted}. */
+  static Job applying(Job job, JobEvent event) {
+    if (event instanceof Submitted submitted) {
+      return job != null ? job : after(submitted);
+    }
+    if (job == null) {
+      throw new IllegalStateException("an event of job " + event.jobId() + " before it was "
+          + "submitted: " + event);
+    }
+    if (event instanceof AttemptStarted e) {
+      return job.after(e);
+    } else if (event instanceof ApprovalAwaited e) {
+      return job.after(e);
+    } else if (event instanceof ApprovalResumed e) {
+      return job.after(e);
+    } else if (event instanceof Succeeded e) {
+      return job.after(e);
+    } else if (event instanceof AttemptFailed e) {
+      return job.after(e);
+    } else if (event instanceof Cancelled e) {
+      return job.after(e);
+    } else if (event instanceof DeadLettered e) {
+      return job.after(e);
+    } else if (event instanceof Requeued e) {
+      return job.after(e);
+    } else if (event instanceof Retried e) {
+      return job.after(e);
+    } else if (event instanceof ThreadAttached e) {
+      return job.after(e);
+    }
+    throw new IllegalArgumentException("unknown job event " + event);
+  }
 
   static Job after(Submitted event) {
     return new Job(event.jobId(), event.spec(), JobStatus.QUEUED, 0, event.spec().agent(), null,

@@ -6,11 +6,11 @@ import io.workmate.persistence.CborSerializable;
 import java.time.Instant;
 
 /**
- * One transition of a job, as journaled by {@link JobEntity} (tagged {@value JobEntity#TAG}).
- * Each carries the job id, so a reader of {@code eventsByTag} needs no persistence-id parsing,
- * and the time it happened. Optional fields are {@code null} when absent.
+ * One transition of a job, as decided by {@link JobRules} and journaled by a
+ * {@link JobLedgerShard} (inside its {@link JobLedgerShard.Recorded} batches). Each carries
+ * the job id, so a batch holds transitions of many jobs, and the time it happened. Optional fields are {@code null} when absent.
  */
-// Type names: the state and the history reply hold these in a List<JobEvent>, which Jackson can
+// Type names: a batch and the history reply hold these in a List<JobEvent>, which Jackson can
 // only read back when each element says what it is. Names, not class names, so classes can move.
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({

@@ -8,7 +8,7 @@ import java.util.UUID;
 
 /**
  * Job ids. An idempotency key maps to its id by a hash, so the same key always reaches the same
- * {@link JobEntity} (which answers a repeated {@code Submit} with the existing job) without a
+ * {@link JobLedger} shard (which answers a repeated {@code Submit} with the existing job) without a
  * lookup table that would need its own persistence.
  */
 public final class JobIds {

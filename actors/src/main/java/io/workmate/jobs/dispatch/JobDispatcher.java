@@ -7,9 +7,11 @@ import io.workmate.agents.AgentHandle;
 import io.workmate.agents.AgentKind;
 import io.workmate.codex.PendingApproval;
 import io.workmate.jobs.Job;
-import io.workmate.jobs.JobEntity;
 import io.workmate.jobs.JobFeed;
 import io.workmate.jobs.JobIds;
+import io.workmate.jobs.JobLedger;
+import io.workmate.jobs.JobOp;
+import io.workmate.jobs.JobReply;
 import io.workmate.jobs.JobSpec;
 import io.workmate.jobs.JobStatus;
 import io.workmate.jobs.JobSummary;
@@ -30,12 +32,12 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
@@ -45,8 +47,8 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
- * The scheduler of the job queue. It owns one {@link JobEntity} child per job it is working on,
- * keeps the queued jobs in memory ordered by priority (higher first) and then by submission
+ * The scheduler of the job queue. It records every job's transitions in its {@link JobLedger}
+ * child (which group-commits them, many jobs' transitions per journal write), keeps the queued jobs in memory ordered by priority (higher first) and then by submission
  * order, and starts each on an agent ({@link Agent} protocol) that fits it and has room:
  *
  * <ul>
@@ -72,28 +74,29 @@ import org.apache.pekko.stream.javadsl.Source;
  * folds them per job ({@link JobRecovery}) into the listing index and, before taking new work
  * (commands that arrive meanwhile are stashed): queues the jobs last {@code queued} in their
  * original order, requeues the jobs last {@code running}/{@code waiting_approval}
- * ({@link JobEntity.Requeue}: the cut-short attempt stays counted, or the job goes dead if it was
+ * ({@link JobOp.Requeue}: the cut-short attempt stays counted, or the job goes dead if it was
  * the last), and schedules the retry of the jobs last {@code failed}.
  */
 public final class JobDispatcher {
 
-  /** {@link JobEntity.Reply.Rejected} code: no live agent fits the job's agent/capabilities. */
+  /** {@link JobReply.Rejected} code: no live agent fits the job's agent/capabilities. */
   public static final String NO_MATCHING_AGENT = "no_matching_agent";
 
-  /** {@link JobEntity.Reply.Rejected} code: the job store did not answer (HTTP 503). */
+  /** {@link JobReply.Rejected} code: the job store did not answer (HTTP 503). */
   public static final String UNAVAILABLE = "unavailable";
 
   /** Jobs a {@link ListJobs} page holds at most. */
   public static final int MAX_PAGE = 1000;
 
-  private static final Duration ENTITY_TIMEOUT = Duration.ofSeconds(30);
   /** How often an attempt's outcome is stored again when the journal does not answer. */
   private static final int RECORD_TRIES = 5;
   private static final Duration RECORD_AGAIN_AFTER = Duration.ofSeconds(2);
   /** After an interrupt, how long the agent may take to end the invocation before it is dropped. */
   private static final Duration ABANDON_AFTER = Duration.ofSeconds(30);
   private static final Duration DECIDE_TIMEOUT = Duration.ofSeconds(30);
-  private static final Duration PASSIVATE_EVERY = Duration.ofSeconds(10);
+  /** An op the ledger has not answered after this counts as not stored. */
+  private static final Duration LEDGER_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration SWEEP_EVERY = Duration.ofSeconds(5);
   /** Commands held while the queue is rebuilt; beyond this they are refused. */
   private static final int STASH_CAPACITY = 10_000;
   private static final Duration RECOVERY_READ_RETRY = Duration.ofSeconds(2);
@@ -106,21 +109,21 @@ public final class JobDispatcher {
 
   /**
    * Submits a job (its id from {@link JobIds#forSpec}, so a repeated idempotency key reaches the
-   * same job); answered with the entity's reply ({@link JobEntity.Reply.Current} when accepted).
+   * same job); answered with the entity's reply ({@link JobReply.Current} when accepted).
    */
-  public record Submit(JobSpec spec, ActorRef<JobEntity.Reply> replyTo) implements Command {}
+  public record Submit(JobSpec spec, ActorRef<JobReply> replyTo) implements Command {}
 
-  /** Cancels a job; answered with the entity's reply to {@link JobEntity.Cancel}. */
-  public record Cancel(String jobId, ActorRef<JobEntity.Reply> replyTo) implements Command {}
+  /** Cancels a job; answered with the entity's reply to {@link JobOp.Cancel}. */
+  public record Cancel(String jobId, ActorRef<JobReply> replyTo) implements Command {}
 
-  /** The job as the entity knows it ({@link JobEntity.Reply.Current} or {@code NotFound}). */
-  public record Get(String jobId, ActorRef<JobEntity.Reply> replyTo) implements Command {}
+  /** The job as the entity knows it ({@link JobReply.Current} or {@code NotFound}). */
+  public record Get(String jobId, ActorRef<JobReply> replyTo) implements Command {}
 
-  /** The job's recent transitions ({@link JobEntity.Reply.History} or {@code NotFound}). */
-  public record GetHistory(String jobId, ActorRef<JobEntity.Reply> replyTo) implements Command {}
+  /** The job's recent transitions ({@link JobReply.History} or {@code NotFound}). */
+  public record GetHistory(String jobId, ActorRef<JobReply> replyTo) implements Command {}
 
   /** Gives a dead job a fresh set of attempts; answered with the entity's reply. */
-  public record Retry(String jobId, ActorRef<JobEntity.Reply> replyTo) implements Command {}
+  public record Retry(String jobId, ActorRef<JobReply> replyTo) implements Command {}
 
   /**
    * A page of jobs in submission order, oldest first.
@@ -203,14 +206,14 @@ public final class JobDispatcher {
    */
   public record QueueState(List<String> queued, Set<String> running, Set<String> retrying) {}
 
-  private record Submitted(String jobId, JobEntity.Reply reply, Throwable failure,
-      ActorRef<JobEntity.Reply> replyTo) implements Command {}
+  private record Submitted(String jobId, JobReply reply, String failure,
+      ActorRef<JobReply> replyTo) implements Command {}
 
   /** An entity's answer to a command the dispatcher passed on for a caller (may be null). */
-  private record EntityAnswered(String jobId, JobEntity.Reply reply, Throwable failure,
-      ActorRef<JobEntity.Reply> replyTo, boolean retry) implements Command {}
+  private record EntityAnswered(String jobId, JobReply reply, String failure,
+      ActorRef<JobReply> replyTo, boolean retry) implements Command {}
 
-  private record StartAnswered(String jobId, long token, JobEntity.Reply reply, Throwable failure)
+  private record StartAnswered(String jobId, long token, JobReply reply, String failure)
       implements Command {}
 
   private record FromAgent(Agent.Update update) implements Command {}
@@ -219,8 +222,8 @@ public final class JobDispatcher {
 
   private record AttemptAbandoned(String jobId, long token) implements Command {}
 
-  private record OutcomeRecorded(String jobId, long token, String outcome, JobEntity.Reply reply,
-      Throwable failure) implements Command {}
+  private record OutcomeRecorded(String jobId, long token, String outcome, JobReply reply,
+      String failure) implements Command {}
 
   private record RetryDue(String jobId) implements Command {}
 
@@ -231,9 +234,11 @@ public final class JobDispatcher {
 
   private record RateWindowOpened() implements Command {}
 
-  private record PassivateIdle() implements Command {}
+  private record LedgerAnswered(JobLedger.Answered answered) implements Command {}
 
-  private record WatchAnswered(String jobId, ActorRef<JobFeed> watcher, JobEntity.Reply reply)
+  private record SweepUnanswered() implements Command {}
+
+  private record WatchAnswered(String jobId, ActorRef<JobFeed> watcher, JobReply reply)
       implements Command {}
 
   private record WatcherGone(String jobId, ActorRef<JobFeed> watcher) implements Command {}
@@ -242,7 +247,7 @@ public final class JobDispatcher {
       ActorRef<ApprovalAnswer> replyTo) implements Command {}
 
   /** The answer to a transition the dispatcher made on its own (approvals, thread, expiry). */
-  private record Observed(String jobId, JobEntity.Reply reply) implements Command {}
+  private record Observed(String jobId, JobReply reply) implements Command {}
 
   private record RecoveryLoaded(List<EventEnvelope> events, Throwable failure)
       implements Command {}
@@ -250,8 +255,8 @@ public final class JobDispatcher {
   private record RecoveryReadAgain() implements Command {}
 
   /** The answer to a recovery {@code Requeue} ({@code viaGet}: to the {@code Get} after it). */
-  private record RecoveryAnswered(String jobId, int tries, boolean viaGet, JobEntity.Reply reply,
-      Throwable failure) implements Command {}
+  private record RecoveryAnswered(String jobId, int tries, boolean viaGet, JobReply reply,
+      String failure) implements Command {}
 
   // ---- settings ----
 
@@ -264,12 +269,17 @@ public final class JobDispatcher {
    * @param agents the agents at start (more come and go with {@link AgentsChanged})
    * @param defaultAgent the agent of jobs that name neither an agent nor capabilities (by
    *     default the first of {@code agents}); null: any agent
+   * @param ledger the name of the {@link JobLedger} the jobs are journaled in
    */
   public record Settings(Backoff backoff, Clock clock, Optional<RecoverySource> recovery,
-      MeterRegistry metrics, List<AgentHandle> agents, String defaultAgent) {
+      MeterRegistry metrics, List<AgentHandle> agents, String defaultAgent, String ledger) {
+
+    /** The name of the ledger unless told otherwise: one dispatcher per journal. */
+    public static final String DEFAULT_LEDGER = "jobs";
 
     public Settings {
       Objects.requireNonNull(backoff, "backoff");
+      Objects.requireNonNull(ledger, "ledger");
       Objects.requireNonNull(clock, "clock");
       Objects.requireNonNull(recovery, "recovery");
       Objects.requireNonNull(metrics, "metrics");
@@ -280,7 +290,7 @@ public final class JobDispatcher {
     public Settings(Backoff backoff, Clock clock, Optional<RecoverySource> recovery,
         MeterRegistry metrics, List<AgentHandle> agents) {
       this(backoff, clock, recovery, metrics, agents,
-          agents.isEmpty() ? null : agents.get(0).id());
+          agents.isEmpty() ? null : agents.get(0).id(), DEFAULT_LEDGER);
     }
 
     /** Recovering from the configured journal when it is the jdbc one, on the system clock. */
@@ -295,11 +305,11 @@ public final class JobDispatcher {
     }
 
     public Settings withRecovery(Optional<RecoverySource> newRecovery) {
-      return new Settings(backoff, clock, newRecovery, metrics, agents, defaultAgent);
+      return new Settings(backoff, clock, newRecovery, metrics, agents, defaultAgent, ledger);
     }
 
     public Settings withClock(Clock newClock) {
-      return new Settings(backoff, newClock, recovery, metrics, agents, defaultAgent);
+      return new Settings(backoff, newClock, recovery, metrics, agents, defaultAgent, ledger);
     }
 
     /**
@@ -307,7 +317,15 @@ public final class JobDispatcher {
      * later ({@link AgentsChanged}); null: any agent.
      */
     public Settings withDefaultAgent(String agentId) {
-      return new Settings(backoff, clock, recovery, metrics, agents, agentId);
+      return new Settings(backoff, clock, recovery, metrics, agents, agentId, ledger);
+    }
+
+    /**
+     * The ledger the jobs are journaled in ({@link JobLedger}), by name: a dispatcher finds the
+     * jobs of an earlier run under the same name; two live dispatchers must not share one.
+     */
+    public Settings withLedger(String name) {
+      return new Settings(backoff, clock, recovery, metrics, agents, defaultAgent, name);
     }
   }
 
@@ -319,12 +337,6 @@ public final class JobDispatcher {
   }
 
   // ---- state ----
-
-  private record Queued(String jobId, int priority, long seq) {}
-
-  private static final Comparator<Queued> ORDER = Comparator
-      .comparingInt((Queued q) -> -q.priority())
-      .thenComparingLong(Queued::seq);
 
   /** One attempt in progress. */
   private static final class Run {
@@ -340,12 +352,12 @@ public final class JobDispatcher {
     boolean interruptSent;
     boolean finishing;
     String outcome;
-    Function<ActorRef<JobEntity.Reply>, JobEntity.Command> outcomeCommand;
+    JobOp outcomeCommand;
     int recordTries;
     /** The entity was told {@code waiting_approval} and not yet told the approval was answered. */
     boolean awaitingApproval;
     final Map<String, PendingApproval> approvals = new LinkedHashMap<>();
-    final List<ActorRef<JobEntity.Reply>> cancelWaiters = new ArrayList<>();
+    final List<ActorRef<JobReply>> cancelWaiters = new ArrayList<>();
 
     Run(String jobId, JobSpec spec, long token, AgentSlot slot) {
       this.jobId = jobId;
@@ -363,6 +375,9 @@ public final class JobDispatcher {
     }
   }
 
+  /** An op sent to the ledger: what to make of its answer, and when it was sent. */
+  private record Awaiting(BiFunction<JobReply, String, Command> onAnswer, long sentAtNanos) {}
+
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final StashBuffer<Command> stash;
@@ -373,14 +388,15 @@ public final class JobDispatcher {
 
   /** Agents by id, in id order (the least-busy pick is then deterministic). */
   private final Map<String, AgentSlot> slots = new TreeMap<>();
-  private final Map<String, ActorRef<JobEntity.Command>> entities = new HashMap<>();
-  private final Map<String, Integer> pendingAsks = new HashMap<>();
-  private final Set<String> passivationCandidates = new HashSet<>();
+  private final ActorRef<JobLedger.Command> ledger;
+  private final ActorRef<JobLedger.Answered> ledgerAnswers;
+  /** What to make of the ledger's answer to each op sent, by ticket. */
+  private final LinkedHashMap<Long, Awaiting> awaiting = new LinkedHashMap<>();
+  private long tickets;
   /** The latest state of every job that is not terminal. */
   private final Map<String, Job> live = new HashMap<>();
   private final JobIndex index = new JobIndex();
-  private final TreeSet<Queued> queue = new TreeSet<>(ORDER);
-  private final Map<String, Queued> queuedById = new HashMap<>();
+  private final JobQueue queue = new JobQueue();
   private final Map<Integer, Integer> queuedByPriority = new HashMap<>();
   private final Map<String, Run> running = new HashMap<>();
   private final Map<String, String> jobOfInvocation = new HashMap<>();
@@ -405,7 +421,13 @@ public final class JobDispatcher {
     this.agentUpdates = context.messageAdapter(Agent.Update.class, FromAgent::new);
     this.defaultAgent = settings.defaultAgent();
     settings.agents().forEach(handle -> slots.put(handle.id(), new AgentSlot(handle)));
-    timers.startTimerWithFixedDelay("passivate", new PassivateIdle(), PASSIVATE_EVERY);
+    // a ledger that failed on a bug starts again; the ops it held are swept as unanswered
+    this.ledger = context.spawn(Behaviors.supervise(
+        JobLedger.create(settings.ledger(), settings.clock())).onFailure(
+            SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5),
+                0.2)), "ledger");
+    timers.startTimerWithFixedDelay("ledger-sweep", new SweepUnanswered(), SWEEP_EVERY);
+    this.ledgerAnswers = context.messageAdapter(JobLedger.Answered.class, LedgerAnswered::new);
   }
 
   private Behavior<Command> behavior() {
@@ -414,11 +436,11 @@ public final class JobDispatcher {
         .onMessage(Submitted.class, this::onSubmitted)
         .onMessage(Cancel.class, this::onCancel)
         .onMessage(Retry.class, retry -> passOn(retry.jobId(), retry.replyTo(), true,
-            JobEntity.Retry::new))
+            new JobOp.Retry()))
         .onMessage(Get.class, get -> passOn(get.jobId(), get.replyTo(), false,
-            JobEntity.Get::new))
+            new JobOp.Get()))
         .onMessage(GetHistory.class, get -> passOn(get.jobId(), get.replyTo(), false,
-            JobEntity.GetHistory::new))
+            new JobOp.GetHistory()))
         .onMessage(EntityAnswered.class, this::onEntityAnswered)
         .onMessage(ListJobs.class, this::onListJobs)
         .onMessage(Watch.class, this::onWatch)
@@ -451,7 +473,8 @@ public final class JobDispatcher {
           startWhatFits();
           return Behaviors.same();
         })
-        .onMessage(PassivateIdle.class, this::onPassivateIdle)
+        .onMessage(LedgerAnswered.class, this::onLedgerAnswered)
+        .onMessage(SweepUnanswered.class, this::onSweepUnanswered)
         .build();
   }
 
@@ -473,7 +496,8 @@ public final class JobDispatcher {
           get.replyTo().tell(stats(true));
           return Behaviors.same();
         })
-        .onMessage(PassivateIdle.class, idle -> Behaviors.same())
+        .onMessage(LedgerAnswered.class, this::onLedgerAnswered)
+        .onMessage(SweepUnanswered.class, this::onSweepUnanswered)
         .onAnyMessage(this::stashWhileRecovering)
         .build();
   }
@@ -495,7 +519,7 @@ public final class JobDispatcher {
       stash.stash(command);
       return Behaviors.same();
     }
-    JobEntity.Reply refused = new JobEntity.Reply.Rejected(UNAVAILABLE,
+    JobReply refused = new JobReply.Rejected(UNAVAILABLE,
         "the job queue is still being recovered; try again");
     if (command instanceof Submit submit) {
       submit.replyTo().tell(refused);
@@ -521,7 +545,9 @@ public final class JobDispatcher {
       return Behaviors.same();
     }
     List<JobRecovery.RecoveredJob> jobs =
-        JobRecovery.fold(loaded.events().stream().map(EventEnvelope::event).toList());
+        JobRecovery.fold(loaded.events().stream()
+            .filter(envelope -> JobLedger.isOf(settings.ledger(), envelope.persistenceId()))
+            .map(EventEnvelope::event).toList());
     int queued = 0;
     int retryingCount = 0;
     for (JobRecovery.RecoveredJob job : jobs) {
@@ -545,7 +571,7 @@ public final class JobDispatcher {
             retryingCount++;
           } else {
             recoveryPending.add(job.jobId());
-            askRecovery(job.jobId(), 1, true, JobEntity.Get::new);
+            askRecovery(job.jobId(), 1, true, new JobOp.Get());
           }
         }
         default -> {
@@ -553,7 +579,7 @@ public final class JobDispatcher {
           recoveryPending.add(job.jobId());
           String reason = "the service restarted during attempt " + job.attempts();
           askRecovery(job.jobId(), 1, false,
-              replyTo -> new JobEntity.Requeue(reason, replyTo));
+              new JobOp.Requeue(reason));
         }
       }
     }
@@ -565,8 +591,8 @@ public final class JobDispatcher {
   }
 
   private void askRecovery(String jobId, int tries, boolean viaGet,
-      Function<ActorRef<JobEntity.Reply>, JobEntity.Command> command) {
-    askEntity(jobId, command,
+      JobOp command) {
+    askLedger(jobId, command,
         (reply, failure) -> new RecoveryAnswered(jobId, tries, viaGet, reply, failure));
   }
 
@@ -575,17 +601,17 @@ public final class JobDispatcher {
     if (!recoveryPending.contains(jobId)) {
       return Behaviors.same();
     }
-    if (answered.reply() instanceof JobEntity.Reply.Current current) {
+    if (answered.reply() instanceof JobReply.Current current) {
       observe(current.job());
       adoptRecovered(current.job());
-    } else if (answered.reply() instanceof JobEntity.Reply.Rejected && !answered.viaGet()) {
+    } else if (answered.reply() instanceof JobReply.Rejected && !answered.viaGet()) {
       // its status is not the one its events said: take it as the entity has it
-      askRecovery(jobId, answered.tries(), true, JobEntity.Get::new);
+      askRecovery(jobId, answered.tries(), true, new JobOp.Get());
       return Behaviors.same();
     } else if (answered.reply() == null && answered.tries() < RECOVERY_TRIES) {
       context.getLog().warn("recovery: job {}: no answer ({}), asking again", jobId,
           String.valueOf(answered.failure()));
-      askRecovery(jobId, answered.tries() + 1, true, JobEntity.Get::new);
+      askRecovery(jobId, answered.tries() + 1, true, new JobOp.Get());
       return Behaviors.same();
     } else {
       context.getLog().error("recovery: job {} left as it is: {}", jobId,
@@ -626,26 +652,22 @@ public final class JobDispatcher {
   private Behavior<Command> onSubmit(Submit submit) {
     JobSpec spec = submit.spec();
     if (!anyAgentFits(spec)) {
-      submit.replyTo().tell(new JobEntity.Reply.Rejected(NO_MATCHING_AGENT, noAgentMessage(spec)));
+      submit.replyTo().tell(new JobReply.Rejected(NO_MATCHING_AGENT, noAgentMessage(spec)));
       return Behaviors.same();
     }
     String jobId = JobIds.forSpec(spec);
-    if (spec.idempotencyKey() == null && !entities.containsKey(jobId)) {
-      // a fresh random id has no history to read back
-      entities.put(jobId, context.spawnAnonymous(JobEntity.createNew(jobId, settings.clock())));
-    }
-    askEntity(jobId, replyTo -> new JobEntity.Submit(spec, replyTo),
+    askLedger(jobId, new JobOp.Submit(spec),
         (reply, failure) -> new Submitted(jobId, reply, failure, submit.replyTo()));
     return Behaviors.same();
   }
 
   private Behavior<Command> onSubmitted(Submitted submitted) {
     if (submitted.reply() == null) {
-      submitted.replyTo().tell(new JobEntity.Reply.Rejected(UNAVAILABLE,
+      submitted.replyTo().tell(new JobReply.Rejected(UNAVAILABLE,
           "the job store did not answer: " + submitted.failure()));
       return Behaviors.same();
     }
-    if (submitted.reply() instanceof JobEntity.Reply.Current current) {
+    if (submitted.reply() instanceof JobReply.Current current) {
       Job job = current.job();
       boolean known = index.contains(job.id());
       observe(job);
@@ -659,22 +681,22 @@ public final class JobDispatcher {
   }
 
   /** Passes a command on to the job's entity; the answer comes back through the dispatcher. */
-  private Behavior<Command> passOn(String jobId, ActorRef<JobEntity.Reply> replyTo,
-      boolean retry, Function<ActorRef<JobEntity.Reply>, JobEntity.Command> command) {
+  private Behavior<Command> passOn(String jobId, ActorRef<JobReply> replyTo,
+      boolean retry, JobOp command) {
     if (!isValidId(jobId) || !index.contains(jobId)) {
-      replyTo.tell(new JobEntity.Reply.NotFound(jobId));
+      replyTo.tell(new JobReply.NotFound(jobId));
       return Behaviors.same();
     }
-    askEntity(jobId, command,
+    askLedger(jobId, command,
         (reply, failure) -> new EntityAnswered(jobId, reply, failure, replyTo, retry));
     return Behaviors.same();
   }
 
   private Behavior<Command> onEntityAnswered(EntityAnswered answered) {
-    JobEntity.Reply reply = answered.reply() != null ? answered.reply()
-        : new JobEntity.Reply.Rejected(UNAVAILABLE,
+    JobReply reply = answered.reply() != null ? answered.reply()
+        : new JobReply.Rejected(UNAVAILABLE,
             "the job store did not answer: " + answered.failure());
-    if (reply instanceof JobEntity.Reply.Current current) {
+    if (reply instanceof JobReply.Current current) {
       observe(current.job());
       if (answered.retry() && current.job().status() == JobStatus.QUEUED) {
         enqueue(current.job().id());
@@ -693,7 +715,7 @@ public final class JobDispatcher {
   }
 
   private Behavior<Command> onGetQueue(GetQueue get) {
-    get.replyTo().tell(new QueueState(queue.stream().map(Queued::jobId).toList(),
+    get.replyTo().tell(new QueueState(queue.inStartOrder(),
         Set.copyOf(running.keySet()), Set.copyOf(retrying)));
     return Behaviors.same();
   }
@@ -719,13 +741,13 @@ public final class JobDispatcher {
       return Behaviors.same();
     }
     // terminal: its entity has the final state
-    askEntity(jobId, JobEntity.Get::new,
+    askLedger(jobId, new JobOp.Get(),
         (reply, failure) -> new WatchAnswered(jobId, watch.watcher(), reply));
     return Behaviors.same();
   }
 
   private Behavior<Command> onWatchAnswered(WatchAnswered answered) {
-    if (answered.reply() instanceof JobEntity.Reply.Current current) {
+    if (answered.reply() instanceof JobReply.Current current) {
       answered.watcher().tell(new JobFeed.Status(current.job()));
       answered.watcher().tell(new JobFeed.End(answered.jobId(), current.job()));
     } else {
@@ -791,11 +813,9 @@ public final class JobDispatcher {
           finishedSubscribers.forEach(subscriber -> subscriber.tell(finished));
         }
       }
-      passivationCandidates.add(job.id());
     } else {
       live.put(job.id(), job);
       scheduleDeadline(job.id(), job.spec());
-      passivationCandidates.remove(job.id());
     }
     if (changed) {
       publish(job.id(), new JobFeed.Status(job));
@@ -812,7 +832,7 @@ public final class JobDispatcher {
   }
 
   private Behavior<Command> onObserved(Observed observed) {
-    if (observed.reply() instanceof JobEntity.Reply.Current current) {
+    if (observed.reply() instanceof JobReply.Current current) {
       observe(current.job());
     } else if (observed.reply() != null) {
       context.getLog().debug("job {}: {}", observed.jobId(), observed.reply());
@@ -919,67 +939,65 @@ public final class JobDispatcher {
   /** Queues the job at {@code order} within its priority (its submission order). */
   private void enqueue(String jobId, long order) {
     Job job = live.get(jobId);
-    if (job == null || queuedById.containsKey(jobId) || running.containsKey(jobId)) {
+    if (job == null || running.containsKey(jobId)) {
       return;
     }
-    Queued entry = new Queued(jobId, job.spec().priority(), order);
-    queue.add(entry);
-    queuedById.put(jobId, entry);
-    int depth = queuedByPriority.merge(entry.priority(), 1, Integer::sum);
-    metrics.queueDepth(entry.priority(), depth);
+    JobQueue.Entry entry = new JobQueue.Entry(jobId, job.spec().priority(), order,
+        JobQueue.Route.of(job.spec()));
+    if (queue.add(entry)) {
+      int depth = queuedByPriority.merge(entry.priority(), 1, Integer::sum);
+      metrics.queueDepth(entry.priority(), depth);
+    }
   }
 
   private boolean dequeue(String jobId) {
-    Queued entry = queuedById.remove(jobId);
+    JobQueue.Entry entry = queue.remove(jobId);
     if (entry == null) {
       return false;
     }
-    queue.remove(entry);
-    unqueued(entry);
-    return true;
-  }
-
-  private void unqueued(Queued entry) {
     int depth = queuedByPriority.merge(entry.priority(), -1, Integer::sum);
     if (depth <= 0) {
       queuedByPriority.remove(entry.priority());
     }
     metrics.queueDepth(entry.priority(), Math.max(0, depth));
+    return true;
   }
 
+  /**
+   * Starts queued jobs while an agent that fits one has room: each time the first job, in start
+   * order, among the heads of the routes. A head that cannot run does not hold back the routes
+   * behind it.
+   */
   private void startWhatFits() {
-    if (queue.isEmpty()) {
-      return;
-    }
     Instant now = settings.clock().instant();
-    Iterator<Queued> iterator = queue.iterator();
-    while (iterator.hasNext() && anyAgentFree(now)) {
-      Queued next = iterator.next();
-      Job job = live.get(next.jobId());
+    while (!queue.isEmpty() && anyAgentFree(now) && startNext(now)) {
+      // one job started (or a stale head dropped) per round
+    }
+    scheduleRateWake(now);
+  }
+
+  /** Starts (or drops) one head; false when no head can start now. */
+  private boolean startNext(Instant now) {
+    for (JobQueue.Entry head : queue.heads()) {
+      Job job = live.get(head.jobId());
       if (job == null) {
-        iterator.remove();
-        queuedById.remove(next.jobId());
-        unqueued(next);
-        continue;
+        dequeue(head.jobId());
+        return true;
       }
       if (job.spec().deadline() != null && !job.spec().deadline().isAfter(now)) {
         // its deadline timer may not have fired yet: never start a job that is already late
-        iterator.remove();
-        queuedById.remove(next.jobId());
-        unqueued(next);
-        tellEntity(job.id(), replyTo -> new JobEntity.Expire(deadlineMessage(), replyTo));
-        continue;
+        dequeue(head.jobId());
+        tellLedger(job.id(), new JobOp.Expire(deadlineMessage()));
+        return true;
       }
       AgentSlot slot = pickAgent(job.spec(), now);
-      if (slot == null) {
-        continue; // its agent is busy or gone: the ones behind it may still run
+      if (slot != null) {
+        dequeue(head.jobId());
+        startAttempt(job, slot, now);
+        return true;
       }
-      iterator.remove();
-      queuedById.remove(next.jobId());
-      unqueued(next);
-      startAttempt(job, slot, now);
     }
-    scheduleRateWake(now);
+    return false;
   }
 
   private void startAttempt(Job job, AgentSlot slot, Instant now) {
@@ -988,7 +1006,7 @@ public final class JobDispatcher {
     Run run = new Run(jobId, job.spec(), ++tokens, slot);
     running.put(jobId, run);
     metrics.running(running.size());
-    askEntity(jobId, replyTo -> new JobEntity.Start(slot.id(), null, replyTo),
+    askLedger(jobId, new JobOp.Start(slot.id(), null),
         (reply, failure) -> new StartAnswered(jobId, run.token, reply, failure));
     Duration limit = Duration.ofSeconds(job.spec().timeoutSeconds());
     if (job.spec().deadline() != null) {
@@ -1004,12 +1022,12 @@ public final class JobDispatcher {
     if (run == null) {
       return Behaviors.same();
     }
-    if (!(answered.reply() instanceof JobEntity.Reply.Current current)
+    if (!(answered.reply() instanceof JobReply.Current current)
         || current.job().status() != JobStatus.RUNNING) {
       // cancelled meanwhile, or the store failed: this attempt never started
       context.getLog().info("job {}: not started: {}", run.jobId,
           answered.reply() != null ? answered.reply() : answered.failure());
-      if (answered.reply() instanceof JobEntity.Reply.Current current) {
+      if (answered.reply() instanceof JobReply.Current current) {
         observe(current.job());
       } else if (live.containsKey(run.jobId)) {
         // the store did not answer: the job is still queued as far as it knows; try again later
@@ -1024,7 +1042,7 @@ public final class JobDispatcher {
     run.attempt = current.job().attempts();
     run.startedAt = settings.clock().instant();
     if (run.cancelRequested()) {
-      record(run, "cancelled", replyTo -> new JobEntity.Cancel("cancelled by request", replyTo));
+      record(run, "cancelled", new JobOp.Cancel("cancelled by request"));
       return Behaviors.same();
     }
     if (run.timedOut || run.deadlineHit) {
@@ -1048,7 +1066,7 @@ public final class JobDispatcher {
     }
     if (update instanceof Agent.Update.Started started) {
       if (started.threadId() != null) {
-        tellEntity(jobId, replyTo -> new JobEntity.AttachThread(started.threadId(), replyTo));
+        tellLedger(jobId, new JobOp.AttachThread(started.threadId()));
       }
     } else if (update instanceof Agent.Update.Item item) {
       publish(jobId, new JobFeed.Item(jobId, run.attempt, item.type(), item.data()));
@@ -1059,7 +1077,7 @@ public final class JobDispatcher {
       publish(jobId, new JobFeed.ApprovalRequested(jobId, run.attempt, approval));
       if (!run.awaitingApproval) {
         run.awaitingApproval = true;
-        tellEntity(jobId, replyTo -> new JobEntity.AwaitApproval(approval.id(), replyTo));
+        tellLedger(jobId, new JobOp.AwaitApproval(approval.id()));
       }
     } else if (update instanceof Agent.Update.ApprovalResolved resolved) {
       run.approvals.remove(resolved.approvalId());
@@ -1078,7 +1096,7 @@ public final class JobDispatcher {
   private void resumeAfterApprovals(Run run) {
     if (run.awaitingApproval) {
       run.awaitingApproval = false;
-      tellEntity(run.jobId, JobEntity.ApprovalAnswered::new);
+      tellLedger(run.jobId, new JobOp.ApprovalAnswered());
     }
   }
 
@@ -1087,9 +1105,9 @@ public final class JobDispatcher {
     // the entity takes commands in order: it is running again before the outcome arrives
     resumeAfterApprovals(run);
     if (outcome == Agent.Outcome.SUCCEEDED && !run.cancelRequested()) {
-      record(run, "succeeded", replyTo -> new JobEntity.Succeed(text, replyTo));
+      record(run, "succeeded", new JobOp.Succeed(text));
     } else if (run.cancelRequested()) {
-      record(run, "cancelled", replyTo -> new JobEntity.Cancel("cancelled by request", replyTo));
+      record(run, "cancelled", new JobOp.Cancel("cancelled by request"));
     } else if (run.deadlineHit) {
       failAttempt(run, deadlineMessage(), "timed_out");
     } else if (run.timedOut) {
@@ -1148,19 +1166,19 @@ public final class JobDispatcher {
     }
     Instant due = retryAt;
     String message = error;
-    record(run, outcome, replyTo -> new JobEntity.FailAttempt(message, due, replyTo));
+    record(run, outcome, new JobOp.FailAttempt(message, due));
   }
 
   /** Sends the attempt's outcome to the entity; the agent's slot frees once it is stored. */
   private void record(Run run, String outcome,
-      Function<ActorRef<JobEntity.Reply>, JobEntity.Command> command) {
+      JobOp command) {
     run.finishing = true;
     run.outcome = outcome;
     run.outcomeCommand = command;
     run.recordTries = 1;
     timers.cancel(timeoutKey(run.jobId));
     timers.cancel(abandonKey(run.jobId));
-    askEntity(run.jobId, command,
+    askLedger(run.jobId, command,
         (reply, failure) -> new OutcomeRecorded(run.jobId, run.token, outcome, reply, failure));
   }
 
@@ -1168,7 +1186,7 @@ public final class JobDispatcher {
     Run run = current(again.jobId(), again.token());
     if (run != null) {
       run.recordTries++;
-      askEntity(run.jobId, run.outcomeCommand, (reply, failure) ->
+      askLedger(run.jobId, run.outcomeCommand, (reply, failure) ->
           new OutcomeRecorded(run.jobId, run.token, run.outcome, reply, failure));
     }
     return Behaviors.same();
@@ -1193,10 +1211,10 @@ public final class JobDispatcher {
       metrics.attemptEnded(recorded.outcome(),
           Duration.between(run.startedAt, settings.clock().instant()));
     }
-    JobEntity.Reply reply = recorded.reply() != null ? recorded.reply()
-        : new JobEntity.Reply.Rejected(UNAVAILABLE,
+    JobReply reply = recorded.reply() != null ? recorded.reply()
+        : new JobReply.Rejected(UNAVAILABLE,
             "the job store did not answer: " + recorded.failure());
-    if (reply instanceof JobEntity.Reply.Current current) {
+    if (reply instanceof JobReply.Current current) {
       Job job = current.job();
       observe(job);
       if (job.status() == JobStatus.FAILED && job.retryAt() != null) {
@@ -1216,8 +1234,8 @@ public final class JobDispatcher {
   }
 
   private void answerCancelWaitersDirectly(Run run) {
-    for (ActorRef<JobEntity.Reply> waiter : run.cancelWaiters) {
-      askEntity(run.jobId, replyTo -> new JobEntity.Cancel("cancelled by request", replyTo),
+    for (ActorRef<JobReply> waiter : run.cancelWaiters) {
+      askLedger(run.jobId, new JobOp.Cancel("cancelled by request"),
           (reply, failure) -> new EntityAnswered(run.jobId, reply, failure, waiter, false));
     }
     run.cancelWaiters.clear();
@@ -1266,7 +1284,7 @@ public final class JobDispatcher {
       waiting = true;
     }
     if (waiting) {
-      tellEntity(jobId, replyTo -> new JobEntity.Expire(deadlineMessage(), replyTo));
+      tellLedger(jobId, new JobOp.Expire(deadlineMessage()));
     }
     return Behaviors.same();
   }
@@ -1276,7 +1294,7 @@ public final class JobDispatcher {
   private Behavior<Command> onCancel(Cancel cancel) {
     String jobId = cancel.jobId();
     if (!isValidId(jobId) || !index.contains(jobId)) {
-      cancel.replyTo().tell(new JobEntity.Reply.NotFound(jobId));
+      cancel.replyTo().tell(new JobReply.NotFound(jobId));
       return Behaviors.same();
     }
     Run run = running.get(jobId);
@@ -1292,7 +1310,7 @@ public final class JobDispatcher {
     if (retrying.remove(jobId)) {
       timers.cancel(retryKey(jobId));
     }
-    askEntity(jobId, replyTo -> new JobEntity.Cancel("cancelled by request", replyTo),
+    askLedger(jobId, new JobOp.Cancel("cancelled by request"),
         (reply, failure) -> new EntityAnswered(jobId, reply, failure, cancel.replyTo(), false));
     return Behaviors.same();
   }
@@ -1339,45 +1357,45 @@ public final class JobDispatcher {
     run.approvals.clear();
   }
 
-  // ---- entities ----
+  // ---- the ledger ----
 
-  private ActorRef<JobEntity.Command> entity(String jobId) {
-    return entities.computeIfAbsent(jobId,
-        id -> context.spawnAnonymous(JobEntity.create(id, settings.clock())));
+  /** Sends {@code op} to the ledger; {@code onAnswer} makes its answer a message to self. */
+  private void askLedger(String jobId, JobOp op, BiFunction<JobReply, String, Command> onAnswer) {
+    long ticket = ++tickets;
+    awaiting.put(ticket, new Awaiting(onAnswer, System.nanoTime()));
+    ledger.tell(new JobLedger.Apply(jobId, op, ticket, ledgerAnswers));
   }
 
-  /** Asks the job's entity; counted, so an entity is never stopped with an answer owed. */
-  private void askEntity(String jobId,
-      Function<ActorRef<JobEntity.Reply>, JobEntity.Command> command,
-      java.util.function.BiFunction<JobEntity.Reply, Throwable, Command> onAnswer) {
-    ActorRef<JobEntity.Command> entity = entity(jobId);
-    pendingAsks.merge(jobId, 1, Integer::sum);
-    context.ask(JobEntity.Reply.class, entity, ENTITY_TIMEOUT, command::apply,
-        (reply, failure) -> {
-          // runs on the dispatcher's thread (the ask's adapter), so the count is safe to touch
-          pendingAsks.computeIfPresent(jobId, (id, n) -> n <= 1 ? null : n - 1);
-          return onAnswer.apply(reply, failure);
-        });
+  /** An op whose answer only updates what the dispatcher knows of the job. */
+  private void tellLedger(String jobId, JobOp op) {
+    askLedger(jobId, op, (reply, failure) -> new Observed(jobId, reply));
   }
 
-  private void tellEntity(String jobId,
-      Function<ActorRef<JobEntity.Reply>, JobEntity.Command> command) {
-    askEntity(jobId, command, (reply, failure) -> new Observed(jobId, reply));
+  private Behavior<Command> onLedgerAnswered(LedgerAnswered message) {
+    JobLedger.Answered answered = message.answered();
+    Awaiting waiting = awaiting.remove(answered.ticket());
+    if (waiting != null) {
+      // a message of its own, as an ask's answer was: the handlers expect to run one at a time
+      context.getSelf().tell(waiting.onAnswer().apply(answered.reply(), answered.failure()));
+    }
+    return Behaviors.same();
   }
 
-  /** Stops the entities of finished jobs nobody is talking to; they recover when needed again. */
-  private Behavior<Command> onPassivateIdle(PassivateIdle idle) {
-    Iterator<String> candidates = passivationCandidates.iterator();
-    while (candidates.hasNext()) {
-      String jobId = candidates.next();
-      if (pendingAsks.containsKey(jobId) || running.containsKey(jobId)) {
-        continue;
+  /**
+   * Answers, as not stored, the ops the ledger has not answered within {@link #LEDGER_TIMEOUT}
+   * (it answers every op unless it failed itself). Tickets grow, so the oldest come first.
+   */
+  private Behavior<Command> onSweepUnanswered(SweepUnanswered sweep) {
+    long now = System.nanoTime();
+    Iterator<Map.Entry<Long, Awaiting>> oldest = awaiting.entrySet().iterator();
+    while (oldest.hasNext()) {
+      Awaiting waiting = oldest.next().getValue();
+      if (now - waiting.sentAtNanos() < LEDGER_TIMEOUT.toNanos()) {
+        break;
       }
-      ActorRef<JobEntity.Command> entity = entities.remove(jobId);
-      if (entity != null) {
-        context.stop(entity);
-      }
-      candidates.remove();
+      oldest.remove();
+      context.getSelf().tell(waiting.onAnswer().apply(null,
+          "the job store did not answer within " + LEDGER_TIMEOUT.toSeconds() + " s"));
     }
     return Behaviors.same();
   }

@@ -1,6 +1,7 @@
 package io.workmate.jobs.dispatch;
 
 import io.workmate.jobs.JobEvent;
+import io.workmate.jobs.JobLedgerShard;
 import io.workmate.jobs.JobSpec;
 import io.workmate.jobs.JobStatus;
 import io.workmate.jobs.JobSummary;
@@ -52,16 +53,22 @@ public final class JobRecovery {
   }
 
   /**
-   * Every submitted job, in submission order. Objects that are not {@link JobEvent}s are skipped,
-   * and so are events of a job whose {@code Submitted} event is not among them.
+   * Every submitted job, in submission order. The ledger's {@link JobLedgerShard.Recorded} events
+   * count as the job events they hold; other objects are skipped, and so are events of a job
+   * whose {@code Submitted} event is not among them.
    */
   public static List<RecoveredJob> fold(Iterable<?> events) {
+    List<JobEvent> jobEvents = new ArrayList<>();
+    for (Object object : events) {
+      if (object instanceof JobLedgerShard.Recorded recorded) {
+        jobEvents.addAll(recorded.events());
+      } else if (object instanceof JobEvent event) {
+        jobEvents.add(event);
+      }
+    }
     Map<String, RecoveredJob> jobs = new LinkedHashMap<>();
     long submissions = 0;
-    for (Object object : events) {
-      if (!(object instanceof JobEvent event)) {
-        continue;
-      }
+    for (JobEvent event : jobEvents) {
       RecoveredJob job = jobs.get(event.jobId());
       if (event instanceof JobEvent.Submitted submitted) {
         if (job == null) {

@@ -1,6 +1,6 @@
 package io.workmate.jobs.dispatch;
 
-import io.workmate.jobs.JobEntity;
+import io.workmate.jobs.JobLedgerShard;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
@@ -11,7 +11,7 @@ import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * Where {@link JobDispatcher} reads the job events it rebuilds its queue from when it starts: a
- * finite stream of every {@link JobEntity#TAG job}-tagged event, in journal order.
+ * finite stream of every {@link JobLedgerShard#TAG job}-tagged event, in journal order.
  */
 @FunctionalInterface
 public interface RecoverySource {
@@ -26,7 +26,7 @@ public interface RecoverySource {
   static RecoverySource jdbc() {
     return system -> PersistenceQuery.get(system)
         .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier())
-        .currentEventsByTag(JobEntity.TAG, Offset.noOffset());
+        .currentEventsByTag(JobLedgerShard.TAG, Offset.noOffset());
   }
 
   /**

@@ -13,12 +13,13 @@ import io.workmate.agents.CodexAgent;
 import io.workmate.codex.CodexFixture;
 import io.workmate.codex.CodexPool;
 import io.workmate.jobs.Job;
-import io.workmate.jobs.JobEntity;
 import io.workmate.jobs.JobEvent;
+import io.workmate.jobs.JobLedgerShard;
+import io.workmate.jobs.JobReply;
 import io.workmate.jobs.JobSpec;
 import io.workmate.jobs.JobStatus;
-import io.workmate.testkit.H2TestJournal;
 import io.workmate.support.Backoff;
+import io.workmate.testkit.H2TestJournal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -172,17 +173,17 @@ class JobDispatcherRecoveryTest {
   }
 
   private static Job reply(ActorTestKit testKit, ActorRef<JobDispatcher.Command> dispatcher,
-      Function<ActorRef<JobEntity.Reply>, JobDispatcher.Command> command) {
-    TestProbe<JobEntity.Reply> probe = testKit.createTestProbe();
+      Function<ActorRef<JobReply>, JobDispatcher.Command> command) {
+    TestProbe<JobReply> probe = testKit.createTestProbe();
     dispatcher.tell(command.apply(probe.getRef()));
-    return assertInstanceOf(JobEntity.Reply.Current.class, probe.receiveMessage(TIMEOUT)).job();
+    return assertInstanceOf(JobReply.Current.class, probe.receiveMessage(TIMEOUT)).job();
   }
 
   private static List<JobEvent> history(ActorTestKit testKit,
       ActorRef<JobDispatcher.Command> dispatcher, String id) {
-    TestProbe<JobEntity.Reply> probe = testKit.createTestProbe();
+    TestProbe<JobReply> probe = testKit.createTestProbe();
     dispatcher.tell(new JobDispatcher.GetHistory(id, probe.getRef()));
-    return assertInstanceOf(JobEntity.Reply.History.class, probe.receiveMessage(TIMEOUT))
+    return assertInstanceOf(JobReply.History.class, probe.receiveMessage(TIMEOUT))
         .events();
   }
 
@@ -221,7 +222,8 @@ class JobDispatcherRecoveryTest {
     List<EventEnvelope> envelopes = RecoverySource.jdbc().currentEvents(testKit.system())
         .runWith(Sink.seq(), testKit.system())
         .toCompletableFuture().get(20, TimeUnit.SECONDS);
-    return envelopes.stream().map(envelope -> (JobEvent) envelope.event())
+    return envelopes.stream()
+        .flatMap(envelope -> ((JobLedgerShard.Recorded) envelope.event()).events().stream())
         .collect(Collectors.groupingBy(JobEvent::jobId, Collectors.toList()));
   }
 

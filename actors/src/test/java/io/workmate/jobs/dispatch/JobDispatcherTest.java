@@ -15,9 +15,9 @@ import io.workmate.agents.CodexAgent;
 import io.workmate.codex.CodexFixture;
 import io.workmate.codex.CodexPool;
 import io.workmate.jobs.Job;
-import io.workmate.jobs.JobEntity;
 import io.workmate.jobs.JobEvent;
 import io.workmate.jobs.JobFeed;
+import io.workmate.jobs.JobReply;
 import io.workmate.jobs.JobSpec;
 import io.workmate.jobs.JobStatus;
 import io.workmate.support.Backoff;
@@ -25,9 +25,9 @@ import io.workmate.testkit.H2TestJournal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.List;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -50,6 +50,8 @@ class JobDispatcherTest {
   /** About 2 s of streaming: long enough to hold the only slot while others queue. */
   private static final String SLOW = "[[delay:200]][[chunks:10]][[reply:slow job done]]";
 
+  private static final java.util.concurrent.atomic.AtomicInteger LEDGERS =
+      new java.util.concurrent.atomic.AtomicInteger();
   private static ActorTestKit testKit;
   private static CodexFixture fixture;
   private static ActorRef<CodexPool.Command> pool;
@@ -214,11 +216,11 @@ class JobDispatcherTest {
   @Test
   void unknownJobsAreNotFound() {
     ActorRef<JobDispatcher.Command> dispatcher = dispatcher(1);
-    TestProbe<JobEntity.Reply> probe = testKit.createTestProbe();
+    TestProbe<JobReply> probe = testKit.createTestProbe();
     dispatcher.tell(new JobDispatcher.Get("job-nope", probe.getRef()));
-    assertInstanceOf(JobEntity.Reply.NotFound.class, probe.receiveMessage(TIMEOUT));
+    assertInstanceOf(JobReply.NotFound.class, probe.receiveMessage(TIMEOUT));
     dispatcher.tell(new JobDispatcher.Cancel("not/a valid id", probe.getRef()));
-    assertInstanceOf(JobEntity.Reply.NotFound.class, probe.receiveMessage(TIMEOUT));
+    assertInstanceOf(JobReply.NotFound.class, probe.receiveMessage(TIMEOUT));
   }
 
   @Test
@@ -299,8 +301,10 @@ class JobDispatcherTest {
         testKit.spawn(CodexAgent.create(pool, fixture.threadSettings("dispatch")));
     AgentHandle agent = new AgentHandle(
         new AgentProfile("codex", AgentKind.CODEX, Set.of("code"), maxConcurrent, 0), codex);
+    // each test's dispatcher has a ledger of its own in the class's journal
     return testKit.spawn(JobDispatcher.create(JobDispatcher.Settings.of(SMALL_BACKOFF,
-        List.of(agent)).withRecovery(Optional.empty())));
+        List.of(agent)).withRecovery(Optional.empty())
+        .withLedger("dispatch-" + LEDGERS.incrementAndGet())));
   }
 
   private static JobSpec spec(String prompt) {
@@ -316,16 +320,16 @@ class JobDispatcherTest {
   }
 
   private static Job reply(ActorRef<JobDispatcher.Command> dispatcher,
-      Function<ActorRef<JobEntity.Reply>, JobDispatcher.Command> command) {
-    TestProbe<JobEntity.Reply> probe = testKit.createTestProbe();
+      Function<ActorRef<JobReply>, JobDispatcher.Command> command) {
+    TestProbe<JobReply> probe = testKit.createTestProbe();
     dispatcher.tell(command.apply(probe.getRef()));
-    return assertInstanceOf(JobEntity.Reply.Current.class, probe.receiveMessage(TIMEOUT)).job();
+    return assertInstanceOf(JobReply.Current.class, probe.receiveMessage(TIMEOUT)).job();
   }
 
   private static List<JobEvent> history(ActorRef<JobDispatcher.Command> dispatcher, String id) {
-    TestProbe<JobEntity.Reply> probe = testKit.createTestProbe();
+    TestProbe<JobReply> probe = testKit.createTestProbe();
     dispatcher.tell(new JobDispatcher.GetHistory(id, probe.getRef()));
-    return assertInstanceOf(JobEntity.Reply.History.class, probe.receiveMessage(TIMEOUT))
+    return assertInstanceOf(JobReply.History.class, probe.receiveMessage(TIMEOUT))
         .events();
   }
 

@@ -12,8 +12,9 @@ import io.workmate.agents.AgentHandle;
 import io.workmate.agents.AgentKind;
 import io.workmate.agents.AgentProfile;
 import io.workmate.jobs.Job;
-import io.workmate.jobs.JobEntity;
 import io.workmate.jobs.JobFeed;
+import io.workmate.jobs.JobReply;
+import io.workmate.jobs.JobRules;
 import io.workmate.jobs.JobSpec;
 import io.workmate.jobs.JobStatus;
 import io.workmate.jobs.JobSummary;
@@ -49,6 +50,8 @@ class JobRoutingTest {
   private static final Backoff SMALL_BACKOFF =
       new Backoff(Duration.ofMillis(50), Duration.ofMillis(200), 2.0, 0.0);
 
+  private static final java.util.concurrent.atomic.AtomicInteger LEDGERS =
+      new java.util.concurrent.atomic.AtomicInteger();
   private static ActorTestKit testKit;
 
   @TempDir static Path journalDir;
@@ -201,8 +204,8 @@ class JobRoutingTest {
     worker.finish(worker.nextInvoke(), Agent.Outcome.FAILED, "boom");
     Job dead = awaitStatus(dispatcher, failing.id(), JobStatus.DEAD);
     assertEquals("boom", dead.lastError());
-    assertEquals(JobEntity.INVALID_TRANSITION,
-        assertInstanceOf(JobEntity.Reply.Rejected.class,
+    assertEquals(JobRules.INVALID_TRANSITION,
+        assertInstanceOf(JobReply.Rejected.class,
             ask(dispatcher, r -> new JobDispatcher.Cancel(failing.id(), r))).code(),
         "a dead job cannot be cancelled");
 
@@ -223,7 +226,7 @@ class JobRoutingTest {
     assertEquals(ids.subList(4, 5), last.jobs().stream().map(JobSummary::id).toList());
     assertNull(last.next());
 
-    Job retried = assertInstanceOf(JobEntity.Reply.Current.class,
+    Job retried = assertInstanceOf(JobReply.Current.class,
         ask(dispatcher, r -> new JobDispatcher.Retry(failing.id(), r))).job();
     assertEquals(JobStatus.QUEUED, retried.status());
     Agent.Invoke again = worker.nextInvoke();
@@ -231,8 +234,8 @@ class JobRoutingTest {
     worker.finish(again, Agent.Outcome.SUCCEEDED, "second life");
     assertEquals("second life",
         awaitStatus(dispatcher, failing.id(), JobStatus.SUCCEEDED).resultText());
-    assertEquals(JobEntity.INVALID_TRANSITION,
-        assertInstanceOf(JobEntity.Reply.Rejected.class,
+    assertEquals(JobRules.INVALID_TRANSITION,
+        assertInstanceOf(JobReply.Rejected.class,
             ask(dispatcher, r -> new JobDispatcher.Retry(failing.id(), r))).code());
 
     assertEquals(5L, stats(dispatcher).byStatus().get(JobStatus.SUCCEEDED));
@@ -281,34 +284,35 @@ class JobRoutingTest {
   private static ActorRef<JobDispatcher.Command> dispatcher(Clock clock,
       SimpleMeterRegistry meters, ProbeAgent... agents) {
     List<AgentHandle> handles = java.util.Arrays.stream(agents).map(ProbeAgent::handle).toList();
+    // each test's dispatcher has a ledger of its own in the class's journal
     return testKit.spawn(JobDispatcher.create(new JobDispatcher.Settings(SMALL_BACKOFF, clock,
-        Optional.empty(), meters, handles)));
+        Optional.empty(), meters, handles).withLedger("routing-" + LEDGERS.incrementAndGet())));
   }
 
   private static JobSpec spec(String prompt) {
     return JobSpec.of(prompt, Instant.now());
   }
 
-  private static JobEntity.Reply ask(ActorRef<JobDispatcher.Command> dispatcher,
-      Function<ActorRef<JobEntity.Reply>, JobDispatcher.Command> command) {
-    TestProbe<JobEntity.Reply> probe = testKit.createTestProbe();
+  private static JobReply ask(ActorRef<JobDispatcher.Command> dispatcher,
+      Function<ActorRef<JobReply>, JobDispatcher.Command> command) {
+    TestProbe<JobReply> probe = testKit.createTestProbe();
     dispatcher.tell(command.apply(probe.getRef()));
     return probe.receiveMessage(TIMEOUT);
   }
 
   private static Job submit(ActorRef<JobDispatcher.Command> dispatcher, JobSpec spec) {
-    return assertInstanceOf(JobEntity.Reply.Current.class,
+    return assertInstanceOf(JobReply.Current.class,
         ask(dispatcher, r -> new JobDispatcher.Submit(spec, r))).job();
   }
 
-  private static JobEntity.Reply.Rejected rejected(ActorRef<JobDispatcher.Command> dispatcher,
+  private static JobReply.Rejected rejected(ActorRef<JobDispatcher.Command> dispatcher,
       JobSpec spec) {
-    return assertInstanceOf(JobEntity.Reply.Rejected.class,
+    return assertInstanceOf(JobReply.Rejected.class,
         ask(dispatcher, r -> new JobDispatcher.Submit(spec, r)));
   }
 
   private static Job get(ActorRef<JobDispatcher.Command> dispatcher, String id) {
-    return assertInstanceOf(JobEntity.Reply.Current.class,
+    return assertInstanceOf(JobReply.Current.class,
         ask(dispatcher, r -> new JobDispatcher.Get(id, r))).job();
   }
 

@@ -5,7 +5,7 @@ import io.workmate.agents.AgentHandle;
 import io.workmate.agents.AgentKind;
 import io.workmate.agents.AgentProfile;
 import io.workmate.agents.EchoAgent;
-import io.workmate.jobs.JobEntity;
+import io.workmate.jobs.JobReply;
 import io.workmate.jobs.JobSpec;
 import io.workmate.jobs.JobStatus;
 import io.workmate.jobs.dispatch.JobDispatcher;
@@ -84,12 +84,12 @@ final class JobsThroughput {
     for (int i = 0; i < count; i++) {
       window.acquire();
       JobSpec spec = JobSpec.of("bench job " + i, Instant.now()).withAgent("echo");
-      CompletionStage<JobEntity.Reply> reply = AskPattern.ask(dispatcher,
+      CompletionStage<JobReply> reply = AskPattern.ask(dispatcher,
           replyTo -> new JobDispatcher.Submit(spec, replyTo), Duration.ofSeconds(60),
           system.scheduler());
       // pitfall: a callback without an executor spawns a thread per call on 2 cores
       reply.whenCompleteAsync((answer, failure) -> {
-        if (!(answer instanceof JobEntity.Reply.Current)) {
+        if (!(answer instanceof JobReply.Current)) {
           failures.incrementAndGet();
         }
         window.release();

@@ -3,8 +3,8 @@ package io.workmate.server.http;
 import static io.workmate.server.http.Endpoint.endpoint;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.workmate.jobs.JobEntity;
 import io.workmate.jobs.JobFeed;
+import io.workmate.jobs.JobReply;
 import io.workmate.jobs.JobSpec;
 import io.workmate.jobs.JobStatus;
 import io.workmate.jobs.dispatch.JobDispatcher;
@@ -100,7 +100,7 @@ final class JobRoutes extends AllDirectives {
   private Route submit(String body) {
     JobSpec spec = JobRequests.submit(body, defaults, clock.instant());
     return onSuccess(ask(replyTo -> new JobDispatcher.Submit(spec, replyTo)), reply -> {
-      if (reply instanceof JobEntity.Reply.Current current) {
+      if (reply instanceof JobReply.Current current) {
         ObjectNode accepted = Responses.JSON.createObjectNode();
         accepted.put("id", current.job().id());
         accepted.put("status", current.job().status().wireName());
@@ -127,16 +127,16 @@ final class JobRoutes extends AllDirectives {
   }
 
   private Route jobReply(String jobId,
-      java.util.function.BiFunction<String, ActorRef<JobEntity.Reply>, JobDispatcher.Command>
+      java.util.function.BiFunction<String, ActorRef<JobReply>, JobDispatcher.Command>
           command, int status) {
     if (!JobRequests.JOB_ID.matcher(jobId).matches()) {
       return complete(Responses.error(404, "not_found", "no job '" + jobId + "'"));
     }
     return onSuccess(ask(replyTo -> command.apply(jobId, replyTo)), reply -> {
-      if (reply instanceof JobEntity.Reply.Current current) {
+      if (reply instanceof JobReply.Current current) {
         return complete(Responses.json(status, JobJson.job(current.job())));
       }
-      if (reply instanceof JobEntity.Reply.History history) {
+      if (reply instanceof JobReply.History history) {
         return complete(Responses.json(status, JobJson.history(history.jobId(),
             history.events())));
       }
@@ -154,7 +154,7 @@ final class JobRoutes extends AllDirectives {
       return complete(Responses.error(404, "not_found", "no job '" + jobId + "'"));
     }
     return onSuccess(ask(replyTo -> new JobDispatcher.Get(jobId, replyTo)), reply -> {
-      if (!(reply instanceof JobEntity.Reply.Current)) {
+      if (!(reply instanceof JobReply.Current)) {
         return complete(refusal(reply, jobId));
       }
       Source<ServerSentEvent, NotUsed> feed = ActorSource.<JobFeed>actorRef(
@@ -172,18 +172,18 @@ final class JobRoutes extends AllDirectives {
     });
   }
 
-  private CompletionStage<JobEntity.Reply> ask(
-      Function<ActorRef<JobEntity.Reply>, JobDispatcher.Command> command) {
+  private CompletionStage<JobReply> ask(
+      Function<ActorRef<JobReply>, JobDispatcher.Command> command) {
     return Asks.ask(system, dispatcher, command::apply, ASK_TIMEOUT);
   }
 
   /** A reply that is not the job: which 4xx/5xx it is. */
-  static org.apache.pekko.http.javadsl.model.HttpResponse refusal(JobEntity.Reply reply,
+  static org.apache.pekko.http.javadsl.model.HttpResponse refusal(JobReply reply,
       String jobId) {
-    if (reply instanceof JobEntity.Reply.NotFound notFound) {
+    if (reply instanceof JobReply.NotFound notFound) {
       return Responses.error(404, "not_found", "no job '" + notFound.jobId() + "'");
     }
-    if (reply instanceof JobEntity.Reply.Rejected rejected) {
+    if (reply instanceof JobReply.Rejected rejected) {
       int status = switch (rejected.code()) {
         case "no_matching_agent" -> 422;
         case "unavailable" -> 503;

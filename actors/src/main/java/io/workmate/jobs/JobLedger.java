@@ -1,0 +1,228 @@
+package io.workmate.jobs;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * The durable record of every job: {@value #SHARDS} {@link JobLedgerShard}(s), a job in the
+ * shard its id hashes to. This actor group-commits: an op that arrives while its shard is writing waits
+ * for that write and goes out with every other op that arrived meanwhile, as one batch (one
+ * journal row). Under load the batches grow and the journal writes stay few; an op alone is
+ * written at once.
+ *
+ * <p>Every {@link Apply} is answered exactly once: with the shard's reply once its batch is
+ * stored, or with a failure when the journal failed or did not answer in time. A shard whose
+ * write failed stops and is replaced after a backoff by a new one that recovers from the journal;
+ * the caller asks again.
+ */
+public final class JobLedger {
+
+  /**
+   * Shards per ledger. Fixed: a job's shard follows from its id and this number, so changing it
+   * would hide the jobs already journaled. One, because the embedded journal serialises commits
+   * anyway and one lane batches the most: measured on 2 cores, 1, 2 and 4 shards all passed
+   * 19,000 jobs/s, and the HTTP enqueue median was 3.3, 5.6 and 7 ms.
+   */
+  public static final int SHARDS = 1;
+
+  /** Ops one journal row carries at most. */
+  static final int MAX_BATCH = 1000;
+
+  private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(15);
+  /** The wait before a stopped shard is replaced, doubled per failure in a row up to 32×. */
+  private static final Duration SHARD_BACKOFF = Duration.ofMillis(200);
+
+  // ---- protocol ----
+
+  public sealed interface Command {}
+
+  /**
+   * Applies {@code op} to the job {@code jobId}; answered with {@link Answered} carrying the same
+   * {@code ticket}, which the caller picks to match answers to its ops.
+   */
+  public record Apply(String jobId, JobOp op, long ticket, ActorRef<Answered> replyTo)
+      implements Command {}
+
+  /**
+   * The answer to an {@link Apply}: {@code reply}, or, when the op may not have been stored,
+   * null and {@code failure} saying why.
+   */
+  public record Answered(long ticket, String jobId, JobReply reply, String failure) {}
+
+  private record Written(int shard, long batchId, JobLedgerShard.BatchRecorded recorded,
+      Throwable failure) implements Command {}
+
+  private record ShardStopped(int shard) implements Command {}
+
+  private record ShardDue(int shard) implements Command {}
+
+  // ---- behavior ----
+
+  /**
+   * One shard's writer side: the shard (null while it is being replaced), the batch in flight and
+   * the ops waiting for it to end.
+   */
+  private static final class Lane {
+    ActorRef<JobLedgerShard.Command> shard;
+    List<Apply> waiting = new ArrayList<>();
+    List<Apply> inFlight;
+    long batchId;
+    int failures;
+  }
+
+  private final ActorContext<Command> context;
+  private final TimerScheduler<Command> timers;
+  private final String name;
+  private final Clock clock;
+  private final Duration writeTimeout;
+  private final Lane[] lanes = new Lane[SHARDS];
+
+  /**
+   * The ledger {@code name} (its shards' persistence ids are {@code job-ledger|<name>-<n>}; one
+   * ledger of a name per journal), stamping events with {@code clock}.
+   */
+  public static Behavior<Command> create(String name, Clock clock) {
+    return create(name, clock, WRITE_TIMEOUT);
+  }
+
+  /** As {@link #create(String, Clock)}, giving a shard {@code writeTimeout} to store a batch. */
+  static Behavior<Command> create(String name, Clock clock, Duration writeTimeout) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(writeTimeout, "writeTimeout");
+    return Behaviors.setup(context -> Behaviors.withTimers(timers ->
+        new JobLedger(context, timers, name, clock, writeTimeout).behavior()));
+  }
+
+  /** Whether {@code persistenceId} is of a shard of the ledger {@code name}. */
+  public static boolean isOf(String name, String persistenceId) {
+    String prefix = JobLedgerShard.ENTITY_TYPE + "|" + name + "-";
+    return persistenceId.startsWith(prefix) && persistenceId.length() > prefix.length()
+        && persistenceId.substring(prefix.length()).chars().allMatch(Character::isDigit);
+  }
+
+  /** The shard of {@code jobId}. */
+  public static int shardOf(String jobId) {
+    return Math.floorMod(jobId.hashCode(), SHARDS); // String.hashCode is fixed by the JLS
+  }
+
+  private JobLedger(ActorContext<Command> context, TimerScheduler<Command> timers, String name,
+      Clock clock, Duration writeTimeout) {
+    this.context = context;
+    this.timers = timers;
+    this.name = name;
+    this.clock = clock;
+    this.writeTimeout = writeTimeout;
+    for (int n = 0; n < SHARDS; n++) {
+      lanes[n] = new Lane();
+      spawnShard(n);
+    }
+  }
+
+  private Behavior<Command> behavior() {
+    return Behaviors.receive(Command.class)
+        .onMessage(Apply.class, this::onApply)
+        .onMessage(Written.class, this::onWritten)
+        .onMessage(ShardStopped.class, this::onShardStopped)
+        .onMessage(ShardDue.class, due -> {
+          spawnShard(due.shard());
+          writeIfReady(due.shard());
+          return Behaviors.same();
+        })
+        .build();
+  }
+
+  /**
+   * A new incarnation of the shard. A shard whose write failed stops (it cannot know whether the
+   * batch was stored) and is replaced by a new one, which recovers from the journal: a restart in
+   * place would keep the state the failed batch had already been applied to.
+   */
+  private void spawnShard(int shard) {
+    Lane lane = lanes[shard];
+    lane.shard = context.spawnAnonymous(JobLedgerShard.create(name, shard, clock));
+    context.watchWith(lane.shard, new ShardStopped(shard));
+  }
+
+  private Behavior<Command> onApply(Apply apply) {
+    int shard = shardOf(apply.jobId());
+    lanes[shard].waiting.add(apply);
+    writeIfReady(shard);
+    return Behaviors.same();
+  }
+
+  private void writeIfReady(int shard) {
+    Lane lane = lanes[shard];
+    if (lane.shard == null || lane.inFlight != null || lane.waiting.isEmpty()) {
+      return;
+    }
+    List<Apply> batch;
+    if (lane.waiting.size() <= MAX_BATCH) {
+      batch = lane.waiting;
+      lane.waiting = new ArrayList<>();
+    } else {
+      batch = new ArrayList<>(lane.waiting.subList(0, MAX_BATCH));
+      lane.waiting = new ArrayList<>(lane.waiting.subList(MAX_BATCH, lane.waiting.size()));
+    }
+    lane.inFlight = batch;
+    long batchId = ++lane.batchId;
+    List<JobLedgerShard.Entry> entries = new ArrayList<>(batch.size());
+    batch.forEach(apply -> entries.add(new JobLedgerShard.Entry(apply.jobId(), apply.op())));
+    context.ask(JobLedgerShard.BatchRecorded.class, lane.shard, writeTimeout,
+        replyTo -> new JobLedgerShard.RecordBatch(entries, replyTo),
+        (recorded, failure) -> new Written(shard, batchId, recorded, failure));
+  }
+
+  private Behavior<Command> onWritten(Written written) {
+    Lane lane = lanes[written.shard()];
+    if (lane.inFlight == null || written.batchId() != lane.batchId) {
+      return Behaviors.same(); // a batch already answered when its shard stopped
+    }
+    if (written.recorded() != null) {
+      List<JobReply> replies = written.recorded().replies();
+      for (int i = 0; i < lane.inFlight.size(); i++) {
+        Apply apply = lane.inFlight.get(i);
+        apply.replyTo().tell(new Answered(apply.ticket(), apply.jobId(), replies.get(i), null));
+      }
+      lane.failures = 0;
+    } else {
+      failInFlight(written.shard(), String.valueOf(written.failure()));
+    }
+    lane.inFlight = null;
+    writeIfReady(written.shard());
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onShardStopped(ShardStopped stopped) {
+    int shard = stopped.shard();
+    Lane lane = lanes[shard];
+    lane.shard = null;
+    if (lane.inFlight != null) {
+      failInFlight(shard, "the journal failed to store the batch");
+      lane.inFlight = null;
+    }
+    Duration backoff = SHARD_BACKOFF.multipliedBy(1L << Math.min(lane.failures, 5));
+    lane.failures++;
+    context.getLog().warn("job ledger shard {} stopped; a new one starts in {} ms", shard,
+        backoff.toMillis());
+    timers.startSingleTimer("shard-" + shard, new ShardDue(shard), backoff);
+    return Behaviors.same();
+  }
+
+  /** Answers every op of the batch in flight as not stored. */
+  private void failInFlight(int shard, String why) {
+    List<Apply> batch = lanes[shard].inFlight;
+    String failure = "the job store did not answer: " + why;
+    context.getLog().warn("job ledger shard {}: a batch of {} ops was not stored: {}", shard,
+        batch.size(), why);
+    batch.forEach(apply ->
+        apply.replyTo().tell(new Answered(apply.ticket(), apply.jobId(), null, failure)));
+  }
+}

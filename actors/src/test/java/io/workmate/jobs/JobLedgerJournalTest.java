@@ -1,0 +1,256 @@
+package io.workmate.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.workmate.jobs.JobLedger.Answered;
+import io.workmate.jobs.JobLedger.Apply;
+import io.workmate.jobs.JobLedgerShard.Recorded;
+import io.workmate.jobs.JobOp.ApprovalAnswered;
+import io.workmate.jobs.JobOp.AwaitApproval;
+import io.workmate.jobs.JobOp.Cancel;
+import io.workmate.jobs.JobOp.FailAttempt;
+import io.workmate.jobs.JobOp.Get;
+import io.workmate.jobs.JobOp.GetHistory;
+import io.workmate.jobs.JobOp.Start;
+import io.workmate.jobs.JobOp.Submit;
+import io.workmate.jobs.JobOp.Succeed;
+import io.workmate.persistence.JournalConfig;
+import io.workmate.persistence.JournalSettings;
+import io.workmate.testkit.H2TestJournal;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
+import org.apache.pekko.persistence.query.EventEnvelope;
+import org.apache.pekko.persistence.query.Offset;
+import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The job ledger on the real embedded journal: an H2 file, reopened by a new ActorSystem. */
+class JobLedgerJournalTest {
+
+  private static final String LEDGER = "jobs";
+  private static final Instant RETRY_AT = Instant.parse("2026-11-21T11:00:00Z");
+  /** Generous: past the ledger's own write timeout, so a stuck write shows as its failure. */
+  private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(30);
+
+  @TempDir Path dir;
+
+  @Test
+  void aNewActorSystemRecoversJobsExactlyAndEventsByTagListsThem() throws Exception {
+    Path h2 = dir.resolve("journal/workmate");
+    Job jobBefore;
+    List<JobEvent> historyBefore;
+    Job cancelledBefore;
+
+    ActorTestKit writer = H2TestJournal.start("jobs-writer", h2);
+    try {
+      Client ledger = new Client(writer);
+      JobSpec spec = JobSpec.of("fix the build", Instant.now()).withPriority(3)
+          .withCapabilities(List.of("java"));
+      ledger.ok("job-a", new Submit(spec));
+      ledger.ok("job-a", new Start("agent-1", "thread-1"));
+      ledger.ok("job-a", new AwaitApproval("approval-1"));
+      ledger.ok("job-a", new ApprovalAnswered());
+      ledger.ok("job-a", new FailAttempt("HTTP 500", RETRY_AT));
+      jobBefore = ledger.ok("job-a", new Start("agent-2", "thread-2"));
+      historyBefore = ledger.history("job-a");
+
+      ledger.ok("job-b", new Submit(JobSpec.of("other", Instant.now())));
+      cancelledBefore = ledger.ok("job-b", new Cancel("not needed"));
+    } finally {
+      writer.shutdownTestKit();
+    }
+    assertEquals(JobStatus.RUNNING, jobBefore.status());
+    assertEquals(2, jobBefore.attempts());
+    assertEquals(6, historyBefore.size());
+
+    ActorTestKit reader = H2TestJournal.start("jobs-reader", h2);
+    try {
+      Client ledger = new Client(reader);
+      assertEquals(jobBefore, ledger.ok("job-a", new Get()));
+      assertEquals(historyBefore, ledger.history("job-a"));
+      assertEquals(cancelledBefore, ledger.ok("job-b", new Get()));
+
+      // The recovered job carries on where it was.
+      Job succeeded = ledger.ok("job-a", new Succeed("fixed"));
+      assertEquals(JobStatus.SUCCEEDED, succeeded.status());
+      assertEquals(2, succeeded.attempts());
+
+      List<EventEnvelope> tagged = currentEventsTaggedJob(reader);
+      Map<String, List<JobEvent>> byJob = eventsByJob(tagged);
+      List<JobEvent> eventsOfA = byJob.get("job-a");
+      assertEquals(7, eventsOfA.size());
+      assertEquals(historyBefore, eventsOfA.subList(0, 6));
+      assertInstanceOf(JobEvent.Succeeded.class, eventsOfA.get(6));
+      assertEquals(List.of(JobEvent.Submitted.class, JobEvent.Cancelled.class),
+          byJob.get("job-b").stream().map(Object::getClass).toList());
+      assertEquals(List.of("job-a", "job-b"), List.copyOf(byJob.keySet()),
+          "no events but these two jobs' are tagged");
+      // Each op was sent after the previous one was answered: a batch, and a row, each.
+      assertEquals(9, tagged.size());
+    } finally {
+      reader.shutdownTestKit();
+    }
+  }
+
+  @Test
+  void manyOpsSentAtOnceAreAllAnsweredAndShareJournalRows() throws Exception {
+    Path h2 = dir.resolve("journal/workmate");
+    int jobs = 100;
+    List<JobOp> rounds = List.of(new Submit(JobSpec.of("burst", Instant.now())),
+        new Start("agent", null), new Succeed("done"));
+    List<JobStatus> statusAfter =
+        List.of(JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.SUCCEEDED);
+    int transitions = jobs * rounds.size();
+    List<EventEnvelope> tagged;
+
+    ActorTestKit kit = H2TestJournal.start("jobs-burst", h2);
+    try {
+      ActorRef<JobLedger.Command> ledger =
+          kit.spawn(JobLedger.create(LEDGER, Clock.systemUTC()), "job-ledger");
+      TestProbe<Answered> probe = kit.createTestProbe();
+      // No waiting between sends: what reaches a shard while it writes goes out with its next
+      // batch. Ticket = round * jobs + job.
+      for (int round = 0; round < rounds.size(); round++) {
+        for (int job = 0; job < jobs; job++) {
+          ledger.tell(new Apply(burstJob(job), rounds.get(round), (long) round * jobs + job,
+              probe.ref()));
+        }
+      }
+
+      List<Answered> answers = probe.receiveSeveralMessages(transitions, Duration.ofSeconds(60));
+      Map<Long, Answered> byTicket = new HashMap<>();
+      for (Answered answer : answers) {
+        assertNull(byTicket.put(answer.ticket(), answer), "answered twice: " + answer);
+      }
+      assertEquals(LongStream.range(0, transitions).boxed().toList(),
+          byTicket.keySet().stream().sorted().toList(), "every op answered once");
+      for (Answered answer : answers) {
+        int round = (int) (answer.ticket() / jobs);
+        String jobId = burstJob((int) (answer.ticket() % jobs));
+        assertNull(answer.failure(), answer.toString());
+        assertEquals(jobId, answer.jobId());
+        // each job's ops arrive in the order sent, so each saw the one before
+        Job job = assertInstanceOf(JobReply.Current.class, answer.reply(), answer.toString())
+            .job();
+        assertEquals(statusAfter.get(round), job.status(), answer.toString());
+        assertEquals(round == 0 ? 0 : 1, job.attempts(), answer.toString());
+      }
+      probe.expectNoMessage(Duration.ofMillis(200));
+
+      tagged = currentEventsTaggedJob(kit);
+      Map<String, List<JobEvent>> byJob = eventsByJob(tagged);
+      assertEquals(jobs, byJob.size());
+      byJob.forEach((jobId, events) -> assertEquals(List.of(JobEvent.Submitted.class,
+          JobEvent.AttemptStarted.class, JobEvent.Succeeded.class),
+          events.stream().map(Object::getClass).toList(), jobId));
+    } finally {
+      kit.shutdownTestKit();
+    }
+
+    long rows = journalRows(h2, "job-ledger|" + LEDGER + "-%");
+    assertEquals(tagged.size(), rows, "one tagged envelope per journal row");
+    assertTrue(rows < transitions,
+        rows + " journal rows for " + transitions + " transitions: batches should share rows");
+  }
+
+  // ---- helpers ----
+
+  private static String burstJob(int n) {
+    return "burst-" + n;
+  }
+
+  /** The ledger {@value #LEDGER} in {@code testKit}, asked one op at a time. */
+  private static final class Client {
+    private final ActorTestKit testKit;
+    private final ActorRef<JobLedger.Command> ledger;
+    private long tickets;
+
+    Client(ActorTestKit testKit) {
+      this.testKit = testKit;
+      this.ledger = testKit.spawn(JobLedger.create(LEDGER, Clock.systemUTC()), "job-ledger");
+    }
+
+    JobReply ask(String jobId, JobOp op) {
+      TestProbe<Answered> probe = testKit.createTestProbe();
+      long ticket = ++tickets;
+      ledger.tell(new Apply(jobId, op, ticket, probe.ref()));
+      Answered answered = probe.receiveMessage(ANSWER_TIMEOUT);
+      assertEquals(ticket, answered.ticket());
+      assertEquals(jobId, answered.jobId());
+      assertNull(answered.failure(), "not stored: " + answered.failure());
+      return answered.reply();
+    }
+
+    /** Asks an op that must be accepted (or a Get) and returns the job it answers with. */
+    Job ok(String jobId, JobOp op) {
+      return assertInstanceOf(JobReply.Current.class, ask(jobId, op)).job();
+    }
+
+    List<JobEvent> history(String jobId) {
+      return assertInstanceOf(JobReply.History.class, ask(jobId, new GetHistory())).events();
+    }
+  }
+
+  private static List<EventEnvelope> currentEventsTaggedJob(ActorTestKit testKit)
+      throws Exception {
+    JdbcReadJournal journal = PersistenceQuery.get(testKit.system())
+        .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
+    return journal.currentEventsByTag(JobLedgerShard.TAG, Offset.sequence(0))
+        .runWith(Sink.seq(), testKit.system())
+        .toCompletableFuture().get(20, TimeUnit.SECONDS);
+  }
+
+  /**
+   * The tagged batches flattened per job, in journal order; checks on the way that every one is
+   * a ledger batch stored by the shard of each of its jobs.
+   */
+  private static Map<String, List<JobEvent>> eventsByJob(List<EventEnvelope> envelopes) {
+    Map<String, List<JobEvent>> byJob = new LinkedHashMap<>();
+    for (EventEnvelope envelope : envelopes) {
+      String persistenceId = envelope.persistenceId();
+      assertTrue(JobLedger.isOf(LEDGER, persistenceId), persistenceId);
+      Recorded recorded = assertInstanceOf(Recorded.class, envelope.event());
+      assertFalse(recorded.events().isEmpty(), "an empty batch was journaled");
+      for (JobEvent event : recorded.events()) {
+        assertEquals(JobLedgerShard.persistenceId(LEDGER, JobLedger.shardOf(event.jobId())).id(),
+            persistenceId, "the shard of " + event.jobId());
+        byJob.computeIfAbsent(event.jobId(), id -> new ArrayList<>()).add(event);
+      }
+    }
+    return byJob;
+  }
+
+  /** Rows of the journal table whose persistence id is LIKE {@code pattern}. */
+  private static long journalRows(Path h2, String pattern) throws Exception {
+    String url = JournalConfig.jdbcUrl(JournalSettings.h2(h2));
+    try (var connection = DriverManager.getConnection(url, "sa", "");
+        var query = connection.prepareStatement(
+            "SELECT count(*) FROM \"event_journal\" WHERE \"persistence_id\" LIKE ?")) {
+      query.setString(1, pattern);
+      try (var rows = query.executeQuery()) {
+        rows.next();
+        return rows.getLong(1);
+      }
+    }
+  }
+}

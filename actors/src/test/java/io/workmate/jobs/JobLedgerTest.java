@@ -1,0 +1,113 @@
+package io.workmate.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The ledger's group commit on the persistence testkit's journal, which lets a test see every
+ * stored event and fail a write: batches are capped, keep arrival order, and a batch the journal
+ * refused is answered op by op as not stored.
+ */
+class JobLedgerTest {
+
+  private static final ActorTestKit testKit = ActorTestKit.create("job-ledger",
+      PersistenceTestKitPlugin.getInstance().config().withFallback(ConfigFactory.load()));
+  private static final PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
+  private static final Duration TIMEOUT = Duration.ofSeconds(20);
+
+  private static int ledgers;
+
+  @AfterAll
+  static void shutdown() {
+    testKit.shutdownTestKit();
+  }
+
+  @BeforeEach
+  void clearJournal() {
+    journal.clearAll();
+  }
+
+  @Test
+  void opsSentAtOnceAreStoredInCappedBatchesInArrivalOrder() {
+    String name = "capped-" + ++ledgers;
+    ActorRef<JobLedger.Command> ledger = testKit.spawn(JobLedger.create(name, Clock.systemUTC()));
+    TestProbe<JobLedger.Answered> answers = testKit.createTestProbe();
+    int ops = 2 * JobLedger.MAX_BATCH + 500;
+    List<String> sent = new ArrayList<>();
+    for (int i = 0; i < ops; i++) {
+      String jobId = "job-" + i;
+      sent.add(jobId);
+      ledger.tell(new JobLedger.Apply(jobId, new JobOp.Submit(spec(i)), i, answers.ref()));
+    }
+
+    Map<Long, JobLedger.Answered> byTicket = new HashMap<>();
+    for (JobLedger.Answered answered : answers.receiveSeveralMessages(ops, TIMEOUT)) {
+      assertNull(byTicket.put(answered.ticket(), answered), "one answer per op");
+      assertNull(answered.failure());
+      Job job = assertInstanceOf(JobReply.Current.class, answered.reply()).job();
+      assertEquals(sent.get((int) answered.ticket()), job.id());
+      assertEquals(JobStatus.QUEUED, job.status());
+    }
+    assertEquals(ops, byTicket.size());
+
+    List<Object> stored =
+        journal.persistedInStorage(JobLedgerShard.persistenceId(name, 0).id());
+    List<String> storedIds = new ArrayList<>();
+    for (Object event : stored) {
+      List<JobEvent> batch = assertInstanceOf(JobLedgerShard.Recorded.class, event).events();
+      assertTrue(batch.size() <= JobLedger.MAX_BATCH, "a batch of " + batch.size());
+      batch.forEach(jobEvent -> storedIds.add(jobEvent.jobId()));
+    }
+    assertEquals(sent, storedIds, "every submit stored once, in the order it arrived");
+    assertTrue(stored.size() >= 3, "more ops than a batch holds take several writes");
+  }
+
+  @Test
+  void aBatchTheJournalRefusedIsAnsweredAsNotStoredAndTheLedgerCarriesOn() {
+    String name = "refused-" + ++ledgers;
+    ActorRef<JobLedger.Command> ledger = testKit.spawn(
+        JobLedger.create(name, Clock.systemUTC(), Duration.ofSeconds(2)));
+    TestProbe<JobLedger.Answered> answers = testKit.createTestProbe();
+    journal.failNextPersisted();
+
+    ledger.tell(new JobLedger.Apply("job-lost", new JobOp.Submit(spec(1)), 1, answers.ref()));
+    JobLedger.Answered refused = answers.receiveMessage(TIMEOUT);
+    assertEquals(1, refused.ticket());
+    assertNull(refused.reply(), "nothing may be claimed stored");
+    assertNotNull(refused.failure());
+    assertTrue(refused.failure().startsWith("the job store did not answer"), refused.failure());
+
+    // a new shard replaces the failed one after a backoff; the lost submit left nothing behind
+    ledger.tell(new JobLedger.Apply("job-lost", new JobOp.Get(), 2, answers.ref()));
+    assertInstanceOf(JobReply.NotFound.class, answers.receiveMessage(TIMEOUT).reply());
+    ledger.tell(new JobLedger.Apply("job-lost", new JobOp.Submit(spec(1)), 3, answers.ref()));
+    JobLedger.Answered stored = answers.receiveMessage(TIMEOUT);
+    assertEquals(3, stored.ticket());
+    assertEquals(JobStatus.QUEUED,
+        assertInstanceOf(JobReply.Current.class, stored.reply()).job().status());
+  }
+
+  private static JobSpec spec(int n) {
+    return JobSpec.of("prompt " + n, Instant.parse("2026-11-21T10:00:00Z"));
+  }
+}
