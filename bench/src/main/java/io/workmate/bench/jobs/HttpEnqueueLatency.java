@@ -33,7 +33,8 @@ final class HttpEnqueueLatency {
 
   private HttpEnqueueLatency() {}
 
-  static Result run(Path home, Path dataDir, int rate, Duration length) throws Exception {
+  static Result run(Path home, Path dataDir, int rate, Duration length, Duration warmup)
+      throws Exception {
     ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/workmate").toString(), "serve",
         "--port", "0").redirectError(dataDir.resolve("serve.err").toFile());
     builder.environment().keySet().removeIf(name -> name.startsWith("WORKMATE_"));
@@ -49,7 +50,7 @@ final class HttpEnqueueLatency {
           .connectTimeout(Duration.ofSeconds(5)).build();
       URI jobs = URI.create(url + "/v1/jobs");
       // warm-up at the same rate: JIT, connection pool, entity spawns
-      fire(client, jobs, rate, Duration.ofSeconds(5), callbacks);
+      fire(client, jobs, rate, warmup, callbacks);
       return fire(client, jobs, rate, length, callbacks);
     } finally {
       service.destroy();

@@ -19,7 +19,8 @@ import java.util.stream.Stream;
  *   --repeat N       throughput runs; the median is reported (default 3)
  *   --no-http        skip the HTTP latency part
  *   --rate RPS       HTTP requests per second (default 1000)
- *   --seconds S      HTTP measurement length (default 10, after 5 s of warm-up)
+ *   --seconds S      HTTP measurement length (default 10)
+ *   --warmup S       HTTP warm-up at the same rate before measuring (default 5)
  * </pre>
  */
 public final class JobsBench {
@@ -37,6 +38,7 @@ public final class JobsBench {
     boolean http = true;
     int rate = 1_000;
     int seconds = 10;
+    int warmup = 5;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--jobs" -> jobs = Integer.parseInt(args[++i]);
@@ -46,9 +48,10 @@ public final class JobsBench {
         case "--no-http" -> http = false;
         case "--rate" -> rate = Integer.parseInt(args[++i]);
         case "--seconds" -> seconds = Integer.parseInt(args[++i]);
+        case "--warmup" -> warmup = Integer.parseInt(args[++i]);
         case "-h", "--help" -> {
           System.out.println("usage: scripts/bench jobs [--jobs N] [--in-flight N] [--pool N]"
-              + " [--repeat N] [--no-http] [--rate RPS] [--seconds S]");
+              + " [--repeat N] [--no-http] [--rate RPS] [--seconds S] [--warmup S]");
           return;
         }
         default -> {
@@ -83,10 +86,12 @@ public final class JobsBench {
     Path home = Path.of(System.getProperty("workmate.home", "."));
     Path dir = Files.createTempDirectory("workmate-http-bench");
     try {
-      System.out.printf("%nHTTP enqueue latency: POST /v1/jobs at %d/s for %d s from this process"
-          + " to bin/workmate serve (separate process, echo agent)%n", rate, seconds);
+      System.out.printf("%nHTTP enqueue latency: POST /v1/jobs at %d/s for %d s (after %d s of"
+          + " warm-up) from this process to bin/workmate serve (separate process, echo agent)%n",
+          rate, seconds, warmup);
       HttpEnqueueLatency.Result result =
-          HttpEnqueueLatency.run(home, dir, rate, java.time.Duration.ofSeconds(seconds));
+          HttpEnqueueLatency.run(home, dir, rate, java.time.Duration.ofSeconds(seconds),
+              java.time.Duration.ofSeconds(warmup));
       System.out.printf("  %,d requests at %.0f/s achieved, %d errors: p50 %.2f ms, p99 %.2f ms,"
               + " max %.1f ms (goal p99 < %.0f ms): %s%n", result.requests(),
           result.achievedRate(), result.errors(), result.p50Millis(), result.p99Millis(),
@@ -94,6 +99,13 @@ public final class JobsBench {
           result.p99Millis() < GOAL_P99_MILLIS && result.errors() == 0 ? "PASS" : "BELOW GOAL");
       if (result.firstError() != null) {
         System.out.println("  first error: " + result.firstError());
+        Path log = dir.resolve("serve.err");
+        if (Files.exists(log)) {
+          List<String> lines = Files.readAllLines(log);
+          System.out.println("  the service's log, last lines:");
+          lines.subList(Math.max(0, lines.size() - 30), lines.size())
+              .forEach(line -> System.out.println("    " + line));
+        }
       }
     } finally {
       deleteTree(dir);
