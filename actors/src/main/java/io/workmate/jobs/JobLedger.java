@@ -36,6 +36,13 @@ public final class JobLedger {
   /** Ops one journal row carries at most. */
   static final int MAX_BATCH = 1000;
 
+  /**
+   * Text (prompts, results, errors) one journal row carries at most, in chars, so a burst of
+   * large prompts or results makes several moderate rows instead of one huge one; a single op
+   * larger than this still goes alone.
+   */
+  static final int MAX_BATCH_CHARS = 1 << 20;
+
   private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(15);
   /** The wait before a stopped shard is replaced, doubled per failure in a row up to 32×. */
   private static final Duration SHARD_BACKOFF = Duration.ofMillis(200);
@@ -163,13 +170,22 @@ public final class JobLedger {
     if (lane.shard == null || lane.inFlight != null || lane.waiting.isEmpty()) {
       return;
     }
+    int take = 0;
+    long chars = 0;
+    while (take < lane.waiting.size() && take < MAX_BATCH) {
+      chars += textOf(lane.waiting.get(take).op());
+      if (take > 0 && chars > MAX_BATCH_CHARS) {
+        break;
+      }
+      take++;
+    }
     List<Apply> batch;
-    if (lane.waiting.size() <= MAX_BATCH) {
+    if (take == lane.waiting.size()) {
       batch = lane.waiting;
       lane.waiting = new ArrayList<>();
     } else {
-      batch = new ArrayList<>(lane.waiting.subList(0, MAX_BATCH));
-      lane.waiting = new ArrayList<>(lane.waiting.subList(MAX_BATCH, lane.waiting.size()));
+      batch = new ArrayList<>(lane.waiting.subList(0, take));
+      lane.waiting = new ArrayList<>(lane.waiting.subList(take, lane.waiting.size()));
     }
     lane.inFlight = batch;
     long batchId = ++lane.batchId;
@@ -214,6 +230,25 @@ public final class JobLedger {
         backoff.toMillis());
     timers.startSingleTimer("shard-" + shard, new ShardDue(shard), backoff);
     return Behaviors.same();
+  }
+
+  /** The length of the free text {@code op} brings into the journal. */
+  static int textOf(JobOp op) {
+    String text = null;
+    if (op instanceof JobOp.Submit submit) {
+      text = submit.spec().prompt();
+    } else if (op instanceof JobOp.Succeed succeed) {
+      text = succeed.text();
+    } else if (op instanceof JobOp.FailAttempt fail) {
+      text = fail.error();
+    } else if (op instanceof JobOp.Cancel cancel) {
+      text = cancel.reason();
+    } else if (op instanceof JobOp.Requeue requeue) {
+      text = requeue.reason();
+    } else if (op instanceof JobOp.Expire expire) {
+      text = expire.reason();
+    }
+    return text == null ? 0 : text.length();
   }
 
   /** Answers every op of the batch in flight as not stored. */

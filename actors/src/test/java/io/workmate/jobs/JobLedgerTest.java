@@ -83,6 +83,40 @@ class JobLedgerTest {
   }
 
   @Test
+  void largeTextsSpreadOverSeveralRowsAndAnOversizedOpStillGoesAlone() {
+    String name = "large-" + ++ledgers;
+    ActorRef<JobLedger.Command> ledger = testKit.spawn(JobLedger.create(name, Clock.systemUTC()));
+    TestProbe<JobLedger.Answered> answers = testKit.createTestProbe();
+    String quarter = "x".repeat(JobLedger.MAX_BATCH_CHARS / 4);
+    String oversized = "y".repeat(JobLedger.MAX_BATCH_CHARS + 1);
+    int ops = 12;
+    for (int i = 0; i < ops; i++) {
+      String prompt = i == 5 ? oversized : quarter;
+      ledger.tell(new JobLedger.Apply("job-" + i,
+          new JobOp.Submit(JobSpec.of(prompt, Instant.parse("2026-11-21T10:00:00Z"))), i,
+          answers.ref()));
+    }
+    for (JobLedger.Answered answered : answers.receiveSeveralMessages(ops, TIMEOUT)) {
+      assertInstanceOf(JobReply.Current.class, answered.reply());
+    }
+
+    List<Object> stored =
+        journal.persistedInStorage(JobLedgerShard.persistenceId(name, 0).id());
+    List<String> storedIds = new ArrayList<>();
+    for (Object event : stored) {
+      List<JobEvent> batch = ((JobLedgerShard.Recorded) event).events();
+      long chars = batch.stream()
+          .mapToLong(e -> ((JobEvent.Submitted) e).spec().prompt().length()).sum();
+      assertTrue(batch.size() == 1 || chars <= JobLedger.MAX_BATCH_CHARS,
+          "a row of " + batch.size() + " ops and " + chars + " chars");
+      batch.forEach(e -> storedIds.add(e.jobId()));
+    }
+    assertEquals(java.util.stream.IntStream.range(0, ops).mapToObj(i -> "job-" + i).toList(),
+        storedIds, "every submit stored once, in the order it arrived");
+    assertTrue(stored.size() >= 4, "12 quarter-size prompts do not fit in fewer rows");
+  }
+
+  @Test
   void aBatchTheJournalRefusedIsAnsweredAsNotStoredAndTheLedgerCarriesOn() {
     String name = "refused-" + ++ledgers;
     ActorRef<JobLedger.Command> ledger = testKit.spawn(
