@@ -15,7 +15,6 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
@@ -41,35 +40,47 @@ class LoopbackProxyTest {
   }
 
   @Test
-  void aCutDropsTheGatewayConnectionAndRestoreLetsANewHandshakeThrough() throws Exception {
-    OpenClawGateway gateway = OpenClawGateway.shared();
-    try (LoopbackProxy proxy = LoopbackProxy.start(gateway.port())) {
-      URI viaProxy = URI.create("ws://127.0.0.1:" + proxy.port());
-      GatewaySocket socket = GatewaySocket.open(viaProxy, TIMEOUT);
-      assertHelloOk(socket, gateway.token());
+  void aCutEndsOpenConnectionsAndDropsNewOnesUntilRestored() throws IOException {
+    try (ServerSocket echo = echoServer();
+        LoopbackProxy proxy = LoopbackProxy.start(echo.getLocalPort());
+        Socket before = new Socket(InetAddress.getLoopbackAddress(), proxy.port())) {
+      before.setSoTimeout((int) CUT_NOTICED.toMillis());
+      assertEchoes(before, "before the cut");
       assertEquals(1, proxy.connectionCount());
 
       proxy.cut();
 
-      // No close frame crosses a partition: the client only sees its connection end. That takes
-      // milliseconds; the bound is generous because a loaded CI machine can starve threads, and
-      // still far below the 30 s tick after which the gateway itself would notice anything.
-      int closeCode;
-      try {
-        closeCode = socket.closed().get(2, TimeUnit.SECONDS);
-      } catch (java.util.concurrent.TimeoutException notSeenYet) {
-        // Twice in ten full runs the JDK client did not report the end of
-        // a connection it was only reading from; a write into it makes it look, as a client's
-        // next request or keepalive would.
-        try {
-          socket.send(GatewaySocket.request("probe", "health", GatewaySocket.object()));
-        } catch (UncheckedIOException writeFailed) {
-          // the write found the connection gone: that is the point
-        }
-        closeCode = socket.closed().get(CUT_NOTICED.toSeconds(), TimeUnit.SECONDS);
-      }
-      assertEquals(GatewaySocket.ABNORMAL_CLOSE, closeCode);
+      // No close frame crosses a partition: the client only sees its connection end.
+      assertEnds(before, "the connection open at the cut");
       assertEquals(0, proxy.connectionCount());
+      try (Socket during = new Socket(InetAddress.getLoopbackAddress(), proxy.port())) {
+        during.setSoTimeout((int) CUT_NOTICED.toMillis());
+        assertEnds(during, "a connection made during the cut");
+      }
+
+      proxy.restore();
+
+      try (Socket after = new Socket(InetAddress.getLoopbackAddress(), proxy.port())) {
+        after.setSoTimeout((int) CUT_NOTICED.toMillis());
+        assertEchoes(after, "after the restore");
+      }
+    }
+  }
+
+  @Test
+  void theRealGatewayHandshakesThroughTheProxyAndAgainAfterACut() throws Exception {
+    // The cut itself is checked on plain sockets above. The JDK WebSocket client this test uses
+    // now and then does not report a connection that ended (about one run in five on a loaded
+    // machine, even while writing into it); Workmate itself does not use that client.
+    OpenClawGateway gateway = OpenClawGateway.shared();
+    try (LoopbackProxy proxy = LoopbackProxy.start(gateway.port())) {
+      URI viaProxy = URI.create("ws://127.0.0.1:" + proxy.port());
+      try (GatewaySocket socket = GatewaySocket.open(viaProxy, TIMEOUT)) {
+        assertHelloOk(socket, gateway.token());
+        assertEquals(1, proxy.connectionCount());
+        proxy.cut();
+        assertEquals(0, proxy.connectionCount());
+      }
       assertThrows(UncheckedIOException.class, () -> GatewaySocket.open(viaProxy, TIMEOUT),
           "while cut, new connections are accepted and dropped before the upgrade");
 
@@ -78,6 +89,24 @@ class LoopbackProxyTest {
       try (GatewaySocket again = GatewaySocket.open(viaProxy, TIMEOUT)) {
         assertHelloOk(again, gateway.token());
       }
+    }
+  }
+
+  private static void assertEchoes(Socket socket, String when) throws IOException {
+    byte[] message = ("ping " + when).getBytes(StandardCharsets.UTF_8);
+    socket.getOutputStream().write(message);
+    assertArrayEquals(message, socket.getInputStream().readNBytes(message.length), when);
+  }
+
+  /** The peer ended the connection: end of stream, or a reset, within the read timeout. */
+  private static void assertEnds(Socket socket, String what) {
+    try {
+      assertEquals(-1, socket.getInputStream().read(), what + " sent data");
+    } catch (java.net.SocketTimeoutException stillOpen) {
+      throw new AssertionError(what + " was still open " + CUT_NOTICED.toSeconds()
+          + " s later", stillOpen);
+    } catch (IOException reset) {
+      // a reset ends it too
     }
   }
 
