@@ -2,7 +2,6 @@ package io.workmate.server.http;
 
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -180,16 +179,8 @@ public final class AgentRoutes extends AllDirectives {
   // --- JSON -----------------------------------------------------------------------------------
 
   private AgentRegistration.Request parseRegistration(String body) {
-    JsonNode node;
-    try {
-      node = json.readTree(body);
-    } catch (JsonProcessingException e) {
-      throw new ApiError(400, "malformed_json", "the body is not valid JSON: "
-          + e.getOriginalMessage());
-    }
-    if (node == null || !node.isObject()) {
-      throw new ApiError(400, "malformed_json", "the body must be a JSON object");
-    }
+    JsonNode node = RequestBodies.parseObject(body);
+    // the allowed fields in the order of the API, not RequestBodies.allowOnly's sorted one
     for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
       String name = names.next();
       if (!FIELDS.contains(name)) {

@@ -2,7 +2,6 @@ package io.workmate.server.http;
 
 import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -14,7 +13,6 @@ import io.workmate.memory.MemorySyncs;
 import io.workmate.memory.SyncStatus;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -104,8 +102,8 @@ public final class MemoryRoutes extends AllDirectives {
 
   private Route append(String agentId, String body) {
     checkAgentId(agentId);
-    JsonNode request = parseObject(body);
-    allowOnly(request, Set.of("kind", "text", "tags"));
+    JsonNode request = RequestBodies.parseObject(body);
+    RequestBodies.allowOnly(request, Set.of("kind", "text", "tags"));
     String kind = textField(request, "kind");
     String text = textField(request, "text");
     List<String> tags = new ArrayList<>();
@@ -241,20 +239,6 @@ public final class MemoryRoutes extends AllDirectives {
     }
   }
 
-  private JsonNode parseObject(String body) {
-    JsonNode node;
-    try {
-      node = json.readTree(body);
-    } catch (JsonProcessingException e) {
-      throw new ApiError(400, "malformed_json", "the body is not valid JSON: "
-          + e.getOriginalMessage());
-    }
-    if (node == null || !node.isObject()) {
-      throw new ApiError(400, "malformed_json", "the body must be a JSON object");
-    }
-    return node;
-  }
-
   private static String textField(JsonNode request, String name) {
     JsonNode value = request.get(name);
     if (value == null || value.isNull()) {
@@ -265,21 +249,6 @@ public final class MemoryRoutes extends AllDirectives {
     }
     return value.asText();
   }
-
-  private static void allowOnly(JsonNode request, Set<String> fields) {
-    for (Iterator<String> names = request.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      if (!fields.contains(name)) {
-        throw new ApiError(400, "unknown_field", "unknown field \"" + name + "\"; allowed: "
-            + String.join(", ", fields.stream().sorted().toList()));
-      }
-    }
-  }
-
-
-
-
-
 
   private Route respond(StatusCode status, JsonNode body) {
     return complete(Responses.json(status.intValue(), body));

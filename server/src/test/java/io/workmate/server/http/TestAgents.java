@@ -38,10 +38,7 @@ final class TestAgents {
           }
           return Behaviors.same();
         })
-        .onMessage(Agent.Decide.class, decide -> {
-          decide.replyTo().tell(new Agent.Decided(false, "no approvals here"));
-          return Behaviors.same();
-        })
+        .onMessage(Agent.Decide.class, TestAgents::refuseDecision)
         .build();
   }
 
@@ -60,10 +57,7 @@ final class TestAgents {
           return Behaviors.same();
         })
         .onMessage(Agent.Interrupt.class, interrupt -> Behaviors.same())
-        .onMessage(Agent.Decide.class, decide -> {
-          decide.replyTo().tell(new Agent.Decided(false, "no approvals here"));
-          return Behaviors.same();
-        })
+        .onMessage(Agent.Decide.class, TestAgents::refuseDecision)
         .build();
   }
 
@@ -78,10 +72,7 @@ final class TestAgents {
           return Behaviors.same();
         })
         .onMessage(Agent.Interrupt.class, interrupt -> Behaviors.same())
-        .onMessage(Agent.Decide.class, decide -> {
-          decide.replyTo().tell(new Agent.Decided(false, "no approvals here"));
-          return Behaviors.same();
-        })
+        .onMessage(Agent.Decide.class, TestAgents::refuseDecision)
         .build();
   }
 
@@ -124,5 +115,11 @@ final class TestAgents {
           return Behaviors.same();
         })
         .build();
+  }
+
+  /** The answer of an agent that holds no approvals. */
+  private static Behavior<Agent.Command> refuseDecision(Agent.Decide decide) {
+    decide.replyTo().tell(new Agent.Decided(false, "no approvals here"));
+    return Behaviors.same();
   }
 }
