@@ -3,7 +3,10 @@ package io.workmate.jobs;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -64,6 +67,19 @@ public final class JobLedger {
    */
   public record Answered(long ticket, String jobId, JobReply reply, String failure) {}
 
+  /**
+   * Every job of every shard as it is now, in submission order, once the shards have recovered
+   * from the journal: what the dispatcher rebuilds its queue from after a restart. Answered with
+   * {@link AllJobs}; a shard that does not answer within {@code timeout} fails the whole answer.
+   */
+  public record GetJobs(Duration timeout, ActorRef<AllJobs> replyTo) implements Command {}
+
+  /** The answer to {@link GetJobs}: {@code jobs}, or null and {@code failure} saying why. */
+  public record AllJobs(List<Job> jobs, String failure) {}
+
+  private record ShardJobs(long request, int shard, List<Job> jobs, String failure)
+      implements Command {}
+
   private record Written(int shard, long batchId, JobLedgerShard.BatchRecorded recorded,
       Throwable failure) implements Command {}
 
@@ -91,6 +107,23 @@ public final class JobLedger {
   private final Clock clock;
   private final Duration writeTimeout;
   private final Lane[] lanes = new Lane[SHARDS];
+  /** {@link GetJobs} waiting for shards, by request number: what each shard answered so far. */
+  private final Map<Long, Gathering> gatherings = new HashMap<>();
+  private long requests;
+
+  /** One {@link GetJobs} in progress. */
+  private static final class Gathering {
+    final ActorRef<AllJobs> replyTo;
+    final List<List<Job>> byShard = new ArrayList<>(SHARDS);
+    int missing = SHARDS;
+
+    Gathering(ActorRef<AllJobs> replyTo) {
+      this.replyTo = replyTo;
+      for (int n = 0; n < SHARDS; n++) {
+        byShard.add(null);
+      }
+    }
+  }
 
   /**
    * The ledger {@code name} (its shards' persistence ids are {@code job-ledger|<name>-<n>}; one
@@ -138,6 +171,8 @@ public final class JobLedger {
     return Behaviors.receive(Command.class)
         .onMessage(Apply.class, this::onApply)
         .onMessage(Written.class, this::onWritten)
+        .onMessage(GetJobs.class, this::onGetJobs)
+        .onMessage(ShardJobs.class, this::onShardJobs)
         .onMessage(ShardStopped.class, this::onShardStopped)
         .onMessage(ShardDue.class, due -> {
           spawnShard(due.shard());
@@ -162,6 +197,50 @@ public final class JobLedger {
     int shard = shardOf(apply.jobId());
     lanes[shard].waiting.add(apply);
     writeIfReady(shard);
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onGetJobs(GetJobs get) {
+    long request = ++requests;
+    gatherings.put(request, new Gathering(get.replyTo()));
+    for (int n = 0; n < SHARDS; n++) {
+      int shard = n;
+      ActorRef<JobLedgerShard.Command> target = lanes[shard].shard;
+      if (target == null) {
+        context.getSelf().tell(new ShardJobs(request, shard, null,
+            "job ledger shard " + shard + " is restarting"));
+        continue;
+      }
+      context.ask(JobLedgerShard.Jobs.class, target, get.timeout(), JobLedgerShard.GetJobs::new,
+          (jobs, failure) -> new ShardJobs(request, shard, jobs == null ? null : jobs.jobs(),
+              failure == null ? null : "job ledger shard " + shard + ": " + failure));
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onShardJobs(ShardJobs answer) {
+    Gathering gathering = gatherings.get(answer.request());
+    if (gathering == null) {
+      return Behaviors.same(); // already failed by another shard
+    }
+    if (answer.jobs() == null) {
+      gatherings.remove(answer.request());
+      gathering.replyTo.tell(new AllJobs(null, answer.failure()));
+      return Behaviors.same();
+    }
+    gathering.byShard.set(answer.shard(), answer.jobs());
+    if (--gathering.missing > 0) {
+      return Behaviors.same();
+    }
+    gatherings.remove(answer.request());
+    List<Job> all = new ArrayList<>();
+    gathering.byShard.forEach(all::addAll);
+    // each shard's list is in submission order; across shards, creation time orders them
+    // (a stable sort, so equal times keep their shard's order)
+    if (SHARDS > 1) {
+      all.sort(Comparator.comparing(Job::createdAt));
+    }
+    gathering.replyTo.tell(new AllJobs(all, null));
     return Behaviors.same();
   }
 

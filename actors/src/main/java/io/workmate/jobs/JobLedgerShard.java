@@ -5,10 +5,10 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.persistence.typed.PersistenceId;
@@ -19,7 +19,8 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 
 /**
  * One shard of the job ledger, event-sourced: persistence id {@code job-ledger|<ledger>-<n>},
- * every event tagged {@value #TAG}. It holds every job whose id hashes to it and takes
+ * events untagged (nothing reads them by tag: the dispatcher takes its jobs from the recovered
+ * shard, {@link GetJobs}, and a tag would be a second row per write). It holds every job whose id hashes to it and takes
  * {@link JobOp}s a batch at a time: each op is decided against the jobs as the earlier ops of
  * the batch left them ({@link JobRules}), and all the batch's transitions are journaled as
  * <em>one</em> {@link Recorded} event, one journal row for many jobs' transitions. Answers go out
@@ -31,9 +32,6 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 public final class JobLedgerShard
     extends EventSourcedBehavior<JobLedgerShard.Command, JobLedgerShard.Recorded,
         JobLedgerShard.State> {
-
-  /** The tag of every ledger event (the dispatcher rebuilds its queue from it). */
-  public static final String TAG = "job";
 
   /** The entity type part of the persistence id. */
   public static final String ENTITY_TYPE = "job-ledger";
@@ -52,6 +50,20 @@ public final class JobLedgerShard
   /** The answers to a {@link RecordBatch}, in the order of its entries. */
   public record BatchRecorded(List<JobReply> replies) {}
 
+  /**
+   * Every job of the shard as it is now, in the order they were submitted; answered once the
+   * shard has recovered and any write in flight is stored.
+   */
+  public record GetJobs(ActorRef<Jobs> replyTo) implements Command {}
+
+  /** The answer to {@link GetJobs}. */
+  public record Jobs(List<Job> jobs) {
+
+    public Jobs {
+      jobs = List.copyOf(jobs);
+    }
+  }
+
   /** The one event: the transitions of a batch, in the order they were decided. */
   public record Recorded(List<JobEvent> events) implements CborSerializable {
 
@@ -66,7 +78,8 @@ public final class JobLedgerShard
    * write (see the constructor). Not snapshotted: a snapshot would copy every job each time.
    */
   public static final class State {
-    private final Map<String, Job> jobs = new HashMap<>();
+    /** In submission order: a job enters with its {@code Submitted} event and keeps its place. */
+    private final Map<String, Job> jobs = new LinkedHashMap<>();
     private final Map<String, List<JobEvent>> histories = new HashMap<>();
 
     Job job(String jobId) {
@@ -75,6 +88,11 @@ public final class JobLedgerShard
 
     List<JobEvent> history(String jobId) {
       return histories.getOrDefault(jobId, List.of());
+    }
+
+    /** Every job, in submission order. */
+    List<Job> jobs() {
+      return new ArrayList<>(jobs.values());
     }
 
     /** Jobs in the shard. */
@@ -120,14 +138,11 @@ public final class JobLedgerShard
   }
 
   @Override
-  public Set<String> tagsFor(Recorded event) {
-    return Set.of(TAG);
-  }
-
-  @Override
   public CommandHandler<Command, Recorded, State> commandHandler() {
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(RecordBatch.class, this::recordBatch)
+        .onCommand(GetJobs.class, (state, get) ->
+            Effect().reply(get.replyTo(), new Jobs(state.jobs())))
         .build();
   }
 

@@ -38,7 +38,6 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.EventEnvelope;
-import org.apache.pekko.persistence.query.Offset;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.junit.jupiter.api.Test;
@@ -55,7 +54,7 @@ class JobLedgerJournalTest {
   @TempDir Path dir;
 
   @Test
-  void aNewActorSystemRecoversJobsExactlyAndEventsByTagListsThem() throws Exception {
+  void aNewActorSystemRecoversJobsExactlyAndListsThemInSubmissionOrder() throws Exception {
     Path h2 = dir.resolve("journal/workmate");
     Job jobBefore;
     List<JobEvent> historyBefore;
@@ -95,8 +94,13 @@ class JobLedgerJournalTest {
       assertEquals(JobStatus.SUCCEEDED, succeeded.status());
       assertEquals(2, succeeded.attempts());
 
-      List<EventEnvelope> tagged = currentEventsTaggedJob(reader);
-      Map<String, List<JobEvent>> byJob = eventsByJob(tagged);
+      // what a restarted dispatcher takes its queue from
+      List<Job> all = ledger.jobs();
+      assertEquals(List.of("job-a", "job-b"), all.stream().map(Job::id).toList());
+      assertEquals(List.of(succeeded, cancelledBefore), all);
+
+      List<EventEnvelope> rows = currentLedgerEvents(reader);
+      Map<String, List<JobEvent>> byJob = eventsByJob(rows);
       List<JobEvent> eventsOfA = byJob.get("job-a");
       assertEquals(7, eventsOfA.size());
       assertEquals(historyBefore, eventsOfA.subList(0, 6));
@@ -104,9 +108,9 @@ class JobLedgerJournalTest {
       assertEquals(List.of(JobEvent.Submitted.class, JobEvent.Cancelled.class),
           byJob.get("job-b").stream().map(Object::getClass).toList());
       assertEquals(List.of("job-a", "job-b"), List.copyOf(byJob.keySet()),
-          "no events but these two jobs' are tagged");
+          "no events but these two jobs' are in the ledger");
       // Each op was sent after the previous one was answered: a batch, and a row, each.
-      assertEquals(9, tagged.size());
+      assertEquals(9, rows.size());
     } finally {
       reader.shutdownTestKit();
     }
@@ -121,7 +125,7 @@ class JobLedgerJournalTest {
     List<JobStatus> statusAfter =
         List.of(JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.SUCCEEDED);
     int transitions = jobs * rounds.size();
-    List<EventEnvelope> tagged;
+    List<EventEnvelope> envelopes;
 
     ActorTestKit kit = H2TestJournal.start("jobs-burst", h2);
     try {
@@ -157,8 +161,8 @@ class JobLedgerJournalTest {
       }
       probe.expectNoMessage(Duration.ofMillis(200));
 
-      tagged = currentEventsTaggedJob(kit);
-      Map<String, List<JobEvent>> byJob = eventsByJob(tagged);
+      envelopes = currentLedgerEvents(kit);
+      Map<String, List<JobEvent>> byJob = eventsByJob(envelopes);
       assertEquals(jobs, byJob.size());
       byJob.forEach((jobId, events) -> assertEquals(List.of(JobEvent.Submitted.class,
           JobEvent.AttemptStarted.class, JobEvent.Succeeded.class),
@@ -168,7 +172,7 @@ class JobLedgerJournalTest {
     }
 
     long rows = journalRows(h2, "job-ledger|" + LEDGER + "-%");
-    assertEquals(tagged.size(), rows, "one tagged envelope per journal row");
+    assertEquals(envelopes.size(), rows, "one event per journal row");
     assertTrue(rows < transitions,
         rows + " journal rows for " + transitions + " transitions: batches should share rows");
   }
@@ -201,6 +205,15 @@ class JobLedgerJournalTest {
       return answered.reply();
     }
 
+    /** Every job of the ledger, as {@link JobLedger.GetJobs} answers. */
+    List<Job> jobs() {
+      TestProbe<JobLedger.AllJobs> probe = testKit.createTestProbe();
+      ledger.tell(new JobLedger.GetJobs(ANSWER_TIMEOUT, probe.ref()));
+      JobLedger.AllJobs all = probe.receiveMessage(ANSWER_TIMEOUT);
+      assertNull(all.failure(), all.failure());
+      return all.jobs();
+    }
+
     /** Asks an op that must be accepted (or a Get) and returns the job it answers with. */
     Job ok(String jobId, JobOp op) {
       return assertInstanceOf(JobReply.Current.class, ask(jobId, op)).job();
@@ -211,17 +224,23 @@ class JobLedgerJournalTest {
     }
   }
 
-  private static List<EventEnvelope> currentEventsTaggedJob(ActorTestKit testKit)
+  /** The rows of every shard of the ledger {@value #LEDGER}, shard by shard. */
+  private static List<EventEnvelope> currentLedgerEvents(ActorTestKit testKit)
       throws Exception {
     JdbcReadJournal journal = PersistenceQuery.get(testKit.system())
         .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
-    return journal.currentEventsByTag(JobLedgerShard.TAG, Offset.sequence(0))
-        .runWith(Sink.seq(), testKit.system())
-        .toCompletableFuture().get(20, TimeUnit.SECONDS);
+    List<EventEnvelope> envelopes = new ArrayList<>();
+    for (int shard = 0; shard < JobLedger.SHARDS; shard++) {
+      envelopes.addAll(journal.currentEventsByPersistenceId(
+              JobLedgerShard.persistenceId(LEDGER, shard).id(), 0, Long.MAX_VALUE)
+          .runWith(Sink.seq(), testKit.system())
+          .toCompletableFuture().get(20, TimeUnit.SECONDS));
+    }
+    return envelopes;
   }
 
   /**
-   * The tagged batches flattened per job, in journal order; checks on the way that every one is
+   * The ledger's batches flattened per job, in journal order; checks on the way that every one is
    * a ledger batch stored by the shard of each of its jobs.
    */
   private static Map<String, List<JobEvent>> eventsByJob(List<EventEnvelope> envelopes) {

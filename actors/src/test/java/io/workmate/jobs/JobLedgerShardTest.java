@@ -625,6 +625,35 @@ class JobLedgerShardTest {
   }
 
   @Test
+  void getJobsListsEveryJobAsItIsInSubmissionOrderAlsoAfterARestart() {
+    var shard = new TestShard();
+    shard.batch(new Entry("job-c", new Submit(spec())), new Entry("job-a", new Submit(spec())));
+    shard.ok("job-b", new Submit(spec().withPriority(5)));
+    shard.ok("job-a", new Start("codex", null));
+    shard.ok("job-c", new Cancel("not needed"));
+    shard.ok("job-a", new FailAttempt("HTTP 500", RETRY_AT));
+    assertTrue(shard.run("job-c", new Submit(spec())).events().isEmpty(),
+        "a repeated submit changes nothing, nor the job's place");
+
+    for (boolean restarted : List.of(false, true)) {
+      if (restarted) {
+        shard.kit.restart();
+      }
+      var result = shard.kit.<JobLedgerShard.Jobs>runCommand(JobLedgerShard.GetJobs::new);
+      assertTrue(result.hasNoEvents(), "reading journals nothing");
+      List<Job> listed = result.reply().jobs();
+      assertEquals(List.of("job-c", "job-a", "job-b"), listed.stream().map(Job::id).toList(),
+          "restarted: " + restarted);
+      assertEquals(List.of(JobStatus.CANCELLED, JobStatus.FAILED, JobStatus.QUEUED),
+          listed.stream().map(Job::status).toList());
+      assertEquals(RETRY_AT, listed.get(1).retryAt());
+      assertEquals(1, listed.get(1).attempts());
+      assertEquals(5, listed.get(2).spec().priority());
+      assertEquals(shard.kit.getState().job("job-a"), listed.get(1));
+    }
+  }
+
+  @Test
   void theShardJournalsUnderTheLedgerNameAndItsNumber() {
     assertEquals("job-ledger|jobs-3", JobLedgerShard.persistenceId("jobs", 3).id());
     var shard = new TestShard();

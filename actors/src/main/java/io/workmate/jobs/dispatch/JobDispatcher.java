@@ -29,12 +29,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BiFunction;
 import java.util.regex.Pattern;
-import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -42,9 +40,6 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.persistence.query.EventEnvelope;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * The scheduler of the job queue. It records every job's transitions in its {@link JobLedger}
@@ -69,11 +64,10 @@ import org.apache.pekko.stream.javadsl.Source;
  *       retry.</li>
  * </ul>
  *
- * <p>Recovery: when it starts with a {@link Settings#recovery() recovery source} (by default the
- * jdbc read journal, when that is the configured journal), it first reads every job event,
- * folds them per job ({@link JobRecovery}) into the listing index and, before taking new work
- * (commands that arrive meanwhile are stashed): queues the jobs last {@code queued} in their
- * original order, requeues the jobs last {@code running}/{@code waiting_approval}
+ * <p>Recovery: it first takes every job from its {@link JobLedger} once the ledger has recovered
+ * them from the journal ({@link JobLedger.GetJobs}, in submission order), fills the listing index
+ * and, before taking new work (commands that arrive meanwhile are stashed): queues the jobs last
+ * {@code queued} in their original order, requeues the jobs last {@code running}/{@code waiting_approval}
  * ({@link JobOp.Requeue}: the cut-short attempt stays counted, or the job goes dead if it was
  * the last), and schedules the retry of the jobs last {@code failed}.
  */
@@ -100,6 +94,8 @@ public final class JobDispatcher {
   /** Commands held while the queue is rebuilt; beyond this they are refused. */
   private static final int STASH_CAPACITY = 10_000;
   private static final Duration RECOVERY_READ_RETRY = Duration.ofSeconds(2);
+  /** How long the ledger may take to replay the journal before it is asked again. */
+  private static final Duration RECOVERY_TIMEOUT = Duration.ofSeconds(60);
   private static final int RECOVERY_TRIES = 3;
   private static final Pattern VALID_ID = Pattern.compile("[A-Za-z0-9_-]{1,200}");
 
@@ -249,8 +245,7 @@ public final class JobDispatcher {
   /** The answer to a transition the dispatcher made on its own (approvals, thread, expiry). */
   private record Observed(String jobId, JobReply reply) implements Command {}
 
-  private record RecoveryLoaded(List<EventEnvelope> events, Throwable failure)
-      implements Command {}
+  private record RecoveryLoaded(List<Job> jobs, String failure) implements Command {}
 
   private record RecoveryReadAgain() implements Command {}
 
@@ -263,16 +258,13 @@ public final class JobDispatcher {
   /**
    * @param backoff the delay before attempt n+1 is {@code backoff.delay(n - 1)}
    * @param clock stamps the job events and computes {@code retryAt} and deadlines
-   * @param recovery where the job events to rebuild the queue from come from at start; empty:
-   *     start with an empty queue
    * @param metrics where the dispatcher's meters go ({@link JobMetrics})
    * @param agents the agents at start (more come and go with {@link AgentsChanged})
    * @param defaultAgent the agent of jobs that name neither an agent nor capabilities (by
    *     default the first of {@code agents}); null: any agent
    * @param ledger the name of the {@link JobLedger} the jobs are journaled in
    */
-  public record Settings(Backoff backoff, Clock clock, Optional<RecoverySource> recovery,
-      MeterRegistry metrics, List<AgentHandle> agents, String defaultAgent, String ledger) {
+  public record Settings(Backoff backoff, Clock clock, MeterRegistry metrics, List<AgentHandle> agents, String defaultAgent, String ledger) {
 
     /** The name of the ledger unless told otherwise: one dispatcher per journal. */
     public static final String DEFAULT_LEDGER = "jobs";
@@ -281,22 +273,20 @@ public final class JobDispatcher {
       Objects.requireNonNull(backoff, "backoff");
       Objects.requireNonNull(ledger, "ledger");
       Objects.requireNonNull(clock, "clock");
-      Objects.requireNonNull(recovery, "recovery");
       Objects.requireNonNull(metrics, "metrics");
       agents = List.copyOf(agents);
     }
 
     /** The first of {@code agents} is the default agent. */
-    public Settings(Backoff backoff, Clock clock, Optional<RecoverySource> recovery,
-        MeterRegistry metrics, List<AgentHandle> agents) {
-      this(backoff, clock, recovery, metrics, agents,
+    public Settings(Backoff backoff, Clock clock, MeterRegistry metrics,
+        List<AgentHandle> agents) {
+      this(backoff, clock, metrics, agents,
           agents.isEmpty() ? null : agents.get(0).id(), DEFAULT_LEDGER);
     }
 
-    /** Recovering from the configured journal when it is the jdbc one, on the system clock. */
+    /** On the system clock. */
     public static Settings of(Backoff backoff, List<AgentHandle> agents, MeterRegistry metrics) {
-      return new Settings(backoff, Clock.systemUTC(),
-          Optional.of(RecoverySource.fromConfiguredJournal()), metrics, agents);
+      return new Settings(backoff, Clock.systemUTC(), metrics, agents);
     }
 
     /** As {@link #of(Backoff, List, MeterRegistry)} with meters nobody reads. */
@@ -304,12 +294,8 @@ public final class JobDispatcher {
       return of(backoff, agents, new SimpleMeterRegistry());
     }
 
-    public Settings withRecovery(Optional<RecoverySource> newRecovery) {
-      return new Settings(backoff, clock, newRecovery, metrics, agents, defaultAgent, ledger);
-    }
-
     public Settings withClock(Clock newClock) {
-      return new Settings(backoff, newClock, recovery, metrics, agents, defaultAgent, ledger);
+      return new Settings(backoff, newClock, metrics, agents, defaultAgent, ledger);
     }
 
     /**
@@ -317,7 +303,7 @@ public final class JobDispatcher {
      * later ({@link AgentsChanged}); null: any agent.
      */
     public Settings withDefaultAgent(String agentId) {
-      return new Settings(backoff, clock, recovery, metrics, agents, agentId, ledger);
+      return new Settings(backoff, clock, metrics, agents, agentId, ledger);
     }
 
     /**
@@ -325,7 +311,7 @@ public final class JobDispatcher {
      * jobs of an earlier run under the same name; two live dispatchers must not share one.
      */
     public Settings withLedger(String name) {
-      return new Settings(backoff, clock, recovery, metrics, agents, defaultAgent, name);
+      return new Settings(backoff, clock, metrics, agents, defaultAgent, name);
     }
   }
 
@@ -481,14 +467,11 @@ public final class JobDispatcher {
   // ---- recovery ----
 
   private Behavior<Command> starting() {
-    if (settings.recovery().isEmpty()) {
-      return behavior();
-    }
-    readRecoveryEvents();
+    askForRecoveredJobs();
     return Behaviors.receive(Command.class)
         .onMessage(RecoveryLoaded.class, this::onRecoveryLoaded)
         .onMessage(RecoveryReadAgain.class, again -> {
-          readRecoveryEvents();
+          askForRecoveredJobs();
           return Behaviors.same();
         })
         .onMessage(RecoveryAnswered.class, this::onRecoveryAnswered)
@@ -502,16 +485,13 @@ public final class JobDispatcher {
         .build();
   }
 
-  private void readRecoveryEvents() {
-    Source<EventEnvelope, NotUsed> events;
-    try {
-      events = settings.recovery().orElseThrow().currentEvents(context.getSystem());
-    } catch (RuntimeException e) {
-      context.getSelf().tell(new RecoveryLoaded(null, e));
-      return;
-    }
-    context.pipeToSelf(events.runWith(Sink.seq(), context.getSystem()),
-        (loaded, failure) -> new RecoveryLoaded(loaded, failure));
+  /** The ledger answers once its shards have replayed the journal, however long that takes. */
+  private void askForRecoveredJobs() {
+    context.ask(JobLedger.AllJobs.class, ledger, RECOVERY_TIMEOUT,
+        replyTo -> new JobLedger.GetJobs(RECOVERY_TIMEOUT, replyTo),
+        (all, failure) -> all != null
+            ? new RecoveryLoaded(all.jobs(), all.failure())
+            : new RecoveryLoaded(null, String.valueOf(failure)));
   }
 
   private Behavior<Command> stashWhileRecovering(Command command) {
@@ -538,55 +518,49 @@ public final class JobDispatcher {
   }
 
   private Behavior<Command> onRecoveryLoaded(RecoveryLoaded loaded) {
-    if (loaded.events() == null) {
-      context.getLog().warn("recovery: could not read the job events, trying again in {}",
-          RECOVERY_READ_RETRY, loaded.failure());
+    if (loaded.jobs() == null) {
+      context.getLog().warn("recovery: could not take the jobs from the ledger ({}), trying again"
+          + " in {}", loaded.failure(), RECOVERY_READ_RETRY);
       timers.startSingleTimer("recovery-read", new RecoveryReadAgain(), RECOVERY_READ_RETRY);
       return Behaviors.same();
     }
-    List<JobRecovery.RecoveredJob> jobs =
-        JobRecovery.fold(loaded.events().stream()
-            .filter(envelope -> JobLedger.isOf(settings.ledger(), envelope.persistenceId()))
-            .map(EventEnvelope::event).toList());
     int queued = 0;
     int retryingCount = 0;
-    for (JobRecovery.RecoveredJob job : jobs) {
-      index.put(job.summary(), job.order());
+    long order = 0;
+    for (Job job : loaded.jobs()) {
+      long position = order++;
+      index.put(JobSummary.of(job), position);
       if (job.status().isTerminal()) {
         continue;
       }
-      live.put(job.jobId(), new Job(job.jobId(), job.spec(), job.status(), job.attempts(),
-          job.agent(), null, null, job.lastError(), job.retryAt(), null, job.createdAt(),
-          job.updatedAt()));
-      scheduleDeadline(job.jobId(), job.spec());
-      recoveryOrder.put(job.jobId(), job.order());
+      live.put(job.id(), job);
+      scheduleDeadline(job.id(), job.spec());
+      recoveryOrder.put(job.id(), position);
       switch (job.status()) {
         case QUEUED -> {
-          enqueue(job.jobId(), job.order());
+          enqueue(job.id(), position);
           queued++;
         }
         case FAILED -> {
           if (job.retryAt() != null) {
-            scheduleRetry(job.jobId(), job.retryAt());
+            scheduleRetry(job.id(), job.retryAt());
             retryingCount++;
           } else {
-            recoveryPending.add(job.jobId());
-            askRecovery(job.jobId(), 1, true, new JobOp.Get());
+            recoveryPending.add(job.id());
+            askRecovery(job.id(), 1, true, new JobOp.Get());
           }
         }
         default -> {
           // running or waiting for an approval when the service stopped
-          recoveryPending.add(job.jobId());
+          recoveryPending.add(job.id());
           String reason = "the service restarted during attempt " + job.attempts();
-          askRecovery(job.jobId(), 1, false,
-              new JobOp.Requeue(reason));
+          askRecovery(job.id(), 1, false, new JobOp.Requeue(reason));
         }
       }
     }
     metrics.statusCounts(index.counts());
-    context.getLog().info("recovery: {} events, {} jobs: {} queued, {} waiting to retry, "
-            + "{} cut short by the restart", loaded.events().size(), jobs.size(), queued,
-        retryingCount, recoveryPending.size());
+    context.getLog().info("recovery: {} jobs: {} queued, {} waiting to retry, {} cut short by the"
+        + " restart", loaded.jobs().size(), queued, retryingCount, recoveryPending.size());
     return recoveryPending.isEmpty() ? recovered() : Behaviors.same();
   }
 

@@ -32,7 +32,9 @@ import java.util.stream.Collectors;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.EventEnvelope;
+import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -219,7 +221,10 @@ class JobDispatcherRecoveryTest {
 
   private static Map<String, List<JobEvent>> currentJobEvents(ActorTestKit testKit)
       throws Exception {
-    List<EventEnvelope> envelopes = RecoverySource.jdbc().currentEvents(testKit.system())
+    List<EventEnvelope> envelopes = PersistenceQuery.get(testKit.system())
+        .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier())
+        .currentEventsByPersistenceId(JobLedgerShard.persistenceId(
+            JobDispatcher.Settings.DEFAULT_LEDGER, 0).id(), 0, Long.MAX_VALUE)
         .runWith(Sink.seq(), testKit.system())
         .toCompletableFuture().get(20, TimeUnit.SECONDS);
     return envelopes.stream()

@@ -26,7 +26,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -303,7 +302,7 @@ class JobDispatcherTest {
         new AgentProfile("codex", AgentKind.CODEX, Set.of("code"), maxConcurrent, 0), codex);
     // each test's dispatcher has a ledger of its own in the class's journal
     return testKit.spawn(JobDispatcher.create(JobDispatcher.Settings.of(SMALL_BACKOFF,
-        List.of(agent)).withRecovery(Optional.empty())
+        List.of(agent))
         .withLedger("dispatch-" + LEDGERS.incrementAndGet())));
   }
 

@@ -28,7 +28,6 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -286,7 +285,7 @@ class JobRoutingTest {
     List<AgentHandle> handles = java.util.Arrays.stream(agents).map(ProbeAgent::handle).toList();
     // each test's dispatcher has a ledger of its own in the class's journal
     return testKit.spawn(JobDispatcher.create(new JobDispatcher.Settings(SMALL_BACKOFF, clock,
-        Optional.empty(), meters, handles).withLedger("routing-" + LEDGERS.incrementAndGet())));
+        meters, handles).withLedger("routing-" + LEDGERS.incrementAndGet())));
   }
 
   private static JobSpec spec(String prompt) {

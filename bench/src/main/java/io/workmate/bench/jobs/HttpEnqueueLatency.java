@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -24,17 +25,24 @@ import java.util.regex.Pattern;
  * HTTP enqueue latency: {@code POST /v1/jobs} at a fixed rate from this process against
  * {@code bin/workmate serve} started as a separate process (embedded journal, offline, the echo
  * agent). A request's latency runs from when it was due, not from when it was sent, so a stall
- * is charged to every request it held back (no coordinated omission).
+ * is charged to every request it held back (no coordinated omission). The requests go out over
+ * {@link SocketLoad}'s keep-alive connections, or through the JDK {@code HttpClient}.
  */
 final class HttpEnqueueLatency {
+
+  /** Which HTTP client sends the load. */
+  enum Client { SOCKETS, JDK }
+
+  /** Keep-alive connections of the socket client: well above rate × latency. */
+  private static final int CONNECTIONS = 32;
 
   record Result(int rate, int requests, long errors, double p50Millis, double p99Millis,
       double maxMillis, double achievedRate, String firstError) {}
 
   private HttpEnqueueLatency() {}
 
-  static Result run(Path home, Path dataDir, int rate, Duration length, Duration warmup)
-      throws Exception {
+  static Result run(Path home, Path dataDir, int rate, Duration length, Duration warmup,
+      Client client) throws Exception {
     ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/workmate").toString(), "serve",
         "--port", "0").redirectError(dataDir.resolve("serve.err").toFile());
     builder.environment().keySet().removeIf(name -> name.startsWith("WORKMATE_"));
@@ -43,22 +51,55 @@ final class HttpEnqueueLatency {
     builder.environment().put("WORKMATE_OPENCLAW_LOCAL_URL", "");
     builder.environment().put("WORKMATE_JOBS_ECHO_AGENT", "on");
     Process service = builder.start();
-    ExecutorService callbacks = Executors.newFixedThreadPool(2);
     try {
-      String url = baseUrl(service);
-      HttpClient client = HttpClient.newBuilder().executor(callbacks)
-          .connectTimeout(Duration.ofSeconds(5)).build();
-      URI jobs = URI.create(url + "/v1/jobs");
-      // warm-up at the same rate: JIT, connection pool, entity spawns
-      fire(client, jobs, rate, warmup, callbacks);
-      return fire(client, jobs, rate, length, callbacks);
+      URI base = URI.create(baseUrl(service));
+      if (client == Client.SOCKETS) {
+        try (SocketLoad load = new SocketLoad(base, "/v1/jobs", HttpEnqueueLatency::body,
+            CONNECTIONS)) {
+          // warm-up at the same rate: JIT, connections
+          fire(load, rate, warmup);
+          return fire(load, rate, length);
+        }
+      }
+      ExecutorService callbacks = Executors.newFixedThreadPool(2);
+      try {
+        HttpClient http = HttpClient.newBuilder().executor(callbacks)
+            .connectTimeout(Duration.ofSeconds(5)).build();
+        URI jobs = base.resolve("/v1/jobs");
+        fire(http, jobs, rate, warmup, callbacks);
+        return fire(http, jobs, rate, length, callbacks);
+      } finally {
+        callbacks.shutdownNow();
+      }
     } finally {
       service.destroy();
       if (!service.waitFor(30, TimeUnit.SECONDS)) {
         service.destroyForcibly();
       }
-      callbacks.shutdownNow();
     }
+  }
+
+  private static String body(int index) {
+    return "{\"prompt\": \"bench " + index + "\", \"agent\": \"echo\"}";
+  }
+
+  private static Result fire(SocketLoad load, int rate, Duration length)
+      throws InterruptedException {
+    int count = (int) (rate * length.toMillis() / 1000);
+    SocketLoad.Run run = load.begin(count, 202);
+    long interval = 1_000_000_000L / rate;
+    long start = System.nanoTime();
+    for (int i = 0; i < count; i++) {
+      long due = start + i * interval;
+      long wait = due - System.nanoTime();
+      if (wait > 0) {
+        LockSupport.parkNanos(wait);
+      }
+      load.send(i, due);
+    }
+    run.await(2, TimeUnit.MINUTES);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    return result(rate, run.latencies, run.errors(), seconds, load.firstError());
   }
 
   private static Result fire(HttpClient client, URI jobs, int rate, Duration length,
@@ -66,8 +107,7 @@ final class HttpEnqueueLatency {
     int count = (int) (rate * length.toMillis() / 1000);
     long[] latencies = new long[count];
     AtomicInteger errors = new AtomicInteger();
-    java.util.concurrent.atomic.AtomicReference<String> firstError =
-        new java.util.concurrent.atomic.AtomicReference<>();
+    AtomicReference<String> firstError = new AtomicReference<>();
     CountDownLatch done = new CountDownLatch(count);
     long interval = 1_000_000_000L / rate;
     long start = System.nanoTime();
@@ -80,8 +120,7 @@ final class HttpEnqueueLatency {
       int index = i;
       HttpRequest request = HttpRequest.newBuilder(jobs).timeout(Duration.ofSeconds(30))
           .header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString(
-              "{\"prompt\": \"bench " + i + "\", \"agent\": \"echo\"}"))
+          .POST(HttpRequest.BodyPublishers.ofString(body(i)))
           .build();
       CompletableFuture<HttpResponse<Void>> response =
           client.sendAsync(request, HttpResponse.BodyHandlers.discarding());
@@ -97,10 +136,15 @@ final class HttpEnqueueLatency {
     }
     done.await(2, TimeUnit.MINUTES);
     double seconds = (System.nanoTime() - start) / 1e9;
+    return result(rate, latencies, errors.get(), seconds, firstError.get());
+  }
+
+  private static Result result(int rate, long[] latencies, long errors, double seconds,
+      String firstError) {
     long[] sorted = latencies.clone();
     Arrays.sort(sorted);
-    return new Result(rate, count, errors.get(), millis(sorted, 0.50), millis(sorted, 0.99),
-        sorted[sorted.length - 1] / 1e6, count / seconds, firstError.get());
+    return new Result(rate, sorted.length, errors, millis(sorted, 0.50), millis(sorted, 0.99),
+        sorted[sorted.length - 1] / 1e6, sorted.length / seconds, firstError);
   }
 
   private static double millis(long[] sorted, double quantile) {

@@ -21,6 +21,8 @@ import java.util.stream.Stream;
  *   --rate RPS       HTTP requests per second (default 1000)
  *   --seconds S      HTTP measurement length (default 10)
  *   --warmup S       HTTP warm-up at the same rate before measuring (default 5)
+ *   --client C       the load's HTTP client: sockets (default; lean keep-alive connections)
+ *                    or jdk (java.net.http.HttpClient, which adds its own latency)
  * </pre>
  */
 public final class JobsBench {
@@ -39,6 +41,7 @@ public final class JobsBench {
     int rate = 1_000;
     int seconds = 10;
     int warmup = 5;
+    HttpEnqueueLatency.Client client = HttpEnqueueLatency.Client.SOCKETS;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--jobs" -> jobs = Integer.parseInt(args[++i]);
@@ -49,9 +52,18 @@ public final class JobsBench {
         case "--rate" -> rate = Integer.parseInt(args[++i]);
         case "--seconds" -> seconds = Integer.parseInt(args[++i]);
         case "--warmup" -> warmup = Integer.parseInt(args[++i]);
+        case "--client" -> {
+          String name = ++i < args.length ? args[i] : "";
+          if (!name.equals("sockets") && !name.equals("jdk")) {
+            System.err.println("bench: --client takes sockets or jdk, not '" + name + "'");
+            System.exit(2);
+          }
+          client = HttpEnqueueLatency.Client.valueOf(name.toUpperCase(java.util.Locale.ROOT));
+        }
         case "-h", "--help" -> {
           System.out.println("usage: scripts/bench jobs [--jobs N] [--in-flight N] [--pool N]"
-              + " [--repeat N] [--no-http] [--rate RPS] [--seconds S] [--warmup S]");
+              + " [--repeat N] [--no-http] [--rate RPS] [--seconds S] [--warmup S]"
+              + " [--client sockets|jdk]");
           return;
         }
         default -> {
@@ -87,11 +99,12 @@ public final class JobsBench {
     Path dir = Files.createTempDirectory("workmate-http-bench");
     try {
       System.out.printf("%nHTTP enqueue latency: POST /v1/jobs at %d/s for %d s (after %d s of"
-          + " warm-up) from this process to bin/workmate serve (separate process, echo agent)%n",
-          rate, seconds, warmup);
+          + " warm-up) from this process (%s client) to bin/workmate serve (separate process,"
+          + " echo agent)%n", rate, seconds, warmup,
+          client.name().toLowerCase(java.util.Locale.ROOT));
       HttpEnqueueLatency.Result result =
           HttpEnqueueLatency.run(home, dir, rate, java.time.Duration.ofSeconds(seconds),
-              java.time.Duration.ofSeconds(warmup));
+              java.time.Duration.ofSeconds(warmup), client);
       System.out.printf("  %,d requests at %.0f/s achieved, %d errors: p50 %.2f ms, p99 %.2f ms,"
               + " max %.1f ms (goal p99 < %.0f ms): %s%n", result.requests(),
           result.achievedRate(), result.errors(), result.p50Millis(), result.p99Millis(),

@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -30,10 +29,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * Jobs/s from enqueue to {@code succeeded} on the embedded H2 file journal (crash-safe URL), with
- * the no-op {@link EchoAgent}: what the queue itself costs. Each job is three journaled events
- * (submitted, attempt started, succeeded), each its own entity's write; the jdbc journal batches
- * concurrent writes of many entities into one transaction, so the number of jobs in flight is
- * what buys throughput.
+ * the no-op {@link EchoAgent}: what the queue itself costs. Each job is three journaled
+ * transitions (submitted, attempt started, succeeded); the job ledger journals the transitions
+ * of many jobs as one row, so the number of jobs in flight is what buys throughput.
  */
 final class JobsThroughput {
 
@@ -56,8 +54,7 @@ final class JobsThroughput {
       AgentHandle agent = new AgentHandle(
           new AgentProfile("echo", AgentKind.ECHO, Set.of(), inFlight * 2, 0), echo);
       ActorRef<JobDispatcher.Command> dispatcher = system.systemActorOf(
-          JobDispatcher.create(JobDispatcher.Settings.of(Backoff.defaults(), List.of(agent))
-              .withRecovery(Optional.empty())),
+          JobDispatcher.create(JobDispatcher.Settings.of(Backoff.defaults(), List.of(agent))),
           "dispatcher", org.apache.pekko.actor.typed.Props.empty());
 
       // warm-up: JIT, pools, the first entity spawns
