@@ -87,16 +87,7 @@ final class HttpEnqueueLatency {
       throws InterruptedException {
     int count = (int) (rate * length.toMillis() / 1000);
     SocketLoad.Run run = load.begin(count, 202);
-    long interval = 1_000_000_000L / rate;
-    long start = System.nanoTime();
-    for (int i = 0; i < count; i++) {
-      long due = start + i * interval;
-      long wait = due - System.nanoTime();
-      if (wait > 0) {
-        LockSupport.parkNanos(wait);
-      }
-      load.send(i, due);
-    }
+    long start = pace(count, rate, load::send);
     run.await(2, TimeUnit.MINUTES);
     double seconds = (System.nanoTime() - start) / 1e9;
     return result(rate, run.latencies, run.errors(), seconds, load.firstError());
@@ -109,18 +100,10 @@ final class HttpEnqueueLatency {
     AtomicInteger errors = new AtomicInteger();
     AtomicReference<String> firstError = new AtomicReference<>();
     CountDownLatch done = new CountDownLatch(count);
-    long interval = 1_000_000_000L / rate;
-    long start = System.nanoTime();
-    for (int i = 0; i < count; i++) {
-      long due = start + i * interval;
-      long wait = due - System.nanoTime();
-      if (wait > 0) {
-        LockSupport.parkNanos(wait);
-      }
-      int index = i;
+    long start = pace(count, rate, (index, due) -> {
       HttpRequest request = HttpRequest.newBuilder(jobs).timeout(Duration.ofSeconds(30))
           .header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofString(body(i)))
+          .POST(HttpRequest.BodyPublishers.ofString(body(index)))
           .build();
       CompletableFuture<HttpResponse<Void>> response =
           client.sendAsync(request, HttpResponse.BodyHandlers.discarding());
@@ -133,10 +116,34 @@ final class HttpEnqueueLatency {
         }
         done.countDown();
       }, callbacks);
-    }
+    });
     done.await(2, TimeUnit.MINUTES);
     double seconds = (System.nanoTime() - start) / 1e9;
     return result(rate, latencies, errors.get(), seconds, firstError.get());
+  }
+
+  /** Sends one request: its index in the run and when it was due. */
+  @FunctionalInterface
+  private interface Sender {
+    void send(int index, long dueNanos);
+  }
+
+  /**
+   * Hands {@code count} requests to {@code sender}, each at its due time, {@code rate} per
+   * second; the time the first was due.
+   */
+  private static long pace(int count, int rate, Sender sender) {
+    long interval = 1_000_000_000L / rate;
+    long start = System.nanoTime();
+    for (int i = 0; i < count; i++) {
+      long due = start + i * interval;
+      long wait = due - System.nanoTime();
+      if (wait > 0) {
+        LockSupport.parkNanos(wait);
+      }
+      sender.send(i, due);
+    }
+    return start;
   }
 
   private static Result result(int rate, long[] latencies, long errors, double seconds,
