@@ -394,7 +394,6 @@ public final class JobDispatcher {
   private boolean rateWakeScheduled;
   private long tokens;
 
-  private final Map<String, Long> recoveryOrder = new HashMap<>();
   private final Set<String> recoveryPending = new HashSet<>();
 
   private JobDispatcher(ActorContext<Command> context, TimerScheduler<Command> timers,
@@ -535,7 +534,6 @@ public final class JobDispatcher {
       }
       live.put(job.id(), job);
       scheduleDeadline(job.id(), job.spec());
-      recoveryOrder.put(job.id(), position);
       switch (job.status()) {
         case QUEUED -> {
           enqueue(job.id(), position);
@@ -598,7 +596,7 @@ public final class JobDispatcher {
   /** Takes a job as its entity has it after recovery. */
   private void adoptRecovered(Job job) {
     switch (job.status()) {
-      case QUEUED -> enqueue(job.id(), recoveryOrder.getOrDefault(job.id(), index.nextOrder()));
+      case QUEUED -> enqueue(job.id());
       case FAILED -> {
         if (job.retryAt() != null) {
           scheduleRetry(job.id(), job.retryAt());
@@ -616,7 +614,6 @@ public final class JobDispatcher {
   private Behavior<Command> recovered() {
     context.getLog().info("recovery: done; {} queued, {} waiting to retry", queue.size(),
         retrying.size());
-    recoveryOrder.clear();
     startWhatFits();
     return stash.unstashAll(behavior());
   }
