@@ -61,6 +61,10 @@ public final class JournalConfig {
           // a separate LOB store, more B-trees rewritten per commit; the job ledger's batch rows
           // are a few KB, and its write latency at 1,000 ops/s fell by about a third.
           + ";MAX_LENGTH_INPLACE_LOB=" + INLINE_PAYLOAD_BYTES
+          // No automatic ANALYZE. H2 runs it inside the insert that crosses 2,000, 4,000, 8,000
+          // ... changed rows, reading a sample of up to 10,000 rows while that write waits (5-20
+          // ms seen); the plugin's queries are all by key and need no statistics.
+          + ";ANALYZE_AUTO=0"
           // Let the connection pool close the database when the ActorSystem terminates; H2's
           // own JVM shutdown hook would close it under Pekko's coordinated shutdown, which may
           // still be writing.
