@@ -8,8 +8,13 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.PreRestart;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -20,6 +25,12 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * for that write and goes out with every other op that arrived meanwhile, as one batch (one
  * journal row). Under load the batches grow and the journal writes stay few; an op alone is
  * written at once.
+ *
+ * <p>A shard starts at most one write per <em>write interval</em> (see
+ * {@link #DEFAULT_WRITE_INTERVAL}): an op that arrives sooner after the last write started waits
+ * for the rest of the interval, and whatever else arrives meanwhile goes out with it. That caps
+ * the journal's commits per second whatever the op rate, which is what keeps the embedded
+ * journal's cost flat under load.
  *
  * <p>Every {@link Apply} is answered exactly once: with the shard's reply once its batch is
  * stored, or with a failure when the journal failed or did not answer in time. A shard whose
@@ -45,6 +56,16 @@ public final class JobLedger {
    * larger than this still goes alone.
    */
   static final int MAX_BATCH_CHARS = 1 << 20;
+
+  /**
+   * The least time between the starts of two writes of a shard. H2 pays for every commit, and
+   * more the more commits it keeps for its 45-second retention (each is a chunk of the file it
+   * tracks and allocates space around): measured at 1,000 jobs/s (3,000 ops/s), writing as soon
+   * as the last write ended made 1,400 commits/s of 0.65 ms each, and the service's median
+   * latency more than doubled once it had run 45 s; at most one write per 2 ms cut its CPU by a
+   * fifth (3 ms: by a third) and kept the median flat (docs/performance.md).
+   */
+  public static final Duration DEFAULT_WRITE_INTERVAL = Duration.ofMillis(2);
 
   private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(15);
   /** The wait before a stopped shard is replaced, doubled per failure in a row up to 32×. */
@@ -87,6 +108,9 @@ public final class JobLedger {
 
   private record ShardDue(int shard) implements Command {}
 
+  /** The write interval of {@code shard} has passed since its last write started. */
+  private record IntervalOver(int shard) implements Command {}
+
   // ---- behavior ----
 
   /**
@@ -99,6 +123,10 @@ public final class JobLedger {
     List<Apply> inFlight;
     long batchId;
     int failures;
+    /** When the last write started, in {@link System#nanoTime()}. */
+    long lastWriteStart;
+    /** Whether an {@link IntervalOver} is on its way. */
+    boolean intervalPending;
   }
 
   private final ActorContext<Command> context;
@@ -106,6 +134,12 @@ public final class JobLedger {
   private final String name;
   private final Clock clock;
   private final Duration writeTimeout;
+  private final long writeIntervalNanos;
+  /**
+   * Sends {@link IntervalOver}; a thread of its own because the ActorSystem's scheduler ticks
+   * every 10 ms, five times the default interval. Null for an interval of zero.
+   */
+  private final ScheduledExecutorService intervalTimer;
   private final Lane[] lanes = new Lane[SHARDS];
   /** {@link GetJobs} waiting for shards, by request number: what each shard answered so far. */
   private final Map<Long, Gathering> gatherings = new HashMap<>();
@@ -130,16 +164,32 @@ public final class JobLedger {
    * ledger of a name per journal), stamping events with {@code clock}.
    */
   public static Behavior<Command> create(String name, Clock clock) {
-    return create(name, clock, WRITE_TIMEOUT);
+    return create(name, clock, DEFAULT_WRITE_INTERVAL);
   }
 
-  /** As {@link #create(String, Clock)}, giving a shard {@code writeTimeout} to store a batch. */
-  static Behavior<Command> create(String name, Clock clock, Duration writeTimeout) {
+  /**
+   * As {@link #create(String, Clock)}, starting a shard's writes at least {@code writeInterval}
+   * apart (zero: each as soon as the last one ended).
+   */
+  public static Behavior<Command> create(String name, Clock clock, Duration writeInterval) {
+    return create(name, clock, WRITE_TIMEOUT, writeInterval);
+  }
+
+  /**
+   * As {@link #create(String, Clock, Duration)}, giving a shard {@code writeTimeout} to store a
+   * batch.
+   */
+  static Behavior<Command> create(String name, Clock clock, Duration writeTimeout,
+      Duration writeInterval) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(writeTimeout, "writeTimeout");
+    Objects.requireNonNull(writeInterval, "writeInterval");
+    if (writeInterval.isNegative()) {
+      throw new IllegalArgumentException("writeInterval must not be negative: " + writeInterval);
+    }
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new JobLedger(context, timers, name, clock, writeTimeout).behavior()));
+        new JobLedger(context, timers, name, clock, writeTimeout, writeInterval).behavior()));
   }
 
   /** Whether {@code persistenceId} is of a shard of the ledger {@code name}. */
@@ -155,14 +205,23 @@ public final class JobLedger {
   }
 
   private JobLedger(ActorContext<Command> context, TimerScheduler<Command> timers, String name,
-      Clock clock, Duration writeTimeout) {
+      Clock clock, Duration writeTimeout, Duration writeInterval) {
     this.context = context;
     this.timers = timers;
     this.name = name;
     this.clock = clock;
     this.writeTimeout = writeTimeout;
+    this.writeIntervalNanos = writeInterval.toNanos();
+    this.intervalTimer = writeIntervalNanos == 0 ? null
+        : Executors.newSingleThreadScheduledExecutor(runnable -> {
+          Thread thread = new Thread(runnable, "workmate-job-ledger-" + name + "-interval");
+          thread.setDaemon(true);
+          return thread;
+        });
+    long now = System.nanoTime();
     for (int n = 0; n < SHARDS; n++) {
       lanes[n] = new Lane();
+      lanes[n].lastWriteStart = now - writeIntervalNanos;
       spawnShard(n);
     }
   }
@@ -179,7 +238,21 @@ public final class JobLedger {
           writeIfReady(due.shard());
           return Behaviors.same();
         })
+        .onMessage(IntervalOver.class, over -> {
+          lanes[over.shard()].intervalPending = false;
+          writeIfReady(over.shard());
+          return Behaviors.same();
+        })
+        .onSignal(PostStop.class, stop -> stopIntervalTimer())
+        .onSignal(PreRestart.class, restart -> stopIntervalTimer())
         .build();
+  }
+
+  private Behavior<Command> stopIntervalTimer() {
+    if (intervalTimer != null) {
+      intervalTimer.shutdownNow();
+    }
+    return Behaviors.same();
   }
 
   /**
@@ -249,6 +322,18 @@ public final class JobLedger {
     if (lane.shard == null || lane.inFlight != null || lane.waiting.isEmpty()) {
       return;
     }
+    long now = System.nanoTime();
+    long early = lane.lastWriteStart + writeIntervalNanos - now;
+    if (early > 0) {
+      if (!lane.intervalPending) {
+        lane.intervalPending = true;
+        ActorRef<Command> self = context.getSelf();
+        intervalTimer.schedule(() -> self.tell(new IntervalOver(shard)), early,
+            TimeUnit.NANOSECONDS);
+      }
+      return;
+    }
+    lane.lastWriteStart = now;
     int take = 0;
     long chars = 0;
     while (take < lane.waiting.size() && take < MAX_BATCH) {

@@ -25,8 +25,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The ledger's group commit on the persistence testkit's journal, which lets a test see every
- * stored event and fail a write: batches are capped, keep arrival order, and a batch the journal
- * refused is answered op by op as not stored.
+ * stored event and fail a write: batches are capped, keep arrival order, writes keep the write
+ * interval apart, and a batch the journal refused is answered op by op as not stored.
  */
 class JobLedgerTest {
 
@@ -83,6 +83,32 @@ class JobLedgerTest {
   }
 
   @Test
+  void opsArrivingWithinTheWriteIntervalWaitForItToEndAndShareOneWrite() {
+    String name = "paced-" + ++ledgers;
+    ActorRef<JobLedger.Command> ledger =
+        testKit.spawn(JobLedger.create(name, Clock.systemUTC(), Duration.ofSeconds(2)));
+    TestProbe<JobLedger.Answered> answers = testKit.createTestProbe();
+    // an idle ledger writes an op at once
+    ledger.tell(new JobLedger.Apply("job-0", new JobOp.Submit(spec(0)), 0, answers.ref()));
+    assertNull(answers.receiveMessage(TIMEOUT).failure());
+
+    // the writer is idle again, but the interval since the last write began has not passed:
+    // without it, job-1 would go out alone at once
+    for (int i = 1; i <= 3; i++) {
+      ledger.tell(new JobLedger.Apply("job-" + i, new JobOp.Submit(spec(i)), i, answers.ref()));
+    }
+    for (JobLedger.Answered answered : answers.receiveSeveralMessages(3, TIMEOUT)) {
+      assertNull(answered.failure());
+    }
+
+    List<List<String>> rows = new ArrayList<>();
+    for (Object event : journal.persistedInStorage(JobLedgerShard.persistenceId(name, 0).id())) {
+      rows.add(((JobLedgerShard.Recorded) event).events().stream().map(JobEvent::jobId).toList());
+    }
+    assertEquals(List.of(List.of("job-0"), List.of("job-1", "job-2", "job-3")), rows);
+  }
+
+  @Test
   void largeTextsSpreadOverSeveralRowsAndAnOversizedOpStillGoesAlone() {
     String name = "large-" + ++ledgers;
     ActorRef<JobLedger.Command> ledger = testKit.spawn(JobLedger.create(name, Clock.systemUTC()));
@@ -120,7 +146,8 @@ class JobLedgerTest {
   void aBatchTheJournalRefusedIsAnsweredAsNotStoredAndTheLedgerCarriesOn() {
     String name = "refused-" + ++ledgers;
     ActorRef<JobLedger.Command> ledger = testKit.spawn(
-        JobLedger.create(name, Clock.systemUTC(), Duration.ofSeconds(2)));
+        JobLedger.create(name, Clock.systemUTC(), Duration.ofSeconds(2),
+            JobLedger.DEFAULT_WRITE_INTERVAL));
     TestProbe<JobLedger.Answered> answers = testKit.createTestProbe();
     journal.failNextPersisted();
 

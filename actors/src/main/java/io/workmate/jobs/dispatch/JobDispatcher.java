@@ -263,8 +263,12 @@ public final class JobDispatcher {
    * @param defaultAgent the agent of jobs that name neither an agent nor capabilities (by
    *     default the first of {@code agents}); null: any agent
    * @param ledger the name of the {@link JobLedger} the jobs are journaled in
+   * @param ledgerWriteInterval the least time between two journal writes of the ledger
+   *     ({@link JobLedger#DEFAULT_WRITE_INTERVAL}); zero: each as soon as the last one ended
    */
-  public record Settings(Backoff backoff, Clock clock, MeterRegistry metrics, List<AgentHandle> agents, String defaultAgent, String ledger) {
+  public record Settings(Backoff backoff, Clock clock, MeterRegistry metrics,
+      List<AgentHandle> agents, String defaultAgent, String ledger,
+      Duration ledgerWriteInterval) {
 
     /** The name of the ledger unless told otherwise: one dispatcher per journal. */
     public static final String DEFAULT_LEDGER = "jobs";
@@ -274,6 +278,11 @@ public final class JobDispatcher {
       Objects.requireNonNull(ledger, "ledger");
       Objects.requireNonNull(clock, "clock");
       Objects.requireNonNull(metrics, "metrics");
+      Objects.requireNonNull(ledgerWriteInterval, "ledgerWriteInterval");
+      if (ledgerWriteInterval.isNegative()) {
+        throw new IllegalArgumentException(
+            "ledgerWriteInterval must not be negative: " + ledgerWriteInterval);
+      }
       agents = List.copyOf(agents);
     }
 
@@ -281,7 +290,8 @@ public final class JobDispatcher {
     public Settings(Backoff backoff, Clock clock, MeterRegistry metrics,
         List<AgentHandle> agents) {
       this(backoff, clock, metrics, agents,
-          agents.isEmpty() ? null : agents.get(0).id(), DEFAULT_LEDGER);
+          agents.isEmpty() ? null : agents.get(0).id(), DEFAULT_LEDGER,
+          JobLedger.DEFAULT_WRITE_INTERVAL);
     }
 
     /** On the system clock. */
@@ -295,7 +305,8 @@ public final class JobDispatcher {
     }
 
     public Settings withClock(Clock newClock) {
-      return new Settings(backoff, newClock, metrics, agents, defaultAgent, ledger);
+      return new Settings(backoff, newClock, metrics, agents, defaultAgent, ledger,
+          ledgerWriteInterval);
     }
 
     /**
@@ -303,7 +314,8 @@ public final class JobDispatcher {
      * later ({@link AgentsChanged}); null: any agent.
      */
     public Settings withDefaultAgent(String agentId) {
-      return new Settings(backoff, clock, metrics, agents, agentId, ledger);
+      return new Settings(backoff, clock, metrics, agents, agentId, ledger,
+          ledgerWriteInterval);
     }
 
     /**
@@ -311,7 +323,13 @@ public final class JobDispatcher {
      * jobs of an earlier run under the same name; two live dispatchers must not share one.
      */
     public Settings withLedger(String name) {
-      return new Settings(backoff, clock, metrics, agents, defaultAgent, name);
+      return new Settings(backoff, clock, metrics, agents, defaultAgent, name,
+          ledgerWriteInterval);
+    }
+
+    /** The least time between two journal writes of the ledger (zero: no pause). */
+    public Settings withLedgerWriteInterval(Duration interval) {
+      return new Settings(backoff, clock, metrics, agents, defaultAgent, ledger, interval);
     }
   }
 
@@ -408,7 +426,8 @@ public final class JobDispatcher {
     settings.agents().forEach(handle -> slots.put(handle.id(), new AgentSlot(handle)));
     // a ledger that failed on a bug starts again; the ops it held are swept as unanswered
     this.ledger = context.spawn(Behaviors.supervise(
-        JobLedger.create(settings.ledger(), settings.clock())).onFailure(
+        JobLedger.create(settings.ledger(), settings.clock(), settings.ledgerWriteInterval()))
+            .onFailure(
             SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5),
                 0.2)), "ledger");
     timers.startTimerWithFixedDelay("ledger-sweep", new SweepUnanswered(), SWEEP_EVERY);

@@ -59,9 +59,11 @@ public record WorkmateSettings(
    * @param defaultMaxAttempts a job's attempts when its request names none
    * @param defaultTimeout one attempt's limit when its request names none
    * @param echoAgent whether the no-op agent {@code echo} is offered too
+   * @param ledgerWriteInterval the least time between two journal writes of the job ledger
    */
   public record Jobs(int maxConcurrent, int rateLimitPerMinute, Backoff backoff,
-      int defaultMaxAttempts, Duration defaultTimeout, boolean echoAgent) {}
+      int defaultMaxAttempts, Duration defaultTimeout, boolean echoAgent,
+      Duration ledgerWriteInterval) {}
 
   /** The HTTP API. */
   public record Http(String host, int port, Secret token) {}
@@ -205,7 +207,13 @@ public record WorkmateSettings(
     }
     boolean echo = problems.read(prefix + "echo-agent",
         () -> config.getBoolean(prefix + "echo-agent"), false);
-    return new Jobs(maxConcurrent, rateLimit, backoff, maxAttempts, timeout, echo);
+    Duration writeInterval = problems.read(prefix + "ledger-write-interval",
+        () -> config.getDuration(prefix + "ledger-write-interval"), Duration.ofMillis(2));
+    if (writeInterval.isNegative() || writeInterval.compareTo(Duration.ofSeconds(1)) > 0) {
+      problems.add(prefix + "ledger-write-interval must be within 0..1s, got " + writeInterval);
+    }
+    return new Jobs(maxConcurrent, rateLimit, backoff, maxAttempts, timeout, echo,
+        writeInterval);
   }
 
   private static int within(Problems problems, Config config, String key, int min, int max,

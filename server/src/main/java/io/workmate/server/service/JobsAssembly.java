@@ -47,7 +47,8 @@ public final class JobsAssembly {
     WorkmateSettings.Jobs jobs = setup.jobs();
     ActorRef<JobDispatcher.Command> dispatcher = context.spawn(JobDispatcher.create(
         JobDispatcher.Settings.of(jobs.backoff(), List.of(), setup.metrics())
-            .withDefaultAgent(CODEX.id())), "jobs");
+            .withDefaultAgent(CODEX.id())
+            .withLedgerWriteInterval(jobs.ledgerWriteInterval())), "jobs");
     AgentFactories factories = AgentFactories.standard()
         .with(AgentKind.CODEX, registration ->
             CodexAgent.create(codex, threadSettings(setup.baseThread(), registration)))

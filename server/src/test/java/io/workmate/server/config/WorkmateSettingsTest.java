@@ -189,10 +189,12 @@ class WorkmateSettingsTest {
     assertEquals(Duration.ofSeconds(1), defaults.jobs().backoff().min());
     assertEquals(Duration.ofSeconds(60), defaults.jobs().backoff().max());
     assertFalse(defaults.jobs().echoAgent());
+    assertEquals(Duration.ofMillis(2), defaults.jobs().ledgerWriteInterval());
 
     Map<String, String> env = Map.of("XDG_DATA_HOME", tmp.toString(),
         "WORKMATE_JOBS_MAX_CONCURRENT", "8", "WORKMATE_JOBS_ECHO_AGENT", "on",
         "WORKMATE_JOBS_BACKOFF_INITIAL", "250ms", "WORKMATE_JOBS_DEFAULT_TIMEOUT", "90s",
+        "WORKMATE_JOBS_LEDGER_WRITE_INTERVAL", "0",
         "WORKMATE_JOURNAL_KIND", "postgres",
         "WORKMATE_JOURNAL_POSTGRES_PASSWORD", "pg-secret");
     Config config = WorkmateConfig.load(Optional.empty(), env, Map.of());
@@ -201,6 +203,7 @@ class WorkmateSettingsTest {
     assertTrue(settings.jobs().echoAgent());
     assertEquals(Duration.ofMillis(250), settings.jobs().backoff().min());
     assertEquals(Duration.ofSeconds(90), settings.jobs().defaultTimeout());
+    assertEquals(Duration.ZERO, settings.jobs().ledgerWriteInterval());
     io.workmate.persistence.JournalSettings journal =
         io.workmate.persistence.JournalSettings.fromConfig(config, settings.dataDir());
     assertEquals(io.workmate.persistence.JournalKind.POSTGRES, journal.kind());
@@ -213,7 +216,8 @@ class WorkmateSettingsTest {
     InvalidSettingsException invalid = assertThrows(InvalidSettingsException.class, () -> load(
         Optional.empty(), Map.of("XDG_DATA_HOME", tmp.toString(),
             "WORKMATE_JOBS_MAX_CONCURRENT", "0", "WORKMATE_JOBS_DEFAULT_MAX_ATTEMPTS", "500",
-            "WORKMATE_JOBS_BACKOFF_INITIAL", "soon", "WORKMATE_JOBS_ECHO_AGENT", "maybe"),
+            "WORKMATE_JOBS_BACKOFF_INITIAL", "soon", "WORKMATE_JOBS_ECHO_AGENT", "maybe",
+            "WORKMATE_JOBS_LEDGER_WRITE_INTERVAL", "5s"),
         Map.of()));
     String problems = String.join("\n", invalid.problems());
     assertTrue(problems.contains("workmate.jobs.max-concurrent must be within 1..1024, got 0"),
@@ -222,5 +226,7 @@ class WorkmateSettingsTest {
         problems);
     assertTrue(problems.contains("workmate.jobs.backoff.initial"), problems);
     assertTrue(problems.contains("workmate.jobs.echo-agent"), problems);
+    assertTrue(problems.contains("workmate.jobs.ledger-write-interval must be within 0..1s, got PT5S"),
+        problems);
   }
 }
