@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Loads Workmate's HOCON configuration. Highest wins: explicit overrides (command-line flags),
@@ -20,6 +21,13 @@ public final class WorkmateConfig {
 
   /** Every environment variable Workmate reads, and the config key it sets. */
   public static final Map<String, String> ENVIRONMENT = environmentTable();
+
+  /**
+   * The keys whose variable, set but empty, sets them empty: their default is not empty and an
+   * empty value means something ("no local gateway"). Any other empty variable counts as unset,
+   * so a blank {@code WORKMATE_MODE=} in a unit file keeps the default instead of failing.
+   */
+  static final Set<String> EMPTY_IS_A_VALUE = Set.of("workmate.openclaw.local-url");
 
   /** Names the user's config file when {@code --config} is not given. */
   public static final String CONFIG_FILE_VARIABLE = "WORKMATE_CONFIG";
@@ -123,7 +131,7 @@ public final class WorkmateConfig {
     Map<String, String> values = new LinkedHashMap<>();
     ENVIRONMENT.forEach((variable, key) -> {
       String value = environment.get(variable);
-      if (value != null && !value.isEmpty()) {
+      if (value != null && (!value.isEmpty() || EMPTY_IS_A_VALUE.contains(key))) {
         values.put(key, value);
       }
     });

@@ -62,6 +62,21 @@ class WorkmateSettingsTest {
   }
 
   @Test
+  void anEmptyLocalGatewayVariableMeansNoneWhileOtherEmptyVariablesCountAsUnset() {
+    WorkmateSettings defaults =
+        load(Optional.empty(), Map.of("XDG_DATA_HOME", tmp.toString()), Map.of());
+    assertEquals(Optional.of(java.net.URI.create("ws://127.0.0.1:18789")),
+        defaults.runtime().localUrl());
+
+    WorkmateSettings settings = load(Optional.empty(), Map.of("XDG_DATA_HOME", tmp.toString(),
+        "WORKMATE_OPENCLAW_LOCAL_URL", "", "WORKMATE_MODE", "",
+        "WORKMATE_JOBS_MAX_CONCURRENT", ""), Map.of());
+    assertEquals(Optional.empty(), settings.runtime().localUrl(), "empty = no local gateway");
+    assertEquals(defaults.runtime().mode(), settings.runtime().mode());
+    assertEquals(defaults.jobs().maxConcurrent(), settings.jobs().maxConcurrent());
+  }
+
+  @Test
   void theDataDirsOwnFileIsReadWhenNoneIsNamed() throws Exception {
     Path data = Files.createDirectories(tmp.resolve("data"));
     Files.writeString(data.resolve("workmate.conf"), "workmate.codex.turn-watchdog = 42s\n");
