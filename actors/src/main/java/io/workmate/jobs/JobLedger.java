@@ -192,13 +192,6 @@ public final class JobLedger {
         new JobLedger(context, timers, name, clock, writeTimeout, writeInterval).behavior()));
   }
 
-  /** Whether {@code persistenceId} is of a shard of the ledger {@code name}. */
-  public static boolean isOf(String name, String persistenceId) {
-    String prefix = JobLedgerShard.ENTITY_TYPE + "|" + name + "-";
-    return persistenceId.startsWith(prefix) && persistenceId.length() > prefix.length()
-        && persistenceId.substring(prefix.length()).chars().allMatch(Character::isDigit);
-  }
-
   /** The shard of {@code jobId}. */
   public static int shardOf(String jobId) {
     return Math.floorMod(jobId.hashCode(), SHARDS); // String.hashCode is fixed by the JLS

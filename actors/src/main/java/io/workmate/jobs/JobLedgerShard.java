@@ -92,7 +92,7 @@ public final class JobLedgerShard
 
     /** Every job, in submission order. */
     List<Job> jobs() {
-      return new ArrayList<>(jobs.values());
+      return List.copyOf(jobs.values());
     }
 
     /** Jobs in the shard. */

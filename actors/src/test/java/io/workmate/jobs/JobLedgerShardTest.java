@@ -663,10 +663,6 @@ class JobLedgerShardTest {
     String persistenceId = "job-ledger|" + shard.ledger + "-" + SHARD;
     assertEquals(List.of(recorded),
         shard.kit.persistenceTestKit().persistedInStorage(persistenceId));
-    assertTrue(JobLedger.isOf(shard.ledger, persistenceId));
-    assertFalse(JobLedger.isOf("jobs", "job-ledger|jobs-old-1"), "another ledger's shard");
-    assertFalse(JobLedger.isOf("jobs", "job|jobs-1"), "not a ledger");
-    assertFalse(JobLedger.isOf("jobs", "job-ledger|jobs-"), "no shard number");
   }
 
   // ---- helpers ----

@@ -544,10 +544,8 @@ public final class JobDispatcher {
     }
     int queued = 0;
     int retryingCount = 0;
-    long order = 0;
     for (Job job : loaded.jobs()) {
-      long position = order++;
-      index.put(JobSummary.of(job), position);
+      index.put(JobSummary.of(job)); // in submission order, as the ledger lists them
       if (job.status().isTerminal()) {
         continue;
       }
@@ -555,7 +553,7 @@ public final class JobDispatcher {
       scheduleDeadline(job.id(), job.spec());
       switch (job.status()) {
         case QUEUED -> {
-          enqueue(job.id(), position);
+          enqueue(job.id());
           queued++;
         }
         case FAILED -> {
@@ -784,7 +782,7 @@ public final class JobDispatcher {
     boolean changed = previous == null || previous.status() != job.status()
         || previous.attempts() != job.attempts()
         || !Objects.equals(previous.updatedAt(), job.updatedAt());
-    index.put(JobSummary.of(job), null);
+    index.put(JobSummary.of(job));
     if (previous != null && previous.status() != job.status()) {
       metrics.statusCount(previous.status(), index.count(previous.status()));
     }
@@ -921,18 +919,15 @@ public final class JobDispatcher {
 
   // ---- the queue ----
 
+  /** Queues the job within its priority at its submission order (its place in the index). */
   private void enqueue(String jobId) {
-    Long order = index.orderOf(jobId);
-    enqueue(jobId, order != null ? order : index.nextOrder());
-  }
-
-  /** Queues the job at {@code order} within its priority (its submission order). */
-  private void enqueue(String jobId, long order) {
     Job job = live.get(jobId);
     if (job == null || running.containsKey(jobId)) {
       return;
     }
-    JobQueue.Entry entry = new JobQueue.Entry(jobId, job.spec().priority(), order,
+    Long order = index.orderOf(jobId);
+    JobQueue.Entry entry = new JobQueue.Entry(jobId, job.spec().priority(),
+        order != null ? order : index.nextOrder(),
         JobQueue.Route.of(job.spec()));
     if (queue.add(entry)) {
       int depth = queuedByPriority.merge(entry.priority(), 1, Integer::sum);

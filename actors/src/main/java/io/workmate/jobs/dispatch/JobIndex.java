@@ -29,14 +29,13 @@ final class JobIndex {
     }
   }
 
-  /** Adds or updates a job; a new one goes to the end unless {@code order} places it. */
-  void put(JobSummary summary, Long order) {
+  /** Adds or updates a job; a new one goes to the end. */
+  void put(JobSummary summary) {
     JobSummary previous = byId.put(summary.id(), summary);
     if (previous != null) {
       counts.merge(previous.status(), -1L, Long::sum);
     } else {
-      long position = order != null ? order : nextOrder;
-      nextOrder = Math.max(nextOrder, position + 1);
+      long position = nextOrder++;
       orderOf.put(summary.id(), position);
       inOrder.put(position, summary.id());
     }

@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigObject;
 import io.workmate.codex.ApprovalHandling;
 import io.workmate.support.Backoff;
 import io.workmate.codex.config.McpServer;
+import io.workmate.jobs.JobLedger;
 import io.workmate.protocol.codex.ApprovalDecision;
 import io.workmate.protocol.codex.ApprovalPolicy;
 import io.workmate.protocol.codex.SandboxMode;
@@ -208,7 +209,8 @@ public record WorkmateSettings(
     boolean echo = problems.read(prefix + "echo-agent",
         () -> config.getBoolean(prefix + "echo-agent"), false);
     Duration writeInterval = problems.read(prefix + "ledger-write-interval",
-        () -> config.getDuration(prefix + "ledger-write-interval"), Duration.ofMillis(2));
+        () -> config.getDuration(prefix + "ledger-write-interval"),
+        JobLedger.DEFAULT_WRITE_INTERVAL);
     if (writeInterval.isNegative() || writeInterval.compareTo(Duration.ofSeconds(1)) > 0) {
       problems.add(prefix + "ledger-write-interval must be within 0..1s, got " + writeInterval);
     }
