@@ -11,6 +11,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 
 /** Test helpers for an H2 file journal in a temporary directory. */
@@ -23,6 +24,13 @@ final class H2Journal {
   /** The application's config with the journal overlay, as the server builds it. */
   static Config config(Path h2Path) {
     return JournalConfig.overlay(JournalSettings.h2(h2Path)).withFallback(ConfigFactory.load());
+  }
+
+  /** {@link #config(Path)} with {@code urlSettings} (";KEY=VALUE...") added to the H2 URL. */
+  static Config config(Path h2Path, String urlSettings) {
+    String url = JournalConfig.jdbcUrl(JournalSettings.h2(h2Path)) + urlSettings;
+    return ConfigFactory.parseMap(Map.of(JournalConfig.SHARED_DATABASE + ".db.url", url))
+        .withFallback(config(h2Path));
   }
 
   /** A fresh ActorSystem on the H2 file, with the schema ensured. */
