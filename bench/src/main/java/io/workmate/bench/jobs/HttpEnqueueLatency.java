@@ -7,6 +7,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -50,9 +51,12 @@ final class HttpEnqueueLatency {
     builder.environment().put("WORKMATE_MODE", "offline");
     builder.environment().put("WORKMATE_OPENCLAW_LOCAL_URL", "");
     builder.environment().put("WORKMATE_JOBS_ECHO_AGENT", "on");
+    long launched = System.nanoTime();
     Process service = builder.start();
     try {
       URI base = URI.create(baseUrl(service));
+      System.out.printf("  serve listening %.2f s after launch (journal open, queue recovered, port"
+          + " bound)%n", (System.nanoTime() - launched) / 1e9);
       // This process is the load generator: a pause of its own delays every request due meanwhile
       // and is charged to the service. The throughput runs leave its heap full; collected now, the
       // few MB the load allocates fit in the young generation with no collection until the end
@@ -77,6 +81,7 @@ final class HttpEnqueueLatency {
         callbacks.shutdownNow();
       }
     } finally {
+      System.out.println("  serve after the run: " + footprint(service, dataDir.resolve("data")));
       service.destroy();
       if (!service.waitFor(30, TimeUnit.SECONDS)) {
         service.destroyForcibly();
@@ -162,6 +167,28 @@ final class HttpEnqueueLatency {
   private static double millis(long[] sorted, double quantile) {
     int index = (int) Math.min(sorted.length - 1, Math.ceil(quantile * sorted.length) - 1);
     return sorted[Math.max(0, index)] / 1e6;
+  }
+
+  /** The service's resident memory (Linux /proc) and the size of its journal file. */
+  private static String footprint(Process service, Path data) {
+    String rss = "resident memory unknown";
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(service.pid()),
+          "status"))) {
+        if (line.startsWith("VmRSS:")) {
+          long kb = Long.parseLong(line.replaceAll("\\D", ""));
+          rss = String.format("resident memory %.0f MB", kb / 1024.0);
+        }
+      }
+    } catch (Exception e) {
+      // not Linux, or the process is gone: say unknown
+    }
+    Path journal = data.resolve("journal/workmate.mv.db");
+    try {
+      return rss + String.format(", journal file %.1f MB", Files.size(journal) / 1e6);
+    } catch (Exception e) {
+      return rss + ", no journal file at " + journal;
+    }
   }
 
   private static String baseUrl(Process service) throws Exception {
