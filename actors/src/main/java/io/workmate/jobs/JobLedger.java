@@ -34,8 +34,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  *
  * <p>Every {@link Apply} is answered exactly once: with the shard's reply once its batch is
  * stored, or with a failure when the journal failed or did not answer in time. A shard whose
- * write failed stops and is replaced after a backoff by a new one that recovers from the journal;
- * the caller asks again.
+ * write failed stops and is replaced after a backoff (200 ms doubling to 6.4 s while writes keep
+ * failing) by a new one that recovers from the journal; until then its ops are answered at once
+ * as not stored, and the caller asks again.
  */
 public final class JobLedger {
 
@@ -261,6 +262,13 @@ public final class JobLedger {
 
   private Behavior<Command> onApply(Apply apply) {
     int shard = shardOf(apply.jobId());
+    if (lanes[shard].shard == null) {
+      // the journal just failed a write: answer now rather than hold callers through a backoff
+      // that may repeat for as long as the disk stays full
+      apply.replyTo().tell(new Answered(apply.ticket(), apply.jobId(), null,
+          "the job store did not answer: it failed a write and is recovering"));
+      return Behaviors.same();
+    }
     lanes[shard].waiting.add(apply);
     writeIfReady(shard);
     return Behaviors.same();
@@ -379,6 +387,13 @@ public final class JobLedger {
     lane.shard = null;
     if (lane.inFlight != null) {
       failInFlight(shard, "the journal failed to store the batch");
+      lane.inFlight = null;
+    }
+    if (!lane.waiting.isEmpty()) {
+      // they would go to a journal that just failed, after the backoff: answer them now
+      lane.inFlight = lane.waiting;
+      lane.waiting = new ArrayList<>();
+      failInFlight(shard, "it failed a write and is recovering");
       lane.inFlight = null;
     }
     Duration backoff = SHARD_BACKOFF.multipliedBy(1L << Math.min(lane.failures, 5));

@@ -66,14 +66,22 @@ public final class MemoryDirectory {
   }
 
   /** An agent's appends written as one batch, and those waiting for the next. */
-  private record BatchDone(String agentId, AgentMemory.BatchStored stored, Throwable failure)
-      implements Command {}
+  private record BatchDone(String agentId, List<AgentMemory.Append> appends,
+      AgentMemory.BatchStored stored, Throwable failure) implements Command {}
+
+  /** The code of an append that was not stored (HTTP 503); the caller may send it again. */
+  public static final String UNAVAILABLE = "unavailable";
 
   /** Appends waiting for one agent's next write; beyond this they are refused. */
   static final int MAX_WAITING = 100_000;
   /** Appends in one write at most. */
   static final int MAX_BATCH = 1_000;
-  private static final java.time.Duration BATCH_TIMEOUT = java.time.Duration.ofSeconds(30);
+  /**
+   * A write not confirmed within this is answered as not stored. A failed write restarts the
+   * entity without a word to us, so this is how long a caller waits when the journal fails:
+   * shorter than the HTTP API's 10 s, so the caller hears why.
+   */
+  private static final java.time.Duration BATCH_TIMEOUT = java.time.Duration.ofSeconds(8);
 
   private final ActorContext<Command> context;
   private final Set<ActorRef<Stored>> subscribers = new HashSet<>();
@@ -130,7 +138,7 @@ public final class MemoryDirectory {
       waiting.put(agentId, new java.util.ArrayDeque<>());
       write(agentId, List.of(append));
     } else if (queue.size() >= MAX_WAITING) {
-      append.replyTo().tell(new AgentMemory.Reply.Rejected("unavailable", "agent " + agentId
+      append.replyTo().tell(new AgentMemory.Reply.Rejected(UNAVAILABLE, "agent " + agentId
           + " has " + MAX_WAITING + " entries waiting to be stored; try again"));
     } else {
       queue.add(append);
@@ -140,14 +148,19 @@ public final class MemoryDirectory {
   private void write(String agentId, List<AgentMemory.Append> appends) {
     context.ask(AgentMemory.BatchStored.class, entity(agentId), BATCH_TIMEOUT,
         done -> new AgentMemory.AppendBatch(appends, done),
-        (stored, failure) -> new BatchDone(agentId, stored, failure));
+        (stored, failure) -> new BatchDone(agentId, appends, stored, failure));
   }
 
   private Behavior<Command> onBatchDone(BatchDone done) {
     if (done.failure() != null) {
-      // the entity restarts after a failed write; its callers were not answered and ask again
-      context.getLog().warn("memory of {}: a write was not confirmed ({})", done.agentId(),
-          done.failure().toString());
+      // the entity restarts after a failed write and recovers what was stored; the callers
+      // hear that theirs may not have been, and may send it again
+      context.getLog().warn("memory of {}: a write of {} entries was not confirmed ({})",
+          done.agentId(), done.appends().size(), done.failure().toString());
+      AgentMemory.Reply.Rejected notStored = new AgentMemory.Reply.Rejected(UNAVAILABLE,
+          "the memory store did not confirm the write (the journal failed or did not answer); "
+              + "try again");
+      done.appends().forEach(append -> append.replyTo().tell(notStored));
     }
     java.util.ArrayDeque<AgentMemory.Append> queue = waiting.get(done.agentId());
     if (queue == null || queue.isEmpty()) {

@@ -195,7 +195,12 @@ public final class AgentRegistry
 
   private AgentRegistry(String name, AgentFactories factories, Clock clock,
       ActorContext<Command> context, TimerScheduler<Command> timers) {
-    super(persistenceId(name));
+    // A failed write (a full disk, an I/O error) restarts the registry from its journal after a
+    // backoff instead of stopping it for good. The agents' actors stay: the maps that name them
+    // live in this object, not in the restarted behaviour, and recovery reconciles them with
+    // what the journal holds.
+    super(persistenceId(name), SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200),
+        Duration.ofSeconds(5), 0.2).withStopChildren(false));
     this.factories = Objects.requireNonNull(factories, "factories");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.context = context;

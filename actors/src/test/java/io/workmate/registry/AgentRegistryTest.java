@@ -33,6 +33,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -381,6 +382,33 @@ class AgentRegistryTest {
     List<AgentHandle> after = live.receiveMessage();
     assertEquals(List.of("b"), ids(after));
     assertEquals(both.get(1).ref(), after.get(0).ref(), "b kept its actor");
+  }
+
+  @Test
+  void aFailedWriteRestartsTheRegistryWhichKeepsItsAgentsAndSubscribers() {
+    PersistenceTestKit journal = PersistenceTestKit.create(testKit.system());
+    ActorRef<Command> registry = testKit.spawn(
+        AgentRegistry.create("failing-" + (++registries), FACTORIES, clock));
+    TestProbe<List<AgentHandle>> live = testKit.createTestProbe();
+    registry.tell(new Subscribe(live.ref()));
+    assertEquals(List.of(), live.receiveMessage());
+    TestProbe<Reply> replies = testKit.createTestProbe();
+    registry.tell(new Register(http("kept", 60, "java"), replies.ref()));
+    assertInstanceOf(Reply.Registered.class, replies.receiveMessage());
+    ActorRef<io.workmate.agents.Agent.Command> kept = live.receiveMessage().get(0).ref();
+
+    journal.failNextPersisted();
+    registry.tell(new Register(http("lost", 60, "java"), replies.ref()));
+    replies.expectNoMessage(Duration.ofMillis(300)); // no answer for a write that failed
+
+    // after its backoff the registry answers again, recovered from the journal
+    registry.tell(new Register(http("second", 60), replies.ref()));
+    assertInstanceOf(Reply.Registered.class, replies.receiveMessage(Duration.ofSeconds(10)));
+    List<AgentHandle> after = live.receiveMessage(Duration.ofSeconds(5));
+    assertEquals(List.of("kept", "second"), ids(after), "the failed one was not stored");
+    assertEquals(kept, after.get(0).ref(), "an agent keeps its actor through the restart");
+    registry.tell(new GetAgent("lost", replies.ref()));
+    assertInstanceOf(Reply.NotFound.class, replies.receiveMessage());
   }
 
   @Test

@@ -1,6 +1,8 @@
 package io.workmate.persistence;
 
 import com.typesafe.config.Config;
+import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * The database the plugin will really open: read back from the ActorSystem's config (not from
@@ -20,6 +22,18 @@ record JournalDatabase(JournalKind kind, String url, String user, String passwor
     return new JournalDatabase(JournalKind.ofJdbcUrl(url), url,
         db.hasPath("user") ? db.getString("user") : "",
         db.hasPath("password") ? db.getString("password") : "");
+  }
+
+  /** The embedded H2 file ({@code <path>.mv.db}), or empty for PostgreSQL and in-memory H2. */
+  Optional<Path> h2File() {
+    if (kind != JournalKind.H2) {
+      return Optional.empty();
+    }
+    String location = url.substring("jdbc:h2:".length()).split(";", 2)[0];
+    if (location.startsWith("mem:") || location.startsWith("tcp:") || location.startsWith("ssl:")) {
+      return Optional.empty();
+    }
+    return Optional.of(Path.of(location.replaceFirst("^file:", "") + ".mv.db"));
   }
 
   /** Names the database for people: the H2 file, or the Postgres URL without secrets. */

@@ -6,8 +6,12 @@ import java.util.stream.Collectors;
 
 /** The databases the journal runs on, with what the plugin and the schema need to know about each. */
 public enum JournalKind {
-  /** Embedded H2 file: one process only (H2 locks the file). The default. */
-  H2("h2", "H2", "slick.jdbc.H2Profile$", "org.h2.Driver", "jdbc:h2:"),
+  /**
+   * Embedded H2 file: one process only (H2 locks the file). The default. Its pool connects
+   * through {@link H2PoolDriver}, so connections to a database H2 closed after a failed write
+   * are evicted.
+   */
+  H2("h2", "H2", "slick.jdbc.H2Profile$", H2PoolDriver.class.getName(), "jdbc:h2:"),
   /** PostgreSQL: the shared journal of a cluster. */
   POSTGRES("postgres", "PostgreSQL", "slick.jdbc.PostgresProfile$", "org.postgresql.Driver",
       "jdbc:postgresql:");

@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -32,10 +33,36 @@ public final class JournalSchema {
    * @throws JournalUnavailableException if the database cannot be opened, rejects the DDL, or
    *     does not answer within {@code timeout}; the caller should terminate {@code system}
    *     ({@link JournalStartup#start} does)
+   * @throws JournalCorruptException if the embedded file exists but is not a readable database
    */
   public static void ensure(ActorSystem<?> system, Duration timeout) {
     JournalDatabase database = JournalDatabase.of(system.settings().config());
+    database.h2File().ifPresent(H2FileCheck::refuseEmpty);
     List<String> statements = SqlScript.statements(SqlScript.load(database.kind().schemaResource()));
+    runWithin(timeout, database, () -> apply(database, statements));
+  }
+
+  /**
+   * {@link #ensure}, then a real write: one row of the table {@code workmate_health} is set to
+   * the time and committed. The schema statements write nothing once the tables exist, so only
+   * a write shows a journal that reads but cannot store (a full disk, an I/O error). The table
+   * is Workmate's own, outside the plugin's schema; nothing else reads it.
+   *
+   * @throws JournalUnavailableException if the database cannot be opened or refuses the write
+   * @throws JournalCorruptException if the embedded file exists but is not a readable database
+   */
+  public static void probe(ActorSystem<?> system, Duration timeout) {
+    JournalDatabase database = JournalDatabase.of(system.settings().config());
+    database.h2File().ifPresent(H2FileCheck::refuseEmpty);
+    List<String> statements = new java.util.ArrayList<>(
+        SqlScript.statements(SqlScript.load(database.kind().schemaResource())));
+    statements.add("CREATE TABLE IF NOT EXISTS \"workmate_health\" (\"id\" INT PRIMARY KEY, "
+        + "\"checked_at\" BIGINT NOT NULL)");
+    long now = System.currentTimeMillis();
+    statements.add(database.kind() == JournalKind.H2
+        ? "MERGE INTO \"workmate_health\" KEY (\"id\") VALUES (1, " + now + ")"
+        : "INSERT INTO \"workmate_health\" VALUES (1, " + now + ") ON CONFLICT (\"id\") "
+            + "DO UPDATE SET \"checked_at\" = EXCLUDED.\"checked_at\"");
     runWithin(timeout, database, () -> apply(database, statements));
   }
 
@@ -87,6 +114,11 @@ public final class JournalSchema {
       throw new JournalUnavailableException(database.describe(),
           "no answer within " + timeout.toMillis() + " ms", e);
     } catch (ExecutionException e) {
+      Optional<JournalCorruptException> corrupt = database.h2File()
+          .flatMap(file -> H2FileCheck.recognise(file, e.getCause()));
+      if (corrupt.isPresent()) {
+        throw corrupt.get();
+      }
       throw new JournalUnavailableException(database.describe(), explain(e.getCause()), e.getCause());
     } catch (InterruptedException e) {
       worker.interrupt();

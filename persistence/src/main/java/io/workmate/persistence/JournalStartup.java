@@ -28,6 +28,8 @@ public final class JournalStartup {
    *     {@code system}; await {@code system.getWhenTerminated()} before exiting if you need to
    */
   public static void start(ActorSystem<?> system, Duration timeout) {
+    // before the plugin builds its pool, which looks the driver up by class name
+    H2PoolDriver.register();
     long startedAt = System.nanoTime();
     boolean ready = false;
     try {

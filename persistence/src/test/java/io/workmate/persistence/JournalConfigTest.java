@@ -23,7 +23,7 @@ class JournalConfigTest {
     assertEquals("jdbc:h2:file:/data/journal/workmate;WRITE_DELAY=0;MAX_LENGTH_INPLACE_LOB=65536;"
         + "ANALYZE_AUTO=0;DB_CLOSE_ON_EXIT=FALSE;TRACE_LEVEL_FILE=0", config.getString(JournalConfig.SHARED_DATABASE + ".db.url"));
     assertEquals("slick.jdbc.H2Profile$", config.getString(JournalConfig.SHARED_DATABASE + ".profile"));
-    assertEquals("org.h2.Driver", config.getString(JournalConfig.SHARED_DATABASE + ".db.driver"));
+    assertEquals(H2PoolDriver.class.getName(), config.getString(JournalConfig.SHARED_DATABASE + ".db.driver"));
     assertPluginsShareOneDatabase(config);
   }
 

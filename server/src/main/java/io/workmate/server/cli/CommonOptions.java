@@ -23,6 +23,8 @@ abstract class CommonOptions {
   static final int USAGE = 2;
   static final int CODEX_UNAVAILABLE = 3;
   static final int JOURNAL_UNAVAILABLE = 5;
+  /** The same code as a journal that cannot be opened: the state cannot be used either way. */
+  static final int DATA_DIR_UNAVAILABLE = 5;
 
   @Option(names = "--data", paramLabel = "DIR",
       description = "Data directory (default: WORKMATE_DATA_DIR, else ~/.local/share/workmate).")

@@ -5,14 +5,17 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.workmate.codex.ThreadSettings;
 import io.workmate.persistence.JournalConfig;
+import io.workmate.persistence.JournalCorruptException;
 import io.workmate.persistence.JournalSettings;
 import io.workmate.persistence.JournalStartup;
 import io.workmate.server.CodexLauncher;
 import io.workmate.server.config.WorkmateSettings;
 import io.workmate.server.http.HttpApi;
+import io.workmate.server.service.DataDirLock;
 import io.workmate.server.service.JournalHealth;
 import io.workmate.server.service.RuntimeAssembly;
 import io.workmate.server.service.WorkmateService;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.util.Map;
 import java.util.Optional;
@@ -32,7 +35,8 @@ import picocli.CommandLine.Option;
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:stopped cleanly", "1:could not bind the HTTP port",
         "2:invalid arguments or configuration", "3:codex is missing or rejected its setup",
-        "5:the journal database cannot be opened"})
+        "5:the journal cannot be opened (unreachable, unreadable or corrupt), or the data dir is "
+            + "in use by another workmate serve"})
 public final class ServeCommand extends CommonOptions implements Callable<Integer> {
 
   @Option(names = "--host", paramLabel = "HOST",
@@ -62,7 +66,28 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
       return usageError("refusing to serve on " + http.host() + " without an API token: set "
           + "WORKMATE_API_TOKEN (workmate.http.token), or bind to 127.0.0.1");
     }
-    return withLauncher(this::serve);
+    // before codex's setup, the journal or any sweep touches the data dir: a second service
+    // on it must stop here, not after it disturbed the first one
+    DataDirLock lock;
+    try {
+      lock = DataDirLock.acquire(settings().dataDir());
+    } catch (DataDirLock.InUseException e) {
+      err().println("workmate: " + e.getMessage());
+      return DATA_DIR_UNAVAILABLE;
+    } catch (IOException e) {
+      err().println("workmate: cannot lock the data dir " + settings().dataDir() + " ("
+          + DataDirLock.FILE_NAME + "): " + e);
+      return DATA_DIR_UNAVAILABLE;
+    }
+    try {
+      return withLauncher(this::serve);
+    } finally {
+      try {
+        lock.close();
+      } catch (IOException e) {
+        // exiting anyway: the process's end releases the lock
+      }
+    }
   }
 
   private int serve(CodexLauncher launcher) {
@@ -84,6 +109,10 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
     try {
       // creates the tables on first use; on failure it has terminated the system already
       JournalStartup.start(system);
+    } catch (JournalCorruptException e) {
+      err().println("workmate: " + e.getMessage());
+      awaitTermination(system);
+      return JOURNAL_UNAVAILABLE;
     } catch (RuntimeException e) {
       err().println("workmate: the journal (" + journal.kind().configName() + ") cannot be "
           + "opened: " + rootMessage(e));

@@ -216,7 +216,8 @@ public final class MemoryRoutes extends AllDirectives {
 
   private static ApiError rejected(AgentMemory.Reply reply) {
     if (reply instanceof AgentMemory.Reply.Rejected rejected) {
-      int status = AgentMemory.TOO_LARGE.equals(rejected.code()) ? 413 : 400;
+      int status = AgentMemory.TOO_LARGE.equals(rejected.code()) ? 413
+          : MemoryDirectory.UNAVAILABLE.equals(rejected.code()) ? 503 : 400;
       return new ApiError(status, rejected.code(), rejected.message());
     }
     return new ApiError(500, "internal", "unexpected answer " + reply);

@@ -11,13 +11,16 @@ import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
- * Whether the journal answers, for {@code /v1/health} and {@code /v1/ready}: checked on a
- * thread of its own every {@link #INTERVAL} (the check is blocking JDBC: the idempotent schema
- * statements), so a health request only reads the last result and never waits on the database.
+ * Whether the journal answers and stores, for {@code /v1/health} and {@code /v1/ready}: checked
+ * on a thread of its own every {@link #INTERVAL} (the check is blocking JDBC: the idempotent
+ * schema statements and one committed write, {@link JournalSchema#probe}), so a health request
+ * only reads the last result and never waits on the database. The write is what shows a journal
+ * that still reads but cannot store (a full disk); a commit every 2 s costs nothing next to the
+ * job ledger's hundreds.
  */
 public final class JournalHealth implements AutoCloseable {
 
-  public static final Duration INTERVAL = Duration.ofSeconds(15);
+  public static final Duration INTERVAL = Duration.ofSeconds(2);
   private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(5);
 
   /** @param detail why it is not ok, or empty */
@@ -54,7 +57,7 @@ public final class JournalHealth implements AutoCloseable {
 
   private void check() {
     try {
-      JournalSchema.ensure(system, CHECK_TIMEOUT);
+      JournalSchema.probe(system, CHECK_TIMEOUT);
       state.set(new State(kind, true, "", Clock.systemUTC().instant()));
     } catch (RuntimeException e) {
       state.set(new State(kind, false, String.valueOf(e.getMessage()),
