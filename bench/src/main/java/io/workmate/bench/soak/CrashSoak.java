@@ -8,9 +8,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
@@ -73,13 +75,15 @@ public final class CrashSoak {
         options.seed(), options.profile().cliName(), options.cycles(), length.toSeconds(), data,
         ServeProcess.h2Jar(options.home()));
     Acknowledged acked = new Acknowledged();
-    List<String> losses = new ArrayList<>();
-    List<String> inconsistencies = new ArrayList<>();
+    // a loss stays lost: each cycle's check finds it again, it is counted once
+    Set<String> losses = new LinkedHashSet<>();
+    Set<String> inconsistencies = new LinkedHashSet<>();
     long started = System.nanoTime();
     ServeProcess serve = ServeProcess.start(options.home(), data, logs.resolve("serve-1.err"));
     for (int cycle = 1; cycle <= options.cycles(); cycle++) {
-      WriteLoad load = new WriteLoad(serve.api(), random, acked, cycle, options.seed(), losses);
-      int lossesBefore = losses.size();
+      List<String> seenWhileWriting = new ArrayList<>();
+      WriteLoad load = new WriteLoad(serve.api(), random, acked, cycle, options.seed(),
+          seenWhileWriting);
       KillCycle.Outcome outcome = new KillCycle(serve, load, options.profile(), random, acked,
           cycle)
           .run(length);
@@ -88,24 +92,35 @@ public final class CrashSoak {
           logs.resolve("serve-" + (cycle + 1) + ".err"));
       Duration restart = Duration.ofNanos(System.nanoTime() - restartStart);
       Verifier.Findings found = new Verifier(serve.api(), acked, outcome.killedAt()).check();
-      losses.addAll(found.losses());
-      inconsistencies.addAll(found.inconsistencies());
+      List<String> newLosses = fresh(losses, seenWhileWriting, found.losses());
+      List<String> newInconsistencies = fresh(inconsistencies, found.inconsistencies());
       out.printf("cycle %d/%d: %d writes acked, killed %s, ready again in %.1f s; checked %d "
               + "jobs, %d memory entries, %d agents: %d lost, %d inconsistent%s%n", cycle,
           options.cycles(), outcome.writes(), outcome.plan(), restart.toMillis() / 1000.0,
-          found.jobs(), found.memoryEntries(), found.agents(), losses.size() - lossesBefore,
-          found.inconsistencies().size(), outcome.unexpected().isEmpty() ? ""
+          found.jobs(), found.memoryEntries(), found.agents(), newLosses.size(),
+          newInconsistencies.size(), outcome.unexpected().isEmpty() ? ""
               : "; " + outcome.unexpected().size() + " unexpected answers: "
                   + outcome.unexpected());
-      printEach("LOST", losses.subList(lossesBefore, losses.size()));
-      printEach("INCONSISTENT", found.inconsistencies());
+      printEach("LOST", newLosses);
+      printEach("INCONSISTENT", newInconsistencies);
       out.flush();
     }
     serve.close();
-    Result result = new Result(options.seed(), options.cycles(), acked.counts(), losses,
-        inconsistencies, Duration.ofNanos(System.nanoTime() - started), data);
+    Result result = new Result(options.seed(), options.cycles(), acked.counts(),
+        List.copyOf(losses), List.copyOf(inconsistencies),
+        Duration.ofNanos(System.nanoTime() - started), data);
     printTotals(result);
     return result;
+  }
+
+  /** Adds the findings to {@code all}; answers those not found before. */
+  @SafeVarargs
+  private static List<String> fresh(Set<String> all, List<String>... found) {
+    List<String> fresh = new ArrayList<>();
+    for (List<String> list : found) {
+      list.stream().filter(all::add).forEach(fresh::add);
+    }
+    return fresh;
   }
 
   private void printEach(String label, List<String> problems) {

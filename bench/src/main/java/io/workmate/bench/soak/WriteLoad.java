@@ -81,8 +81,8 @@ final class WriteLoad {
 
   private Request plan(Write kind) {
     return switch (kind) {
-      case ECHO_JOB -> submit(kind, job("soak c" + cycle + " n" + (++serial) + " echo")
-          .put("agent", "echo"));
+      case ECHO_JOB -> submit(kind, job("soak c" + cycle + " n" + (++serial) + " echo "
+          + filler()).put("agent", "echo"));
       case CODEX_JOB -> submit(kind, job("[[reply:soak c" + cycle + " n" + (++serial) + "]]"));
       case SLOW_CODEX_JOB -> submit(kind, job("[[delay:" + (1_000 + random.nextInt(7_000))
           + "]][[reply:soak c" + cycle + " n" + (++serial) + " slow]]"));
@@ -99,6 +99,19 @@ final class WriteLoad {
           ServiceApi.JSON.createObjectNode().put("mode", MODES[random.nextInt(MODES.length)]),
           answer -> expect(kind, answer, 200), () -> { });
     };
+  }
+
+  /**
+   * Text of a random length (up to 4 KB), so the journal's commits vary in size as real
+   * prompts do. With equal-sized commits H2 predicts where each next chunk goes and is right;
+   * the 2.5.x loss needs a chunk that lands somewhere else than predicted.
+   */
+  private String filler() {
+    char[] text = new char[random.nextInt(4_096)];
+    for (int i = 0; i < text.length; i++) {
+      text[i] = (char) ('a' + random.nextInt(26));
+    }
+    return new String(text);
   }
 
   private ObjectNode job(String prompt) {
