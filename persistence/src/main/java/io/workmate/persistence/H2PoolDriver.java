@@ -133,6 +133,7 @@ public final class H2PoolDriver implements Driver {
     if (!isFatal(failure) || CONNECTION_FAILURE.equals(failure.getSQLState())) {
       return failure;
     }
+    JournalWriteFailures.record(failure);
     return new SQLException(failure.getMessage(), CONNECTION_FAILURE, failure.getErrorCode(),
         failure);
   }

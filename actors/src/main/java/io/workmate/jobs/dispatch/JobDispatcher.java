@@ -82,9 +82,15 @@ public final class JobDispatcher {
   /** Jobs a {@link ListJobs} page holds at most. */
   public static final int MAX_PAGE = 1000;
 
-  /** How often an attempt's outcome is stored again when the journal does not answer. */
-  private static final int RECORD_TRIES = 5;
+  /**
+   * The wait before an attempt's outcome is sent again when the journal did not store it,
+   * doubled per try up to {@link #RECORD_AGAIN_MAX}. It is sent until it is stored: given up
+   * (after 5 tries, as it was), a disk full for longer than 10 s left the job running in the
+   * journal and the listing until the next restart.
+   */
   private static final Duration RECORD_AGAIN_AFTER = Duration.ofSeconds(2);
+  /** Short, so a job's outcome is stored soon after the disk has room again; a try is cheap. */
+  private static final Duration RECORD_AGAIN_MAX = Duration.ofSeconds(10);
   /** After an interrupt, how long the agent may take to end the invocation before it is dropped. */
   private static final Duration ABANDON_AFTER = Duration.ofSeconds(30);
   private static final Duration DECIDE_TIMEOUT = Duration.ofSeconds(30);
@@ -1182,13 +1188,14 @@ public final class JobDispatcher {
     if (run == null) {
       return Behaviors.same();
     }
-    if (recorded.reply() == null && run.recordTries < RECORD_TRIES) {
-      // the journal did not answer (overloaded, or the entity restarting after a failed write):
-      // the slot stays taken until the outcome is stored, or the job would stay running forever
+    if (recorded.reply() == null) {
+      // the journal did not store it (overloaded, or failing writes: a full disk): the slot
+      // stays taken until the outcome is stored, or the job would stay running forever
+      Duration wait = RECORD_AGAIN_AFTER.multipliedBy(1L << Math.min(run.recordTries - 1, 3));
+      wait = wait.compareTo(RECORD_AGAIN_MAX) > 0 ? RECORD_AGAIN_MAX : wait;
       context.getLog().warn("job {}: outcome not stored yet ({}), trying again in {}", run.jobId,
-          String.valueOf(recorded.failure()), RECORD_AGAIN_AFTER);
-      timers.startSingleTimer(recordKey(run.jobId), new RecordAgain(run.jobId, run.token),
-          RECORD_AGAIN_AFTER);
+          String.valueOf(recorded.failure()), wait);
+      timers.startSingleTimer(recordKey(run.jobId), new RecordAgain(run.jobId, run.token), wait);
       return Behaviors.same();
     }
     endRun(run);
@@ -1196,9 +1203,7 @@ public final class JobDispatcher {
       metrics.attemptEnded(recorded.outcome(),
           Duration.between(run.startedAt, settings.clock().instant()));
     }
-    JobReply reply = recorded.reply() != null ? recorded.reply()
-        : new JobReply.Rejected(UNAVAILABLE,
-            "the job store did not answer: " + recorded.failure());
+    JobReply reply = recorded.reply();
     if (reply instanceof JobReply.Current current) {
       Job job = current.job();
       observe(job);
