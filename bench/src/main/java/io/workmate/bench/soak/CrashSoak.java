@@ -68,7 +68,9 @@ public final class CrashSoak {
   public Result run() throws IOException {
     Path data = options.data().orElse(Files.createTempDirectory("workmate-soak-"));
     Files.createDirectories(data);
-    Path logs = data.resolve("soak-logs");
+    // one folder per run: several runs may share a data dir (the reproductions test does)
+    Path logs = data.resolve("soak-logs").resolve(options.profile().cliName() + "-seed"
+        + options.seed() + "-" + System.currentTimeMillis());
     Duration length = options.profile().cycleLength(options.cycleLength());
     Random random = new Random(options.seed());
     out.printf("soak: seed %d, profile %s, %d cycles of %d s, data %s, journal %s%n",

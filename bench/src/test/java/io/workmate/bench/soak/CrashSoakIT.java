@@ -1,5 +1,7 @@
 package io.workmate.bench.soak;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.workmate.bench.soak.SoakProfile.Write;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,7 +29,7 @@ class CrashSoakIT {
     SoakRuns.assertClean(result, CYCLES, 60);
     // the mix really mixed: jobs and memory and registrations were acknowledged
     for (Write kind : new Write[] {Write.ECHO_JOB, Write.MEMORY_APPEND, Write.AGENT_REGISTER}) {
-      org.junit.jupiter.api.Assertions.assertTrue(result.acknowledged().getOrDefault(kind, 0) > 0,
+      assertTrue(result.acknowledged().getOrDefault(kind, 0) > 0,
           "no " + kind + " acknowledged: " + result.acknowledged());
     }
   }
