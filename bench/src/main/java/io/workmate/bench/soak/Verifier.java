@@ -1,6 +1,7 @@
 package io.workmate.bench.soak;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.workmate.bench.soak.ServiceApi.Answer;
 import java.time.Duration;
 import java.time.Instant;
@@ -89,8 +90,10 @@ final class Verifier {
     JobHistoryCheck.Result history = JobHistoryCheck.read(api, job.id(), killedAt);
     history.problems().forEach(problem -> inconsistencies.add(what + ": " + problem));
     String status = history.status();
+    // a loss is reported once: afterwards what the service shows is what the next check expects
     if (acked.cancelled.contains(job.id()) && !status.equals("cancelled")) {
       losses.add(what + ": its cancel was acknowledged, but it is " + status);
+      acked.cancelled.remove(job.id());
     }
     if (acked.cancelUncertain.remove(job.id()) && status.equals("cancelled")) {
       acked.cancelled.add(job.id()); // the cut-off cancel did land: from now on it must stay
@@ -104,6 +107,7 @@ final class Verifier {
           + seen.updatedAt() + " (seen before the kill of cycle " + seen.cycle() + "), after the "
           + "restart it is " + now.path("status").asText() + " after " + now.path("attempts")
           + " attempt(s) at " + now.path("updatedAt").asText());
+      acked.finals.remove(job.id());
     }
     String key = job.request().path("idempotencyKey").asText(null);
     if (key != null) {
@@ -185,17 +189,34 @@ final class Verifier {
         }
         continue;
       }
+      List<String> found = new ArrayList<>();
       if (expected.registered() && agent == null) {
-        losses.add("agent " + expected.id() + ": registration acknowledged, missing after the "
+        found.add("agent " + expected.id() + ": registration acknowledged, missing after the "
             + "restart");
       } else if (!expected.registered() && agent != null) {
-        losses.add("agent " + expected.id() + ": deregistration acknowledged, registered again "
+        found.add("agent " + expected.id() + ": deregistration acknowledged, registered again "
             + "after the restart: " + agent);
       } else if (agent != null) {
-        AgentCheck.compare(expected, agent, losses);
+        AgentCheck.compare(expected, agent, found);
+      }
+      if (!found.isEmpty()) {
+        losses.addAll(found);
+        // reported once; from now on the registration the service shows is the one expected
+        acked.agents.put(expected.id(), agent == null
+            ? new Acknowledged.Agent(expected.id(), false, null, null, false)
+            : new Acknowledged.Agent(expected.id(), true, settingsOf(agent),
+                AgentCheck.expiresAt(agent), false));
       }
     }
     return present.size();
+  }
+
+  private static ObjectNode settingsOf(JsonNode agent) {
+    ObjectNode settings = ServiceApi.JSON.createObjectNode();
+    for (String field : List.of("id", "kind", "capabilities", "maxConcurrent", "ttlSeconds")) {
+      settings.set(field, agent.path(field));
+    }
+    return settings;
   }
 
   private static JsonNode must(Answer answer) {
