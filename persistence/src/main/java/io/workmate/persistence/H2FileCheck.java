@@ -2,6 +2,8 @@ package io.workmate.persistence;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -10,8 +12,10 @@ import java.util.Optional;
 /**
  * Tells a corrupt embedded journal from other failures to open it. H2 reports an unreadable
  * store header as {@code FILE_CORRUPTED_1} (90030) and a file cut inside its header as an
- * {@code IO_EXCEPTION_1} (90028) caused by an {@link EOFException}; a file of zero bytes it
- * silently formats as a new, empty database, so that case is refused before H2 sees it.
+ * {@code IO_EXCEPTION_1} (90028) caused by an {@link EOFException}, and a file it cannot open
+ * (a directory, no permission) as one caused by a {@link FileSystemException} naming the file;
+ * a file of zero bytes it silently formats as a new, empty database, so that case is refused
+ * before H2 sees it.
  */
 final class H2FileCheck {
 
@@ -26,7 +30,7 @@ final class H2FileCheck {
   static void refuseEmpty(Path file) {
     try {
       if (Files.isRegularFile(file) && Files.size(file) == 0) {
-        throw new JournalCorruptException(file, "it is empty (0 bytes)", null);
+        throw JournalCorruptException.corrupt(file, "it is empty (0 bytes)", null);
       }
     } catch (IOException e) {
       // cannot look at it: opening it will fail and say why
@@ -40,11 +44,19 @@ final class H2FileCheck {
       return Optional.empty();
     }
     if (sql.getErrorCode() == FILE_CORRUPTED) {
-      return Optional.of(new JournalCorruptException(file, innermost(failure, file), failure));
+      return Optional.of(JournalCorruptException.corrupt(file, innermost(failure, file), failure));
     }
     if (sql.getErrorCode() == IO_EXCEPTION && find(failure, EOFException.class) != null) {
-      return Optional.of(new JournalCorruptException(file, "it ends inside its own header",
+      return Optional.of(JournalCorruptException.corrupt(file, "it ends inside its own header",
           failure));
+    }
+    FileSystemException denied = find(failure, FileSystemException.class);
+    if (sql.getErrorCode() == IO_EXCEPTION && denied != null && file.equals(
+        denied.getFile() == null ? null : Path.of(denied.getFile()))) {
+      String reason = denied.getReason() != null ? denied.getReason()
+          : denied instanceof AccessDeniedException ? "permission denied"
+          : denied.getClass().getSimpleName();
+      return Optional.of(JournalCorruptException.unreadable(file, reason, failure));
     }
     return Optional.empty();
   }

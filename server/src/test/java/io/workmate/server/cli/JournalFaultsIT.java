@@ -181,33 +181,47 @@ class JournalFaultsIT {
     // garbage
     byte[] garbage = new byte[64 * 1024];
     new java.util.Random(12).nextBytes(garbage);
-    assertRefused("garbage", garbage, "Store header is corrupt");
+    assertRefused("garbage", garbage, "is corrupt: Store header is corrupt");
     // a real journal cut inside its header
     Path real = tmp.resolve("real").resolve("workmate");
     try (Connection db = DriverManager.getConnection("jdbc:h2:file:" + real, "sa", "")) {
       db.createStatement().execute("CREATE TABLE t (id INT PRIMARY KEY)");
     }
     byte[] whole = Files.readAllBytes(real.resolveSibling("workmate.mv.db"));
-    assertRefused("cut", java.util.Arrays.copyOf(whole, 3000), "it ends inside its own header");
+    assertRefused("cut", java.util.Arrays.copyOf(whole, 3000),
+        "is corrupt: it ends inside its own header");
     // empty: H2 would format it as a new database
-    assertRefused("empty", new byte[0], "it is empty (0 bytes)");
+    assertRefused("empty", new byte[0], "is corrupt: it is empty (0 bytes)");
+    // not a file at all (as root, permissions cannot make it unreadable)
+    assertRefused("directory", null, "cannot be read: Is a directory; make it a file this user "
+        + "can read and write, or restore it from a backup");
   }
 
+  private static final String CORRUPT_ADVICE = "; restore it from a backup, or move it aside to "
+      + "start with an empty journal (the jobs, agents and memory it holds are then lost)";
+
+  /** {@code content} null: a directory where the file belongs. */
   private void assertRefused(String name, byte[] content, String problem) throws Exception {
     Path data = tmp.resolve(name);
     Path file = data.resolve("journal").resolve("workmate.mv.db");
     Files.createDirectories(file.getParent());
-    Files.write(file, content);
+    if (content == null) {
+      Files.createDirectory(file);
+    } else {
+      Files.write(file, content);
+    }
     Process service = serve(data, null, name);
     assertTrue(service.waitFor(60, TimeUnit.SECONDS), "serve exits on a " + name + " journal");
     assertEquals(5, service.exitValue(), errors(name));
     List<String> lines = Files.readAllLines(tmp.resolve("serve-" + name + ".err"));
     List<String> journalLines = lines.stream().filter(line -> line.contains("journal")).toList();
-    assertEquals(List.of("workmate: the journal file " + file + " is corrupt: " + problem
-        + "; restore it from a backup, or move it aside to start with an empty journal (the "
-        + "jobs, agents and memory it holds are then lost)"), journalLines, String.join("\n", lines));
+    assertEquals(List.of("workmate: the journal file " + file + " " + problem
+        + (problem.startsWith("is corrupt") ? CORRUPT_ADVICE : "")), journalLines,
+        String.join("\n", lines));
     assertTrue(lines.stream().noneMatch(line -> line.startsWith("\tat ")), "no stack trace");
-    assertEquals(sha256(content), sha256(Files.readAllBytes(file)), "the file is untouched");
+    if (content != null) {
+      assertEquals(sha256(content), sha256(Files.readAllBytes(file)), "the file is untouched");
+    }
     try (Stream<Path> files = Files.list(file.getParent())) {
       assertEquals(List.of(file), files.toList(), "nothing created next to it");
     }
