@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Reproduction 1 runs on a used data dir because that is where it loses: on a fresh one the
  * 70 s of equal echo jobs only append to the journal, the file keeps growing, every new chunk
- * lands at its end and recovery finds it (0 lost in 8 kills on 2.5.252). Once the file has
+ * lands at its end and recovery finds it (0 lost in 7 kills on 2.5.252). Once the file has
  * dead chunks older than H2's 45 s retention time, new chunks go into their space, off the
  * place H2 predicted, and 2.5.252 loses the newest.
  */
