@@ -82,32 +82,36 @@ public final class CrashSoak {
     Set<String> inconsistencies = new LinkedHashSet<>();
     long started = System.nanoTime();
     ServeProcess serve = ServeProcess.start(options.home(), data, logs.resolve("serve-1.err"));
-    for (int cycle = 1; cycle <= options.cycles(); cycle++) {
-      List<String> seenWhileWriting = new ArrayList<>();
-      WriteLoad load = new WriteLoad(serve.api(), random, acked, cycle, options.seed(),
-          seenWhileWriting);
-      KillCycle.Outcome outcome = new KillCycle(serve, load, options.profile(), random, acked,
-          cycle)
-          .run(length);
-      long restartStart = System.nanoTime();
-      serve = ServeProcess.start(options.home(), data,
-          logs.resolve("serve-" + (cycle + 1) + ".err"));
-      Duration restart = Duration.ofNanos(System.nanoTime() - restartStart);
-      Verifier.Findings found = new Verifier(serve.api(), acked, outcome.killedAt()).check();
-      List<String> newLosses = fresh(losses, seenWhileWriting, found.losses());
-      List<String> newInconsistencies = fresh(inconsistencies, found.inconsistencies());
-      out.printf("cycle %d/%d: %d writes acked, killed %s, ready again in %.1f s; checked %d "
-              + "jobs, %d memory entries, %d agents: %d lost, %d inconsistent%s%n", cycle,
-          options.cycles(), outcome.writes(), outcome.plan(), restart.toMillis() / 1000.0,
-          found.jobs(), found.memoryEntries(), found.agents(), newLosses.size(),
-          newInconsistencies.size(), outcome.unexpected().isEmpty() ? ""
-              : "; " + outcome.unexpected().size() + " unexpected answers: "
-                  + outcome.unexpected());
-      printEach("LOST", newLosses);
-      printEach("INCONSISTENT", newInconsistencies);
-      out.flush();
+    // whatever ends the run (a failed start, a timeout's interrupt), no service is left running
+    try {
+      for (int cycle = 1; cycle <= options.cycles(); cycle++) {
+        List<String> seenWhileWriting = new ArrayList<>();
+        WriteLoad load = new WriteLoad(serve.api(), random, acked, cycle, options.seed(),
+            seenWhileWriting);
+        KillCycle.Outcome outcome = new KillCycle(serve, load, options.profile(), random, acked,
+            cycle)
+            .run(length);
+        long restartStart = System.nanoTime();
+        serve = ServeProcess.start(options.home(), data,
+            logs.resolve("serve-" + (cycle + 1) + ".err"));
+        Duration restart = Duration.ofNanos(System.nanoTime() - restartStart);
+        Verifier.Findings found = new Verifier(serve.api(), acked, outcome.killedAt()).check();
+        List<String> newLosses = fresh(losses, seenWhileWriting, found.losses());
+        List<String> newInconsistencies = fresh(inconsistencies, found.inconsistencies());
+        out.printf("cycle %d/%d: %d writes acked, killed %s, ready again in %.1f s; checked %d "
+                + "jobs, %d memory entries, %d agents: %d lost, %d inconsistent%s%n", cycle,
+            options.cycles(), outcome.writes(), outcome.plan(), restart.toMillis() / 1000.0,
+            found.jobs(), found.memoryEntries(), found.agents(), newLosses.size(),
+            newInconsistencies.size(), outcome.unexpected().isEmpty() ? ""
+                : "; " + outcome.unexpected().size() + " unexpected answers: "
+                    + outcome.unexpected());
+        printEach("LOST", newLosses);
+        printEach("INCONSISTENT", newInconsistencies);
+        out.flush();
+      }
+    } finally {
+      serve.close();
     }
-    serve.close();
     Result result = new Result(options.seed(), options.cycles(), acked.counts(),
         List.copyOf(losses), List.copyOf(inconsistencies),
         Duration.ofNanos(System.nanoTime() - started), data);
