@@ -43,10 +43,10 @@ public final class JournalSchema {
   }
 
   /**
-   * {@link #ensure}, then a real write: one row of the table {@code workmate_health} is set to
-   * the time and committed. The schema statements write nothing once the tables exist, so only
-   * a write shows a journal that reads but cannot store (a full disk, an I/O error). The table
-   * is Workmate's own, outside the plugin's schema; nothing else reads it.
+   * A real write: one row of the table {@code workmate_health} is set to the time and committed.
+   * Only a write shows a journal that reads but cannot store (a full disk, an I/O error); the
+   * plugin's schema was ensured at start, so it is not run again every check. The table is
+   * Workmate's own, outside the plugin's schema; nothing else reads it.
    *
    * @throws JournalUnavailableException if the database cannot be opened or refuses the write
    * @throws JournalCorruptException if the embedded file exists but is not a readable database
@@ -54,8 +54,7 @@ public final class JournalSchema {
   public static void probe(ActorSystem<?> system, Duration timeout) {
     JournalDatabase database = JournalDatabase.of(system.settings().config());
     database.h2File().ifPresent(H2FileCheck::refuseEmpty);
-    List<String> statements = new java.util.ArrayList<>(
-        SqlScript.statements(SqlScript.load(database.kind().schemaResource())));
+    List<String> statements = new java.util.ArrayList<>();
     statements.add("CREATE TABLE IF NOT EXISTS \"workmate_health\" (\"id\" INT PRIMARY KEY, "
         + "\"checked_at\" BIGINT NOT NULL)");
     long now = System.currentTimeMillis();
