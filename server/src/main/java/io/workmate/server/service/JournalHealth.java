@@ -14,7 +14,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
  * Whether the journal answers and stores, for {@code /v1/health} and {@code /v1/ready}: checked
- * on a thread of its own every {@link #INTERVAL} (the check is blocking JDBC: the idempotent
+ * on a thread of its own every {@link #INTERVAL} (the check is blocking JDBC:
  * one committed write, {@link JournalSchema#probe}), so a health request
  * only reads the last result and never waits on the database. The write is what shows a journal
  * that still reads but cannot store (a full disk); a commit every 2 s costs nothing next to the
