@@ -3,6 +3,7 @@ package io.workmate.jobs;
 import io.workmate.jobs.JobEvent.ApprovalAwaited;
 import io.workmate.jobs.JobEvent.ApprovalResumed;
 import io.workmate.jobs.JobEvent.AttemptFailed;
+import io.workmate.jobs.JobEvent.AttemptReleased;
 import io.workmate.jobs.JobEvent.AttemptStarted;
 import io.workmate.jobs.JobEvent.Cancelled;
 import io.workmate.jobs.JobEvent.DeadLettered;
@@ -32,6 +33,8 @@ import java.time.Instant;
  * @param approvalId the approval awaited while {@code waiting_approval}
  * @param createdAt when it was submitted
  * @param updatedAt the time of its latest event
+ * @param withdrawnApprovalId the approval a released attempt waited on (see
+ *     {@link AttemptReleased}); kept so a late answer to it can name the new one
  */
 public record Job(
     String id,
@@ -45,7 +48,8 @@ public record Job(
     Instant retryAt,
     String approvalId,
     Instant createdAt,
-    Instant updatedAt) implements CborSerializable {
+    Instant updatedAt,
+    String withdrawnApprovalId) implements CborSerializable {
 
   /** The job after {@code event}; {@code job} is null before its {@link Submitted}. */
   static Job applying(Job job, JobEvent event) {
@@ -72,6 +76,8 @@ public record Job(
       return job.after(e);
     } else if (event instanceof Requeued e) {
       return job.after(e);
+    } else if (event instanceof AttemptReleased e) {
+      return job.after(e);
     } else if (event instanceof Retried e) {
       return job.after(e);
     } else if (event instanceof ThreadAttached e) {
@@ -82,58 +88,65 @@ public record Job(
 
   static Job after(Submitted event) {
     return new Job(event.jobId(), event.spec(), JobStatus.QUEUED, 0, event.spec().agent(), null,
-        null, null, null, null, event.at(), event.at());
+        null, null, null, null, event.at(), event.at(), null);
   }
 
   Job after(AttemptStarted event) {
     return new Job(id, spec, JobStatus.RUNNING, event.attempt(), event.agent(), event.threadId(),
-        null, lastError, null, null, createdAt, event.at());
+        null, lastError, null, null, createdAt, event.at(), withdrawnApprovalId);
   }
 
   Job after(ApprovalAwaited event) {
     return new Job(id, spec, JobStatus.WAITING_APPROVAL, attempts, agent, threadId, resultText,
-        lastError, retryAt, event.approvalId(), createdAt, event.at());
+        lastError, retryAt, event.approvalId(), createdAt, event.at(), withdrawnApprovalId);
   }
 
   Job after(ApprovalResumed event) {
     return new Job(id, spec, JobStatus.RUNNING, attempts, agent, threadId, resultText, lastError,
-        retryAt, null, createdAt, event.at());
+        retryAt, null, createdAt, event.at(), withdrawnApprovalId);
   }
 
   Job after(Succeeded event) {
     return new Job(id, spec, JobStatus.SUCCEEDED, attempts, agent, threadId, event.text(),
-        lastError, null, null, createdAt, event.at());
+        lastError, null, null, createdAt, event.at(), withdrawnApprovalId);
   }
 
   Job after(AttemptFailed event) {
     return new Job(id, spec, JobStatus.FAILED, attempts, agent, threadId, null, event.error(),
-        event.retryAt(), null, createdAt, event.at());
+        event.retryAt(), null, createdAt, event.at(), withdrawnApprovalId);
   }
 
   Job after(Cancelled event) {
     return new Job(id, spec, JobStatus.CANCELLED, attempts, agent, threadId, resultText,
-        lastError, null, null, createdAt, event.at());
+        lastError, null, null, createdAt, event.at(), withdrawnApprovalId);
   }
 
   Job after(DeadLettered event) {
     return new Job(id, spec, JobStatus.DEAD, attempts, agent, threadId, null, event.error(),
-        null, null, createdAt, event.at());
+        null, null, createdAt, event.at(), withdrawnApprovalId);
   }
 
   Job after(Requeued event) {
     return new Job(id, spec, JobStatus.QUEUED, attempts, agent, threadId, null, event.reason(),
-        null, null, createdAt, event.at());
+        null, null, createdAt, event.at(), withdrawnApprovalId);
+  }
+
+  Job after(AttemptReleased event) {
+    String withdrawn = event.withdrawnApprovalId() != null ? event.withdrawnApprovalId()
+        : withdrawnApprovalId;
+    return new Job(id, spec, JobStatus.QUEUED, Math.max(0, event.attempt() - 1), agent, threadId,
+        null, event.reason(), null, null, createdAt, event.at(), withdrawn);
   }
 
   Job after(Retried event) {
     // A fresh set of attempts; the last error stays visible until the next attempt replaces it.
     return new Job(id, spec, JobStatus.QUEUED, 0, agent, null, null, lastError, null, null,
-        createdAt, event.at());
+        createdAt, event.at(), withdrawnApprovalId);
   }
 
   Job after(ThreadAttached event) {
     return new Job(id, spec, status, attempts, agent, event.threadId(), resultText, lastError,
-        retryAt, approvalId, createdAt, event.at());
+        retryAt, approvalId, createdAt, event.at(), withdrawnApprovalId);
   }
 
   /** Whether another attempt may start after the ones already counted. */

@@ -23,6 +23,7 @@ import java.time.Instant;
     @JsonSubTypes.Type(value = JobEvent.Cancelled.class, name = "cancelled"),
     @JsonSubTypes.Type(value = JobEvent.DeadLettered.class, name = "dead_lettered"),
     @JsonSubTypes.Type(value = JobEvent.Requeued.class, name = "requeued"),
+    @JsonSubTypes.Type(value = JobEvent.AttemptReleased.class, name = "attempt_released"),
     @JsonSubTypes.Type(value = JobEvent.Retried.class, name = "retried"),
     @JsonSubTypes.Type(value = JobEvent.ThreadAttached.class, name = "thread_attached"),
 })
@@ -60,6 +61,14 @@ public sealed interface JobEvent extends CborSerializable {
 
   /** The attempt was cut short (a crash, a lost process) but stays counted: {@code queued}. */
   record Requeued(String jobId, int attempts, String reason, Instant at) implements JobEvent {}
+
+  /**
+   * Attempt {@code attempt} was interrupted because the service stopped and given back: the job
+   * is {@code queued} with {@code attempt - 1} attempts counted. {@code withdrawnApprovalId} is
+   * the approval it waited on, if any (answering it later is refused, naming the new one).
+   */
+  record AttemptReleased(String jobId, int attempt, String reason, String withdrawnApprovalId,
+      Instant at) implements JobEvent {}
 
   /** A dead job was given a fresh set of attempts: {@code queued}. */
   record Retried(String jobId, Instant at) implements JobEvent {}

@@ -419,6 +419,8 @@ public final class JobLedger {
       text = requeue.reason();
     } else if (op instanceof JobOp.Expire expire) {
       text = expire.reason();
+    } else if (op instanceof JobOp.Release release) {
+      text = release.reason();
     }
     return text == null ? 0 : text.length();
   }

@@ -15,6 +15,7 @@ import java.time.Instant;
  * Succeed           running                   → succeeded
  * FailAttempt       running, waiting_approval → failed (retryAt), or dead when none is left
  * Requeue           running, waiting_approval → queued (attempt stays counted), or dead
+ * Release           running, waiting_approval → queued (the attempt is not counted)
  * Cancel            any non-terminal          → cancelled
  * Retry             dead                      → queued (attempts reset to 0)
  * AttachThread      running, waiting_approval → (same status, the thread id recorded)
@@ -53,6 +54,14 @@ public sealed interface JobOp extends CborSerializable {
    * the attempt stays counted, so when it was the last one the job goes dead instead.
    */
   record Requeue(String reason) implements JobOp {}
+
+  /**
+   * running/waiting_approval → queued, the attempt given back: the service interrupted it to
+   * stop (a drain), so it does not count against the job's attempts. The approval the attempt
+   * waited on ({@code withdrawnApprovalId}, may be null) is withdrawn; the next attempt asks
+   * again under a new id.
+   */
+  record Release(String reason, String withdrawnApprovalId) implements JobOp {}
 
   /** dead → queued with a fresh set of attempts ({@code POST /v1/jobs/{id}/retry}). */
   record Retry() implements JobOp {}

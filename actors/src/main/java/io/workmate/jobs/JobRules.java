@@ -77,6 +77,11 @@ public final class JobRules {
           current.hasAttemptsLeft()
               ? new JobEvent.Requeued(jobId, current.attempts(), requeue.reason(), now)
               : new JobEvent.DeadLettered(jobId, current.attempts(), requeue.reason(), now));
+    } else if (op instanceof JobOp.Release release) {
+      return transition(job, IN_ATTEMPT, "be released", current ->
+          new JobEvent.AttemptReleased(jobId, current.attempts(), release.reason(),
+              release.withdrawnApprovalId() != null ? release.withdrawnApprovalId()
+                  : current.approvalId(), now));
     } else if (op instanceof JobOp.Retry) {
       return transition(job, EnumSet.of(JobStatus.DEAD), "be retried",
           current -> new JobEvent.Retried(jobId, now));

@@ -79,6 +79,12 @@ public final class JobDispatcher {
   /** {@link JobReply.Rejected} code: the job store did not answer (HTTP 503). */
   public static final String UNAVAILABLE = "unavailable";
 
+  /**
+   * {@link JobReply.Rejected} code: the service is draining to stop and admits no job (HTTP 503
+   * with {@code Retry-After}).
+   */
+  public static final String DRAINING = "draining";
+
   /** Jobs a {@link ListJobs} page holds at most. */
   public static final int MAX_PAGE = 1000;
 
@@ -188,9 +194,46 @@ public final class JobDispatcher {
    * @param queuedByPriority queued jobs per priority
    * @param runningByAgent attempts in progress per agent
    * @param recovering whether the queue is still being rebuilt from the journal
+   * @param draining whether it stopped admitting and starting jobs ({@link Drain})
    */
   public record Stats(Map<JobStatus, Long> byStatus, Map<Integer, Integer> queuedByPriority,
-      Map<String, Integer> runningByAgent, boolean recovering) {}
+      Map<String, Integer> runningByAgent, boolean recovering, boolean draining) {
+
+    /** Attempts in progress on all agents. */
+    public int running() {
+      return runningByAgent.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    /** Jobs waiting in the queue, all priorities. */
+    public int queued() {
+      return queuedByPriority.values().stream().mapToInt(Integer::intValue).sum();
+    }
+  }
+
+  /**
+   * Stops taking work so the service can stop: submits are refused ({@link #DRAINING}), no
+   * queued job starts (queued jobs stay queued in the journal), and an attempt waiting for a
+   * person's approval is released at once ({@link JobOp.Release}). Running attempts go on;
+   * {@code replyTo} hears {@link Drained} once none is left. There is no way back: a drained
+   * dispatcher is about to stop.
+   */
+  public record Drain(ActorRef<Drained> replyTo) implements Command {}
+
+  /** No attempt is in progress any more (see {@link Drain}). */
+  public record Drained(int released) {}
+
+  /**
+   * The drain's time is up: interrupt every running attempt and release it
+   * ({@link JobOp.Release}: requeued without spending an attempt, with {@code reason}).
+   */
+  public record ReleaseRunning(String reason) implements Command {}
+
+  /**
+   * A test hook: blocks the dispatcher's thread for {@code duration}, as a bug in a handler
+   * would, so the service's watchdog can be seen to stop. Only reachable through the HTTP API
+   * when {@code workmate.service.test-hooks} is on.
+   */
+  public record Stall(Duration duration) implements Command {}
 
   /**
    * The agents jobs can run on now (replacing the previous set). Jobs queued for an agent that
@@ -366,6 +409,10 @@ public final class JobDispatcher {
     int recordTries;
     /** The entity was told {@code waiting_approval} and not yet told the approval was answered. */
     boolean awaitingApproval;
+    /** Set when the service stops: the attempt ends as released, not failed (a drain). */
+    String releaseReason;
+    /** The approval the attempt waited on when it was released: withdrawn with it. */
+    String withdrawnApprovalId;
     final Map<String, PendingApproval> approvals = new LinkedHashMap<>();
     final List<ActorRef<JobReply>> cancelWaiters = new ArrayList<>();
 
@@ -419,6 +466,11 @@ public final class JobDispatcher {
   private long tokens;
 
   private final Set<String> recoveryPending = new HashSet<>();
+  /** Approvals withdrawn by a release (a drain), with their job: a late answer names the new one. */
+  private final Map<String, String> jobOfWithdrawnApproval = new HashMap<>();
+  private boolean draining;
+  private ActorRef<Drained> drainWaiter;
+  private int released;
 
   private JobDispatcher(ActorContext<Command> context, TimerScheduler<Command> timers,
       StashBuffer<Command> stash, Settings settings) {
@@ -478,6 +530,9 @@ public final class JobDispatcher {
         .onMessage(RetryDue.class, this::onRetryDue)
         .onMessage(RecordAgain.class, this::onRecordAgain)
         .onMessage(DeadlineDue.class, this::onDeadlineDue)
+        .onMessage(Drain.class, this::onDrain)
+        .onMessage(ReleaseRunning.class, this::onReleaseRunning)
+        .onMessage(Stall.class, this::onStall)
         .onMessage(RateWindowOpened.class, opened -> {
           rateWakeScheduled = false;
           startWhatFits();
@@ -503,6 +558,8 @@ public final class JobDispatcher {
           get.replyTo().tell(stats(true));
           return Behaviors.same();
         })
+        // taken at once: a drain must hold back the jobs recovery would start
+        .onMessage(Drain.class, this::onDrain)
         .onMessage(LedgerAnswered.class, this::onLedgerAnswered)
         .onMessage(SweepUnanswered.class, this::onSweepUnanswered)
         .onAnyMessage(this::stashWhileRecovering)
@@ -552,6 +609,7 @@ public final class JobDispatcher {
     int retryingCount = 0;
     for (Job job : loaded.jobs()) {
       index.put(JobSummary.of(job)); // in submission order, as the ledger lists them
+      noteWithdrawnApproval(job);
       if (job.status().isTerminal()) {
         continue;
       }
@@ -638,12 +696,18 @@ public final class JobDispatcher {
     context.getLog().info("recovery: done; {} queued, {} waiting to retry", queue.size(),
         retrying.size());
     startWhatFits();
+    tellIfDrained();
     return stash.unstashAll(behavior());
   }
 
   // ---- submit, get, list ----
 
   private Behavior<Command> onSubmit(Submit submit) {
+    if (draining) {
+      submit.replyTo().tell(new JobReply.Rejected(DRAINING, "the service is stopping and takes "
+          + "no new jobs; submit again once it is back"));
+      return Behaviors.same();
+    }
     JobSpec spec = submit.spec();
     if (!anyAgentFits(spec)) {
       submit.replyTo().tell(new JobReply.Rejected(NO_MATCHING_AGENT, noAgentMessage(spec)));
@@ -717,7 +781,8 @@ public final class JobDispatcher {
   private Stats stats(boolean recovering) {
     Map<String, Integer> byAgent = new TreeMap<>();
     slots.values().forEach(slot -> byAgent.put(slot.id(), slot.running()));
-    return new Stats(index.counts(), Map.copyOf(queuedByPriority), byAgent, recovering);
+    return new Stats(index.counts(), Map.copyOf(queuedByPriority), byAgent, recovering,
+        draining);
   }
 
   // ---- watching ----
@@ -789,6 +854,7 @@ public final class JobDispatcher {
         || previous.attempts() != job.attempts()
         || !Objects.equals(previous.updatedAt(), job.updatedAt());
     index.put(JobSummary.of(job));
+    noteWithdrawnApproval(job);
     if (previous != null && previous.status() != job.status()) {
       metrics.statusCount(previous.status(), index.count(previous.status()));
     }
@@ -960,6 +1026,9 @@ public final class JobDispatcher {
    * behind it.
    */
   private void startWhatFits() {
+    if (draining) {
+      return; // queued jobs stay queued for the next start of the service
+    }
     Instant now = settings.clock().instant();
     while (!queue.isEmpty() && anyAgentFree(now) && startNext(now)) {
       // one job started (or a stale head dropped) per round
@@ -1027,6 +1096,7 @@ public final class JobDispatcher {
       endRun(run);
       answerCancelWaitersDirectly(run);
       startWhatFits();
+      tellIfDrained();
       return Behaviors.same();
     }
     observe(current.job());
@@ -1034,6 +1104,10 @@ public final class JobDispatcher {
     run.startedAt = settings.clock().instant();
     if (run.cancelRequested()) {
       record(run, "cancelled", new JobOp.Cancel("cancelled by request"));
+      return Behaviors.same();
+    }
+    if (run.releaseReason != null) {
+      record(run, "released", new JobOp.Release(run.releaseReason, run.withdrawnApprovalId));
       return Behaviors.same();
     }
     if (run.timedOut || run.deadlineHit) {
@@ -1099,6 +1173,8 @@ public final class JobDispatcher {
       record(run, "succeeded", new JobOp.Succeed(text));
     } else if (run.cancelRequested()) {
       record(run, "cancelled", new JobOp.Cancel("cancelled by request"));
+    } else if (run.releaseReason != null) {
+      record(run, "released", new JobOp.Release(run.releaseReason, run.withdrawnApprovalId));
     } else if (run.deadlineHit) {
       failAttempt(run, deadlineMessage(), "timed_out");
     } else if (run.timedOut) {
@@ -1210,6 +1286,10 @@ public final class JobDispatcher {
       if (job.status() == JobStatus.FAILED && job.retryAt() != null) {
         scheduleRetry(job.id(), job.retryAt());
       }
+      if (job.status() == JobStatus.QUEUED) {
+        released++;
+        enqueue(job.id()); // released by a drain: queued again, started by the next run
+      }
       if (job.status() == JobStatus.CANCELLED) {
         run.cancelWaiters.forEach(waiter -> waiter.tell(reply));
         run.cancelWaiters.clear();
@@ -1220,6 +1300,7 @@ public final class JobDispatcher {
     // the attempt ended before the cancel reached it: the entity says why it can't be cancelled
     answerCancelWaitersDirectly(run);
     startWhatFits();
+    tellIfDrained();
     return Behaviors.same();
   }
 
@@ -1322,6 +1403,12 @@ public final class JobDispatcher {
   private Behavior<Command> onDecideApproval(DecideApproval decide) {
     String jobId = decide.approvalId() == null ? null : jobOfApproval.get(decide.approvalId());
     Run run = jobId == null ? null : running.get(jobId);
+    if (jobId == null && decide.approvalId() != null
+        && jobOfWithdrawnApproval.containsKey(decide.approvalId())) {
+      decide.replyTo().tell(new ApprovalAnswer.Refused(decide.approvalId(),
+          withdrawnMessage(decide.approvalId(), jobOfWithdrawnApproval.get(decide.approvalId()))));
+      return Behaviors.same();
+    }
     if (run == null || run.finishing || !run.approvals.containsKey(decide.approvalId())) {
       decide.replyTo().tell(new ApprovalAnswer.NotFound(decide.approvalId()));
       return Behaviors.same();
@@ -1345,6 +1432,81 @@ public final class JobDispatcher {
   private void forgetApprovals(Run run) {
     run.approvals.keySet().forEach(jobOfApproval::remove);
     run.approvals.clear();
+  }
+
+  // ---- draining ----
+
+  private Behavior<Command> onDrain(Drain drain) {
+    if (!draining) {
+      draining = true;
+      context.getLog().info("draining: no new jobs; {} attempt(s) running, {} queued stay queued",
+          running.size(), queue.size());
+    }
+    drainWaiter = drain.replyTo();
+    // a person may not answer before the drain ends: give those attempts back now
+    for (Run run : List.copyOf(running.values())) {
+      if (run.awaitingApproval || !run.approvals.isEmpty()) {
+        release(run, "interrupted by shutdown while waiting for an approval: requeued without "
+            + "spending an attempt; it asks again when it runs");
+      }
+    }
+    tellIfDrained();
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onReleaseRunning(ReleaseRunning releaseRunning) {
+    for (Run run : List.copyOf(running.values())) {
+      release(run, releaseRunning.reason());
+    }
+    return Behaviors.same();
+  }
+
+  /** Interrupts {@code run}; its outcome is then recorded as {@link JobOp.Release}. */
+  private void release(Run run, String reason) {
+    if (run.finishing || run.releaseReason != null) {
+      return;
+    }
+    run.releaseReason = reason;
+    run.withdrawnApprovalId = run.approvals.isEmpty() ? null
+        : run.approvals.keySet().iterator().next();
+    interrupt(run); // not invoked yet: the start's answer records the release
+  }
+
+  private void tellIfDrained() {
+    if (draining && drainWaiter != null && running.isEmpty()) {
+      drainWaiter.tell(new Drained(released));
+      drainWaiter = null;
+    }
+  }
+
+  private Behavior<Command> onStall(Stall stall) {
+    context.getLog().warn("test hook: stalling the dispatcher for {}", stall.duration());
+    try {
+      Thread.sleep(stall.duration().toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return Behaviors.same();
+  }
+
+  private void noteWithdrawnApproval(Job job) {
+    if (job.withdrawnApprovalId() == null) {
+      return;
+    }
+    if (job.status().isTerminal()) {
+      jobOfWithdrawnApproval.remove(job.withdrawnApprovalId());
+    } else {
+      jobOfWithdrawnApproval.put(job.withdrawnApprovalId(), job.id());
+    }
+  }
+
+  private String withdrawnMessage(String approvalId, String jobId) {
+    Run run = running.get(jobId);
+    String now = run == null || run.approvals.isEmpty()
+        ? "it asks again under a new id when its next attempt reaches that point"
+        : "it now waits on approval " + run.approvals.keySet().iterator().next();
+    return "approval " + approvalId + " was withdrawn when the service stopped and job " + jobId
+        + " was requeued; " + now;
   }
 
   // ---- the ledger ----
