@@ -20,14 +20,17 @@ import java.util.Optional;
  */
 public final class ProcessControl {
 
-  private static final int ESRCH = 3;
+  private static final int ESRCH = Errno.ESRCH;
+
+  private static final boolean SUPPORTED =
+      System.getProperty("os.name", "").toLowerCase().contains("linux")
+          && Files.isDirectory(Path.of("/proc/self"));
 
   private ProcessControl() {}
 
   /** True when this platform supports the calls (Linux with a readable /proc). */
   public static boolean isSupported() {
-    return System.getProperty("os.name", "").toLowerCase().contains("linux")
-        && Files.isDirectory(Path.of("/proc/self"));
+    return SUPPORTED;
   }
 
   /** Sends {@code signal} to every process in the group; false if the group no longer exists. */
@@ -42,7 +45,7 @@ public final class ProcessControl {
       return false;
     }
     throw new IllegalStateException(
-        "kill(-" + processGroupId + ", " + signal + ") failed with errno " + errno);
+        "kill(-" + processGroupId + ", " + signal + ") failed: " + Errno.describe(errno));
   }
 
   /** Sends {@code signal} to one process; false if it no longer exists. */
@@ -57,7 +60,7 @@ public final class ProcessControl {
       return false;
     }
     throw new IllegalStateException(
-        "kill(" + pid + ", " + signal + ") failed with errno " + errno);
+        "kill(" + pid + ", " + signal + ") failed: " + Errno.describe(errno));
   }
 
   /** The process group of {@code pid}, empty when the process is gone. */
@@ -103,6 +106,31 @@ public final class ProcessControl {
       }
     }
     return killed;
+  }
+
+  /**
+   * The value of variable {@code name} in the environment {@code pid} started with; empty when
+   * it has none, or its environment cannot be read (gone, a zombie, another user's).
+   */
+  public static Optional<String> environmentVariable(long pid, String name) {
+    byte[] environment;
+    try {
+      environment = Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ"));
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+    byte[] prefix = (name + "=").getBytes(StandardCharsets.UTF_8);
+    int start = 0;
+    for (int i = 0; i <= environment.length; i++) {
+      if (i == environment.length || environment[i] == 0) {
+        if (i - start >= prefix.length && regionEquals(environment, start, prefix)) {
+          return Optional.of(new String(environment, start + prefix.length,
+              i - start - prefix.length, StandardCharsets.UTF_8));
+        }
+        start = i + 1;
+      }
+    }
+    return Optional.empty();
   }
 
   private static boolean environmentContains(Path environ, byte[] needle) {
