@@ -68,6 +68,14 @@ final class AppServerProcess {
     if (ProcessControl.isSupported()) {
       command.add("setsid");
     }
+    settings.commandLimits().flatMap(limits -> limits.nice().isPresent()
+        ? java.util.Optional.of(limits.nice().getAsInt()) : java.util.Optional.empty())
+        .ifPresent(level -> {
+          // a launch wrapper (coreutils): nothing runs in the JVM between fork and exec
+          command.add("nice");
+          command.add("-n");
+          command.add(Integer.toString(level));
+        });
     command.add(settings.binary().toString());
     command.add("app-server");
     ProcessBuilder builder = new ProcessBuilder(command);
