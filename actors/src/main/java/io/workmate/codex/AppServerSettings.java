@@ -21,11 +21,13 @@ import java.util.Optional;
  *     on app-servers of its own ({@link #forLimitedAgent})
  * @param commandLimits the limits this process's commands run under (set by
  *     {@link #forLimitedAgent}; its nice level also applies to the process, through {@code nice})
+ * @param registration records each process while it lives (the service's process-group registry)
  */
 public record AppServerSettings(Path binary, CodexEnvironment environment,
     Duration requestTimeout, Duration initializeTimeout, Backoff restartBackoff,
     Duration stableAfter, Duration stopGrace, List<String> optOutNotifications,
-    Map<String, CommandLimits> agentLimits, Optional<CommandLimits> commandLimits) {
+    Map<String, CommandLimits> agentLimits, Optional<CommandLimits> commandLimits,
+    ProcessRegistration registration) {
 
   public AppServerSettings {
     agentLimits = Map.copyOf(agentLimits);
@@ -35,7 +37,7 @@ public record AppServerSettings(Path binary, CodexEnvironment environment,
       Duration initializeTimeout, Backoff restartBackoff, Duration stableAfter,
       Duration stopGrace, List<String> optOutNotifications) {
     this(binary, environment, requestTimeout, initializeTimeout, restartBackoff, stableAfter,
-        stopGrace, optOutNotifications, Map.of(), Optional.empty());
+        stopGrace, optOutNotifications, Map.of(), Optional.empty(), ProcessRegistration.NONE);
   }
 
   /**
@@ -54,23 +56,32 @@ public record AppServerSettings(Path binary, CodexEnvironment environment,
 
   public AppServerSettings withRestartBackoff(Backoff backoff) {
     return new AppServerSettings(binary, environment, requestTimeout, initializeTimeout, backoff,
-        stableAfter, stopGrace, optOutNotifications, agentLimits, commandLimits);
+        stableAfter, stopGrace, optOutNotifications, agentLimits, commandLimits,
+        registration);
   }
 
   public AppServerSettings withRequestTimeout(Duration timeout) {
     return new AppServerSettings(binary, environment, timeout, initializeTimeout, restartBackoff,
-        stableAfter, stopGrace, optOutNotifications, agentLimits, commandLimits);
+        stableAfter, stopGrace, optOutNotifications, agentLimits, commandLimits,
+        registration);
   }
 
   public AppServerSettings withAgentLimits(Map<String, CommandLimits> limits) {
     return new AppServerSettings(binary, environment, requestTimeout, initializeTimeout,
-        restartBackoff, stableAfter, stopGrace, optOutNotifications, limits, commandLimits);
+        restartBackoff, stableAfter, stopGrace, optOutNotifications, limits, commandLimits,
+        registration);
   }
 
   /** The settings of the app-servers of one limited agent: own HOME, the limits applied. */
   public AppServerSettings forLimitedAgent(String agent, CommandLimits limits) {
     return new AppServerSettings(binary, environment.limited(agent, limits), requestTimeout,
         initializeTimeout, restartBackoff, stableAfter, stopGrace, optOutNotifications,
-        Map.of(), Optional.of(limits));
+        Map.of(), Optional.of(limits), registration);
+  }
+
+  public AppServerSettings withRegistration(ProcessRegistration processes) {
+    return new AppServerSettings(binary, environment, requestTimeout, initializeTimeout,
+        restartBackoff, stableAfter, stopGrace, optOutNotifications, agentLimits, commandLimits,
+        processes);
   }
 }

@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.workmate.codex.AppServerSettings;
+import io.workmate.codex.CodexAppServer;
 import io.workmate.codex.CodexFixture;
 import io.workmate.codex.CodexPool;
 import io.workmate.codex.CommandLimits;
 import io.workmate.codex.InvocationProcesses;
+import io.workmate.codex.ProcessRegistration;
 import io.workmate.codex.ThreadSettings;
 import io.workmate.protocol.codex.ApprovalPolicy;
 import io.workmate.protocol.codex.SandboxMode;
@@ -148,6 +150,37 @@ class CodexAgentProcessesTest {
     Agent.Update.Finished finished = awaitFinished(updates);
     assertEquals(Agent.Outcome.SUCCEEDED, finished.outcome(), String.valueOf(finished.error()));
     assertTrue(finished.text().contains("unlimited\nunlimited\n104857600"), finished.text());
+  }
+
+  @Test
+  void anAppServerIsRegisteredWhileItLivesAndUnregisteredOnceGoneAndSwept() {
+    List<String> calls = java.util.Collections.synchronizedList(new ArrayList<>());
+    ProcessRegistration recording = new ProcessRegistration() {
+      @Override
+      public void register(long pid, String label, String markerName, String markerValue) {
+        calls.add("register " + pid + " " + label + " " + markerName);
+      }
+
+      @Override
+      public void unregister(long pid) {
+        calls.add("unregister " + pid);
+      }
+    };
+    ActorRef<CodexAppServer.Command> server = testKit.spawn(CodexAppServer.create("registered",
+        fixture.appServerSettings().withRegistration(recording)));
+    TestProbe<CodexAppServer.Status> status = testKit.createTestProbe();
+    await().atMost(TIMEOUT).until(() -> {
+      server.tell(new CodexAppServer.GetStatus(status.getRef()));
+      return status.receiveMessage().state().equals("running");
+    });
+    server.tell(new CodexAppServer.GetStatus(status.getRef()));
+    long pid = status.receiveMessage().pid();
+    assertEquals(List.of("register " + pid + " registered generation 1 WORKMATE_CODEX_INSTANCE"),
+        List.copyOf(calls));
+    testKit.stop(server);
+    await().atMost(Duration.ofSeconds(10)).until(() -> calls.size() == 2);
+    assertEquals("unregister " + pid, calls.get(1));
+    assertFalse(alive(pid), "the app-server is gone before it is unregistered");
   }
 
   /** The two sleeps of the invocation, found by its marker while the turn runs. */
