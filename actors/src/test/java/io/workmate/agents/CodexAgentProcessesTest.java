@@ -120,7 +120,7 @@ class CodexAgentProcessesTest {
     ActorRef<Agent.Command> agent = agent("burner", SandboxMode.WORKSPACE_WRITE);
     TestProbe<Agent.Update> updates = testKit.createTestProbe();
     agent.tell(new Agent.Invoke(invocation("burner#1",
-        "[[delay:800]] [[exec:sh -c 'while :; do :; done']]"), updates.getRef()));
+        "[[delay:1200]] [[exec:sh -c 'while :; do :; done']]"), updates.getRef()));
     Agent.Update.Finished finished = awaitFinished(updates);
     assertEquals(Agent.Outcome.FAILED, finished.outcome());
     assertEquals("the command \"sh -c 'while :; do :; done'\" exceeded the CPU-time limit "
