@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.workmate.codex.ApprovalHandling;
 import io.workmate.codex.CodexPool;
+import io.workmate.codex.CommandLimits;
+import io.workmate.codex.InvocationProcesses;
+import io.workmate.codex.LimitBreach;
 import io.workmate.codex.CodexThread;
 import io.workmate.codex.ThreadEvent;
 import io.workmate.codex.ThreadSettings;
@@ -15,8 +18,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
@@ -25,6 +32,12 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * the thread's items, approvals and deltas to the invoker as {@link Agent.Update}s, answers with
  * {@link Agent.Update.Finished} and closes the thread. Approval requests are held for a reviewer
  * (the job's {@code POST /v1/approvals/{id}}) until the invocation's timeout, then declined.
+ *
+ * <p>Every command of the invocation carries its own marker
+ * ({@link InvocationProcesses#MARKER_VARIABLE}); whatever the outcome, every process carrying
+ * it is killed ({@link #sweeping}, on the blocking dispatcher) before {@code Finished} is sent,
+ * since codex keeps backgrounded commands running after the turn. When the agent has command
+ * limits, a command a limit killed fails the invocation even if codex completed the turn.
  */
 final class CodexInvocation {
 
@@ -46,6 +59,9 @@ final class CodexInvocation {
 
   private record InterruptAnswered(CodexThread.Ack ack) implements Command {}
 
+  private record Swept(Agent.Update.Finished finished, int killed, Throwable failure)
+      implements Command {}
+
   private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration CONTROL_TIMEOUT = Duration.ofSeconds(30);
   /** Beyond the invocation's timeout: the thread always answers a turn, this is a backstop. */
@@ -54,9 +70,13 @@ final class CodexInvocation {
   private final ActorContext<Command> context;
   private final Agent.Invocation invocation;
   private final ActorRef<Agent.Update> invoker;
+  private final String marker;
   private ActorRef<CodexThread.Command> thread;
+  private Optional<CommandLimits> limits = Optional.empty();
+  private Optional<String> limitBreach = Optional.empty();
   private boolean interrupted;
   private boolean startedSent;
+  private boolean swept;
 
   static Behavior<Command> create(ActorRef<CodexPool.Command> pool, ThreadSettings base,
       Agent.Invocation invocation, ActorRef<Agent.Update> invoker) {
@@ -69,6 +89,7 @@ final class CodexInvocation {
     this.context = context;
     this.invocation = invocation;
     this.invoker = invoker;
+    this.marker = InvocationProcesses.newMarker(invocation.id());
   }
 
   private Behavior<Command> opening(ActorRef<CodexPool.Command> pool, ThreadSettings base) {
@@ -94,12 +115,14 @@ final class CodexInvocation {
         })
         .onMessage(Decide.class, this::refuseDecide)
         .onMessage(FromThread.class, this::forward)
+        .onSignal(PostStop.class, signal -> onPostStop())
         .build();
   }
 
   private ThreadSettings threadSettings(ThreadSettings base) {
     ThreadSettings settings = base.withApprovals(
-        ApprovalHandling.ask(invocation.timeout(), ApprovalDecision.DECLINE));
+        ApprovalHandling.ask(invocation.timeout(), ApprovalDecision.DECLINE))
+        .withCommandVariable(InvocationProcesses.MARKER_VARIABLE, marker);
     return invocation.cwd() == null ? settings : settings.withCwd(Path.of(invocation.cwd()));
   }
 
@@ -109,6 +132,7 @@ final class CodexInvocation {
           "could not open a codex thread: " + opened.failure());
     }
     thread = opened.opened().thread();
+    limits = opened.opened().limits();
     if (interrupted) {
       closeThread();
       return finish(Agent.Outcome.INTERRUPTED, null, "interrupted before the turn started");
@@ -152,12 +176,16 @@ final class CodexInvocation {
           answered.replyTo().tell(new Agent.Decided(answered.ack().ok(), answered.ack().message()));
           return Behaviors.same();
         })
+        .onSignal(PostStop.class, signal -> onPostStop())
         .build();
   }
 
   private Behavior<Command> onTurnEnded(TurnEnded ended) {
     closeThread();
     TurnResult result = ended.result();
+    if (limitBreach.isPresent()) {
+      return finish(Agent.Outcome.FAILED, null, limitBreach.get());
+    }
     if (result != null && result.completed() && !interrupted) {
       return finish(Agent.Outcome.SUCCEEDED, result.finalText(), null);
     }
@@ -182,6 +210,9 @@ final class CodexInvocation {
     } else if (event instanceof ThreadEvent.ItemStarted item) {
       invoker.tell(new Agent.Update.Item(id, "item_started", item.item()));
     } else if (event instanceof ThreadEvent.ItemCompleted item) {
+      if (limitBreach.isEmpty() && limits.isPresent()) {
+        limitBreach = LimitBreach.detect(item.item(), limits.get());
+      }
       invoker.tell(new Agent.Update.Item(id, "item_completed", item.item()));
     } else if (event instanceof ThreadEvent.AgentMessageDelta delta) {
       invoker.tell(new Agent.Update.Item(id, "agent_message_delta",
@@ -216,8 +247,50 @@ final class CodexInvocation {
     }
   }
 
+  /** Kills what the commands left running, then answers; the sweep runs off this thread. */
   private Behavior<Command> finish(Agent.Outcome outcome, String text, String error) {
-    invoker.tell(new Agent.Update.Finished(invocation.id(), outcome, text, error));
+    Agent.Update.Finished finished =
+        new Agent.Update.Finished(invocation.id(), outcome, text, error);
+    context.pipeToSelf(CompletableFuture.supplyAsync(() -> InvocationProcesses.killAll(marker),
+            blockingExecutor()),
+        (killed, failure) -> new Swept(finished, killed == null ? 0 : killed, failure));
+    return sweeping();
+  }
+
+  private Behavior<Command> sweeping() {
+    return Behaviors.receive(Command.class)
+        .onMessage(Swept.class, this::onSwept)
+        .onMessage(Decide.class, decide -> {
+          decide.replyTo().tell(new Agent.Decided(false, "the invocation is ending"));
+          return Behaviors.same();
+        })
+        .onAnyMessage(message -> Behaviors.same())
+        .onSignal(PostStop.class, signal -> onPostStop())
+        .build();
+  }
+
+  private Behavior<Command> onSwept(Swept done) {
+    swept = true;
+    if (done.failure() != null) {
+      context.getLog().warn("invocation {}: could not kill its leftover processes: {}",
+          invocation.id(), done.failure().toString());
+    } else if (done.killed() > 0) {
+      context.getLog().info("invocation {}: killed {} process(es) its commands left running",
+          invocation.id(), done.killed());
+    }
+    invoker.tell(done.finished());
     return Behaviors.stopped();
+  }
+
+  /** Stopped from outside (its agent stopped): the sweep still runs, answered by no one. */
+  private Behavior<Command> onPostStop() {
+    if (!swept) {
+      CompletableFuture.runAsync(() -> InvocationProcesses.killAll(marker), blockingExecutor());
+    }
+    return Behaviors.same();
+  }
+
+  private Executor blockingExecutor() {
+    return context.getSystem().dispatchers().lookup(DispatcherSelector.blocking());
   }
 }

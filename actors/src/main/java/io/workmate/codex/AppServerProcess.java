@@ -47,8 +47,11 @@ final class AppServerProcess {
   private final Process process;
   private final BufferedWriter stdin;
   private final Deque<String> stderrTail = new ArrayDeque<>();
+  private final ProcessRegistration registration;
 
-  private AppServerProcess(String name, long generation, String marker, Process process) {
+  private AppServerProcess(String name, long generation, String marker, Process process,
+      ProcessRegistration registration) {
+    this.registration = registration;
     this.name = name;
     this.generation = generation;
     this.marker = marker;
@@ -68,6 +71,14 @@ final class AppServerProcess {
     if (ProcessControl.isSupported()) {
       command.add("setsid");
     }
+    settings.commandLimits().flatMap(limits -> limits.nice().isPresent()
+        ? java.util.Optional.of(limits.nice().getAsInt()) : java.util.Optional.empty())
+        .ifPresent(level -> {
+          // a launch wrapper (coreutils): nothing runs in the JVM between fork and exec
+          command.add("nice");
+          command.add("-n");
+          command.add(Integer.toString(level));
+        });
     command.add(settings.binary().toString());
     command.add("app-server");
     ProcessBuilder builder = new ProcessBuilder(command);
@@ -75,7 +86,9 @@ final class AppServerProcess {
     builder.environment().putAll(settings.environment().forProcess(MARKER_VARIABLE, marker));
     builder.directory(settings.environment().home().toFile());
     Process process = builder.start();
-    AppServerProcess child = new AppServerProcess(name, generation, marker, process);
+    register(settings.registration(), process.pid(), name + " generation " + generation, marker);
+    AppServerProcess child = new AppServerProcess(name, generation, marker, process,
+        settings.registration());
     child.startPumps(codec, sink);
     return child;
   }
@@ -134,6 +147,21 @@ final class AppServerProcess {
     if (swept > 0) {
       log.info("{}: killed {} leftover process(es) of app-server generation {}", name, swept,
           generation);
+    }
+    // gone and swept: nothing of it is left for the next incarnation to kill
+    try {
+      registration.unregister(process.pid());
+    } catch (RuntimeException e) {
+      log.warn("{}: could not unregister pid {}: {}", name, process.pid(), e.toString());
+    }
+  }
+
+  private static void register(ProcessRegistration registration, long pid, String label,
+      String marker) {
+    try {
+      registration.register(pid, label, MARKER_VARIABLE, marker);
+    } catch (RuntimeException e) {
+      log.warn("{}: could not register pid {}: {}", label, pid, e.toString());
     }
   }
 

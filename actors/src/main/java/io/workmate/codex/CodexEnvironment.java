@@ -80,6 +80,21 @@ public final class CodexEnvironment {
     return codexHome;
   }
 
+  /**
+   * The environment of a limited agent's app-servers: the same variables and CODEX_HOME (config,
+   * sessions), but a HOME of its own under {@code <codex dir>/limited/<agent>} whose shell files
+   * apply {@code limits} to every command ({@link LimitedHome}).
+   */
+  public CodexEnvironment limited(String agent, CommandLimits limits) {
+    String directory = agent.replaceAll("[^A-Za-z0-9_.-]", "_");
+    Path limitedHome = home.resolveSibling("limited").resolve(directory).resolve("home");
+    Path file = LimitedHome.write(limitedHome, agent, limits);
+    Map<String, String> all = new LinkedHashMap<>(variables);
+    all.put("HOME", limitedHome.toString());
+    all.put("BASH_ENV", file.toString());
+    return new CodexEnvironment(limitedHome, codexHome, all);
+  }
+
   /** The variables plus the marker that lets Workmate find the process's descendants later. */
   public Map<String, String> forProcess(String markerName, String markerValue) {
     Map<String, String> all = new LinkedHashMap<>(variables);

@@ -208,8 +208,8 @@ public final class CodexThread {
       call(CodexMethods.THREAD_RESUME, resumeParams(), true, r -> new StartAnswered(r, true));
     } else {
       ThreadStart.Params params = new ThreadStart.Params(settings.model().orElse(null),
-          settings.cwd().toString(), settings.approvalPolicy(), settings.sandbox(), null, null,
-          null);
+          settings.cwd().toString(), settings.approvalPolicy(), settings.sandbox(),
+          settings.configOverrides(), null, null);
       call(CodexMethods.THREAD_START, codec.toTree(params), true,
           r -> new StartAnswered(r, false));
     }

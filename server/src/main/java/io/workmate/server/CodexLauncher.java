@@ -97,7 +97,8 @@ public final class CodexLauncher implements AutoCloseable {
     AppServerSettings defaults = setup.appServerSettings();
     return new AppServerSettings(defaults.binary(), defaults.environment(),
         codex.requestTimeout(), codex.initializeTimeout(), codex.restartBackoff(),
-        defaults.stableAfter(), defaults.stopGrace(), defaults.optOutNotifications());
+        defaults.stableAfter(), defaults.stopGrace(), defaults.optOutNotifications())
+        .withAgentLimits(codex.limits());
   }
 
   /** Thread settings from config, with per-command overrides. */

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigObject;
 import io.workmate.codex.ApprovalHandling;
+import io.workmate.codex.CommandLimits;
 import io.workmate.support.Backoff;
 import io.workmate.codex.config.McpServer;
 import io.workmate.jobs.JobLedger;
@@ -81,7 +82,7 @@ public record WorkmateSettings(
   public record Codex(Optional<Path> binary, int processes, SandboxMode sandbox,
       ApprovalPolicy approvalPolicy, Duration requestTimeout, Duration initializeTimeout,
       Duration turnWatchdog, Backoff restartBackoff, ApprovalHandling approvals,
-      Map<String, McpServer> mcpServers) {}
+      Map<String, McpServer> mcpServers, Map<String, CommandLimits> limits) {}
 
   public static WorkmateSettings from(Config config, Map<String, String> environment) {
     Problems problems = new Problems();
@@ -301,7 +302,14 @@ public record WorkmateSettings(
         positive(problems, prefix + "request-timeout", config, Duration.ofSeconds(60)),
         positive(problems, prefix + "initialize-timeout", config, Duration.ofSeconds(30)),
         positive(problems, prefix + "turn-watchdog", config, Duration.ofMinutes(5)), backoff,
-        approvals(config, problems), mcpServers(config, problems));
+        approvals(config, problems), mcpServers(config, problems), limits(config, problems));
+  }
+
+  /** {@code workmate.codex.limits}, see {@link CodexLimitsSettings}. */
+  private static Map<String, CommandLimits> limits(Config config, Problems problems) {
+    CodexLimitsSettings.Parsed parsed = CodexLimitsSettings.parse(config);
+    parsed.problems().forEach(problems::add);
+    return parsed.limits();
   }
 
   private static ApprovalHandling approvals(Config config, Problems problems) {

@@ -71,9 +71,12 @@ public final class JobsAssembly {
     return new Spawned(dispatcher, registry, ready);
   }
 
-  /** A registered codex agent's thread: the service's, with the agent's cwd and model. */
+  /**
+   * A registered codex agent's thread: the service's, with the agent's cwd and model, and its id,
+   * so the pool runs it on the agent's own app-server when the agent has command limits.
+   */
   static ThreadSettings threadSettings(ThreadSettings base, AgentRegistration registration) {
-    ThreadSettings settings = base;
+    ThreadSettings settings = base.forAgent(registration.id());
     if (registration.model() != null) {
       settings = settings.withModel(registration.model());
     }
