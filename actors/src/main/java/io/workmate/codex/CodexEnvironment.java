@@ -72,6 +72,48 @@ public final class CodexEnvironment {
     return new CodexEnvironment(home, codexHome, variables);
   }
 
+  /** The name codex's sandbox re-executes itself under (its arg0 dispatch). */
+  static final String SANDBOX_HELPER = "codex-linux-sandbox";
+
+  /**
+   * With a system {@code bwrap} installed, codex's sandbox runs {@code bwrap ...
+   * codex-linux-sandbox}, found on PATH through an alias codex makes under CODEX_HOME, except
+   * when CODEX_HOME is under the temp dir (then every sandboxed command fails with {@code execvp
+   * codex-linux-sandbox: No such file or directory}). This makes the alias itself, in {@code
+   * <codex dir>/bin} first on PATH, wherever the data dir is. A {@code binary} that is not a
+   * native executable (the npm script) gets no alias: codex then falls back to its own.
+   */
+  public CodexEnvironment withSandboxHelper(Path binary) {
+    Path directory = home.resolveSibling("bin");
+    try {
+      Path target = binary.toRealPath();
+      if (!isNativeExecutable(target)) {
+        return this;
+      }
+      Files.createDirectories(directory);
+      Path alias = directory.resolve(SANDBOX_HELPER);
+      Path staged = directory.resolve(SANDBOX_HELPER + ".new");
+      Files.deleteIfExists(staged);
+      Files.createSymbolicLink(staged, target);
+      Files.move(staged, alias, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | UnsupportedOperationException e) {
+      throw new IllegalStateException("cannot create codex's sandbox helper under " + directory
+          + ": " + e, e);
+    }
+    Map<String, String> all = new LinkedHashMap<>(variables);
+    all.put("PATH", directory + java.io.File.pathSeparator + variables.get("PATH"));
+    return new CodexEnvironment(home, codexHome, all);
+  }
+
+  private static boolean isNativeExecutable(Path file) throws IOException {
+    try (java.io.InputStream in = Files.newInputStream(file)) {
+      byte[] magic = in.readNBytes(4);
+      return magic.length == 4 && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L'
+          && magic[3] == 'F';
+    }
+  }
+
   public Path home() {
     return home;
   }

@@ -40,7 +40,8 @@ public final class CodexSetup {
    */
   public static CodexSetup prepare(Path binary, Path codexDir, CodexConfig config,
       Map<String, String> parentEnvironment, Map<String, String> secrets) {
-    CodexEnvironment environment = CodexEnvironment.prepare(codexDir, parentEnvironment, secrets);
+    CodexEnvironment environment = CodexEnvironment.prepare(codexDir, parentEnvironment, secrets)
+        .withSandboxHelper(binary);
     CodexConfigBridge bridge = new CodexConfigBridge();
     try {
       bridge.write(environment.codexHome(), config);

@@ -8,6 +8,7 @@ import io.workmate.server.cli.JobsCommand;
 import io.workmate.server.cli.ModeCommand;
 import io.workmate.server.cli.RunCommand;
 import io.workmate.server.cli.ServeCommand;
+import io.workmate.server.cli.StatusCommand;
 import io.workmate.server.cli.ScriptedProviderCommand;
 import io.workmate.server.cli.SubmitCommand;
 import io.workmate.server.config.InvalidSettingsException;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Command;
 @Command(name = "workmate", mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Runs many Codex agents at once, online or offline.",
-    subcommands = {RunCommand.class, ServeCommand.class, ModeCommand.class,
+    subcommands = {RunCommand.class, ServeCommand.class, StatusCommand.class, ModeCommand.class,
         SubmitCommand.class, JobsCommand.class, JobCommand.class, CancelCommand.class,
         ApproveCommand.class, AgentsCommand.class, ScriptedProviderCommand.class})
 public final class Main implements java.util.concurrent.Callable<Integer> {

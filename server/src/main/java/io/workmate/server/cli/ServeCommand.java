@@ -11,7 +11,11 @@ import io.workmate.persistence.JournalStartup;
 import io.workmate.server.CodexLauncher;
 import io.workmate.server.config.WorkmateSettings;
 import io.workmate.server.http.HttpApi;
+import io.workmate.nativeos.SystemdNotifier;
 import io.workmate.server.service.DataDirLock;
+import io.workmate.server.service.DrainSignal;
+import io.workmate.server.service.ServiceControl;
+import io.workmate.server.service.ServiceDrain;
 import io.workmate.server.service.JournalHealth;
 import io.workmate.server.service.RuntimeAssembly;
 import io.workmate.server.service.WorkmateService;
@@ -22,6 +26,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
@@ -31,7 +36,10 @@ import picocli.CommandLine.Option;
 /** {@code workmate serve}: the long-running service with its HTTP API. */
 @Command(name = "serve", mixinStandardHelpOptions = true,
     description = "Run Workmate as a service: codex pool, gateway connections, mode supervisor, "
-        + "the durable job queue (on the journal) and the HTTP API. Stops cleanly on SIGTERM or Ctrl-C.",
+        + "the durable job queue (on the journal) and the HTTP API. SIGTERM or Ctrl-C drains: no "
+        + "new jobs, running ones finish (up to workmate.service.drain-timeout, then they are "
+        + "requeued without spending an attempt), exit 0; a second one cuts the wait short. "
+        + "Under systemd (NOTIFY_SOCKET) it reports READY=1, STATUS=, WATCHDOG=1 and STOPPING=1.",
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:stopped cleanly", "1:could not bind the HTTP port",
         "2:invalid arguments or configuration", "3:codex is missing or rejected its setup",
@@ -62,6 +70,8 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
   @Override
   public Integer call() {
     WorkmateSettings.Http http = settings().http();
+    SystemdNotifier notifier = SystemdNotifier.fromEnvironment();
+    notifier.warning().ifPresent(warning -> err().println("workmate: warning: " + warning));
     if (http.token().isEmpty() && !isLoopback(http.host())) {
       return usageError("refusing to serve on " + http.host() + " without an API token: set "
           + "WORKMATE_API_TOKEN (workmate.http.token), or bind to 127.0.0.1");
@@ -80,7 +90,7 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
       return DATA_DIR_UNAVAILABLE;
     }
     try {
-      return withLauncher(this::serve);
+      return withLauncher(launcher -> serve(launcher, notifier));
     } finally {
       try {
         lock.close();
@@ -90,8 +100,13 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
     }
   }
 
-  private int serve(CodexLauncher launcher) {
+  private int serve(CodexLauncher launcher, SystemdNotifier notifier) {
     WorkmateSettings settings = settings();
+    // from here on SIGTERM and Ctrl-C drain instead of exiting at once; a stop requested while
+    // the service is still starting waits for the drain to exist
+    CompletableFuture<ActorRef<ServiceDrain.Command>> drain = new CompletableFuture<>();
+    ServiceControl control = new ServiceControl(new DrainSignal(), drain, settings.service());
+    StopSignals.install(control);
     JournalSettings journal;
     try {
       journal = JournalSettings.fromConfig(config(), settings.dataDir());
@@ -131,14 +146,29 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
       ServerBinding binding = Http.get(system).newServerAt(http.host(), http.port())
           .bind(new HttpApi(system, actors.runtime(), http.token(), Optional.of(jobs),
               Optional.of(actors.agents()),
-              Optional.of(new HttpApi.Memory(actors.memory(), actors.memorySync()))).routes())
+              Optional.of(new HttpApi.Memory(actors.memory(), actors.memorySync())),
+              Optional.of(control)).routes())
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
       binding.addToCoordinatedShutdown(java.time.Duration.ofSeconds(10), system);
+      system.tell(new WorkmateService.Serve(new WorkmateService.ServiceSetup(notifier,
+          settings.service(), control.signal(), journalHealth::state), drain));
       out().println("Workmate listening on http://" + http.host() + ":"
           + binding.localAddress().getPort() + " (data: " + settings.dataDir() + ", journal: "
           + journal.kind().configName() + ")");
       out().flush();
-      system.getWhenTerminated().toCompletableFuture().get();
+      CompletableFuture.anyOf(control.signal().drained().toCompletableFuture(),
+          system.getWhenTerminated().toCompletableFuture()).get();
+      if (control.signal().drained().toCompletableFuture().isDone()) {
+        DrainSignal.Drained drained = control.signal().drained().toCompletableFuture().get();
+        // the open event streams just got their last event: let them and any answer in
+        // flight reach their clients before the port closes
+        binding.terminate(STREAMS_GRACE).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        system.terminate();
+        awaitTermination(system);
+        out().println("Workmate stopped: drained (" + drained.released() + " running job(s) "
+            + "requeued without spending an attempt)");
+        out().flush();
+      }
       return OK;
     } catch (Exception e) {
       err().println("workmate: cannot start the HTTP API on " + http.host() + ":"
@@ -150,6 +180,8 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
       journalHealth.close();
     }
   }
+
+  private static final java.time.Duration STREAMS_GRACE = java.time.Duration.ofSeconds(3);
 
   private static void awaitTermination(ActorSystem<?> system) {
     try {

@@ -75,6 +75,9 @@ public final class WorkmateConfig {
     table.put("WORKMATE_JOBS_LEDGER_WRITE_INTERVAL", "workmate.jobs.ledger-write-interval");
     table.put("WORKMATE_MEMORY_TARGETS", "workmate.memory.targets");
     table.put("WORKMATE_MEMORY_DEFAULT_TARGET", "workmate.memory.default-target");
+    table.put("WORKMATE_SERVICE_DRAIN_TIMEOUT", "workmate.service.drain-timeout");
+    table.put("WORKMATE_SERVICE_STATUS_INTERVAL", "workmate.service.status-interval");
+    table.put("WORKMATE_SERVICE_TEST_HOOKS", "workmate.service.test-hooks");
     return Map.copyOf(table);
   }
 

@@ -36,7 +36,18 @@ public record WorkmateSettings(
     Runtime runtime,
     Http http,
     Jobs jobs,
-    Memory memory) {
+    Memory memory,
+    Service service) {
+
+  /**
+   * Running as a service ({@code workmate.service}).
+   *
+   * @param drainTimeout how long running attempts may finish after SIGTERM before they are
+   *     interrupted and requeued without spending an attempt
+   * @param statusInterval how often {@code STATUS=} goes to systemd
+   * @param testHooks whether the test-only routes that stall the dispatcher are open
+   */
+  public record Service(Duration drainTimeout, Duration statusInterval, boolean testHooks) {}
 
   /**
    * Agent memory's cloud sync ({@code workmate.memory}).
@@ -99,10 +110,11 @@ public record WorkmateSettings(
     Runtime runtime = runtime(config, problems);
     Http http = http(config, problems);
     Jobs jobs = jobs(config, problems);
-    problems.throwIfAny();
+    Service service = service(config, problems);
     Memory memory = memory(config, problems);
+    problems.throwIfAny();
     return new WorkmateSettings(dataDir, gateway, codex, host, port, runtime, http, jobs,
-        memory);
+        memory, service);
   }
 
   private static Runtime runtime(Config config, Problems problems) {
@@ -217,6 +229,20 @@ public record WorkmateSettings(
     }
     return new Jobs(maxConcurrent, rateLimit, backoff, maxAttempts, timeout, echo,
         writeInterval);
+  }
+
+  private static Service service(Config config, Problems problems) {
+    String prefix = "workmate.service.";
+    Duration drain = problems.read(prefix + "drain-timeout",
+        () -> config.getDuration(prefix + "drain-timeout"), Duration.ofSeconds(60));
+    if (drain.isNegative() || drain.compareTo(Duration.ofHours(1)) > 0) {
+      problems.add(prefix + "drain-timeout must be within 0s..1h, got " + drain);
+    }
+    Duration status = positive(problems, prefix + "status-interval", config,
+        Duration.ofSeconds(5));
+    boolean hooks = problems.read(prefix + "test-hooks",
+        () -> config.getBoolean(prefix + "test-hooks"), false);
+    return new Service(drain, status, hooks);
   }
 
   private static int within(Problems problems, Config config, String key, int min, int max,

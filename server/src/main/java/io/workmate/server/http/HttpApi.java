@@ -14,6 +14,8 @@ import io.workmate.runtime.Mode;
 import io.workmate.runtime.RuntimeSupervisor;
 import io.workmate.server.config.Secret;
 import io.workmate.server.service.JournalHealth;
+import io.workmate.server.service.Readiness;
+import io.workmate.server.service.ServiceControl;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -81,6 +83,7 @@ public final class HttpApi extends AllDirectives {
   private final Optional<Jobs> jobs;
   private final Optional<ActorRef<io.workmate.registry.AgentRegistry.Command>> agents;
   private final Optional<Memory> memory;
+  private final Optional<ServiceControl> service;
   private final List<Endpoint> endpoints;
   /** Endpoints by path template, in declaration order; one template may have several methods. */
   private final Map<String, List<Endpoint>> byTemplate = new LinkedHashMap<>();
@@ -114,7 +117,20 @@ public final class HttpApi extends AllDirectives {
       Secret token, Optional<Jobs> jobs,
       Optional<ActorRef<io.workmate.registry.AgentRegistry.Command>> agents,
       Optional<Memory> memory) {
+    this(system, runtime, token, jobs, agents, memory, Optional.empty());
+  }
+
+  /**
+   * As a service: with {@code /v1/status} and {@code /v1/admin/drain}, and the routes that stop
+   * admitting work while {@code service} drains (submits and messages answer 503, readiness
+   * goes 503, event streams end with a {@code stopping} event).
+   */
+  public HttpApi(ActorSystem<?> system, ActorRef<RuntimeSupervisor.Command> runtime,
+      Secret token, Optional<Jobs> jobs,
+      Optional<ActorRef<io.workmate.registry.AgentRegistry.Command>> agents,
+      Optional<Memory> memory, Optional<ServiceControl> service) {
     this.system = system;
+    this.service = service;
     this.agents = agents;
     this.memory = memory;
     this.runtime = runtime;
@@ -172,7 +188,10 @@ public final class HttpApi extends AllDirectives {
               ContentTypes.TEXT_PLAIN_UTF8, services.metrics().scrape())))));
       list.addAll(new JobRoutes(system, services.dispatcher(),
           new JobRequests.Defaults(services.defaultMaxAttempts(),
-              services.defaultTimeoutSeconds()), Clock.systemUTC()).endpoints());
+              services.defaultTimeoutSeconds()), Clock.systemUTC(),
+          service.map(ServiceControl::signal)).endpoints());
+      service.ifPresent(control -> list.addAll(new AdminRoutes(system, control,
+          token.isPresent(), services.dispatcher(), runtime, services.journal()).endpoints()));
       list.addAll(new ApprovalRoutes(system, services.dispatcher()).endpoints());
     });
     memory.ifPresent(m -> list.addAll(
@@ -244,11 +263,8 @@ public final class HttpApi extends AllDirectives {
         JobDispatcher.Stats>ask(system, services.dispatcher(), JobDispatcher.GetStats::new,
         READY_TIMEOUT).exceptionally(failure -> null);
     return onSuccess(stats, answer -> {
-      JournalHealth.State journal = services.journal().get();
-      String reason = answer == null ? "the job dispatcher does not answer"
-          : answer.recovering() ? "recovering the job queue from the journal"
-          : !journal.ok() ? "the journal does not answer: " + journal.detail()
-          : null;
+      String reason = Readiness.notReadyReason(answer, services.journal().get(), draining())
+          .orElse(null);
       return complete(Responses.json(reason == null ? 200 : 503, readyJson(reason == null,
           reason)));
     });
@@ -294,10 +310,23 @@ public final class HttpApi extends AllDirectives {
       throw new ApiError(400, "invalid_request", "\"preferOnline\" must be true or false");
     }
     boolean preferOnline = prefer == null || prefer.asBoolean();
+    if (draining()) {
+      return complete(Responses.unavailableWhileDraining());
+    }
     CompletionStage<MessageOutcome> outcome = Asks.ask(system, runtime,
         replyTo -> new RuntimeSupervisor.SendMessage(prompt.asText(), preferOnline, replyTo),
         MESSAGE_TIMEOUT);
-    return onSuccess(outcome, result -> {
+    // a message still running when the drain ends gets an answer, not a dropped connection
+    CompletionStage<Optional<MessageOutcome>> finished = service.isEmpty()
+        ? outcome.thenApply(Optional::of)
+        : outcome.thenApply(Optional::of).applyToEither(
+            service.get().signal().drained().thenApply(drained -> Optional.empty()), a -> a);
+    return onSuccess(finished, maybe -> {
+      if (maybe.isEmpty()) {
+        return complete(Responses.error(503, "unavailable", "the service stopped before the "
+            + "message finished; send it again once the service is back"));
+      }
+      MessageOutcome result = maybe.get();
       ObjectNode answer = Responses.JSON.createObjectNode();
       answer.put("route", result.route().name().toLowerCase().replace('_', '-'));
       answer.put("ok", result.ok());
@@ -309,6 +338,10 @@ public final class HttpApi extends AllDirectives {
   }
 
   // --- helpers --------------------------------------------------------------------------------
+
+  private boolean draining() {
+    return service.isPresent() && service.get().signal().draining();
+  }
 
   private CompletionStage<RuntimeSupervisor.RuntimeState> askState() {
     return Asks.ask(system, runtime, RuntimeSupervisor.GetState::new, ASK_TIMEOUT);

@@ -8,9 +8,11 @@ import io.workmate.jobs.JobReply;
 import io.workmate.jobs.JobSpec;
 import io.workmate.jobs.JobStatus;
 import io.workmate.jobs.dispatch.JobDispatcher;
+import io.workmate.server.service.DrainSignal;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.NotUsed;
@@ -33,15 +35,27 @@ final class JobRoutes extends AllDirectives {
   private static final Duration HEARTBEAT = Duration.ofSeconds(15);
   /** Feed entries held for a slow client; beyond this the stream fails rather than grow. */
   private static final int FEED_BUFFER = 4096;
+  /** The last event of every open stream when the service stops. */
+  static final String STOPPING_EVENT = "stopping";
+  private static final String STOPPING_DATA = "{\"message\":\"the service is stopping; "
+      + "reconnect once it is back to follow the job\"}";
 
   private final ActorSystem<?> system;
   private final ActorRef<JobDispatcher.Command> dispatcher;
   private final JobRequests.Defaults defaults;
   private final Clock clock;
+  private final Optional<DrainSignal> drain;
 
   JobRoutes(ActorSystem<?> system, ActorRef<JobDispatcher.Command> dispatcher,
       JobRequests.Defaults defaults, Clock clock) {
+    this(system, dispatcher, defaults, clock, Optional.empty());
+  }
+
+  /** {@code drain}: event streams end with a {@code stopping} event once the service drained. */
+  JobRoutes(ActorSystem<?> system, ActorRef<JobDispatcher.Command> dispatcher,
+      JobRequests.Defaults defaults, Clock clock, Optional<DrainSignal> drain) {
     this.system = system;
+    this.drain = drain;
     this.dispatcher = dispatcher;
     this.defaults = defaults;
     this.clock = clock;
@@ -55,7 +69,8 @@ final class JobRoutes extends AllDirectives {
             .responds(400, "malformed JSON, unknown field, wrong type or value (named)")
             .responds(413, "body larger than 64 KiB")
             .responds(422, "no agent fits the job (no_matching_agent)")
-            .responds(503, "the job store did not answer")
+            .responds(503, "the job store did not answer, or the service is draining to stop "
+                + "(draining, with Retry-After)")
             .handle(ids -> entity(Unmarshaller.entityToString(), this::submit)),
         endpoint("GET", "/v1/jobs", "List jobs in submission order, oldest first")
             .query("status", "only jobs in this status")
@@ -166,8 +181,15 @@ final class JobRoutes extends AllDirectives {
           })
           .takeWhile(entry -> !(entry instanceof JobFeed.End), true)
           .map(entry -> ServerSentEvent.create(JobJson.eventData(entry).toString(),
-              JobJson.eventName(entry)))
-          .keepAlive(HEARTBEAT, ServerSentEvent::heartbeat);
+              JobJson.eventName(entry)));
+      if (drain.isPresent()) {
+        // the feed ends with the job, or with one last event when the service stops first
+        feed = feed.merge(Source.completionStage(drain.get().drained())
+                .map(drained -> ServerSentEvent.create(STOPPING_DATA, STOPPING_EVENT)), true)
+            .takeWhile(event -> !STOPPING_EVENT.equals(event.getEventType().orElse(null)),
+                true);
+      }
+      feed = feed.keepAlive(HEARTBEAT, ServerSentEvent::heartbeat);
       return completeOK(feed, EventStreamMarshalling.toEventStream());
     });
   }
@@ -182,6 +204,10 @@ final class JobRoutes extends AllDirectives {
       String jobId) {
     if (reply instanceof JobReply.NotFound notFound) {
       return Responses.error(404, "not_found", "no job '" + notFound.jobId() + "'");
+    }
+    if (reply instanceof JobReply.Rejected rejected
+        && JobDispatcher.DRAINING.equals(rejected.code())) {
+      return Responses.unavailableWhileDraining();
     }
     if (reply instanceof JobReply.Rejected rejected) {
       int status = switch (rejected.code()) {

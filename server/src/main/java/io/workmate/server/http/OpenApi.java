@@ -161,6 +161,21 @@ final class OpenApi {
     return schema;
   }
 
+  static JsonNode drainSchema() {
+    ObjectNode schema = object();
+    ((ObjectNode) schema.get("properties")).set("reason",
+        string("why, for the log (optional; the body may be empty)"));
+    return schema;
+  }
+
+  static JsonNode stallSchema() {
+    ObjectNode schema = object();
+    schema.putArray("required").add("seconds");
+    ((ObjectNode) schema.get("properties")).set("seconds",
+        integer(1, 600, "how long the dispatcher's thread is blocked"));
+    return schema;
+  }
+
   private static ObjectNode errorSchema() {
     ObjectNode schema = object();
     ObjectNode error = object();

@@ -33,6 +33,16 @@ final class Responses {
     return json(status, body);
   }
 
+  /** Seconds a client should wait before it sends work again to a draining service. */
+  static final int RETRY_AFTER_SECONDS = 30;
+
+  /** 503 with {@code Retry-After}: the service is draining to stop and admits nothing new. */
+  static HttpResponse unavailableWhileDraining() {
+    return error(503, "draining", "the service is stopping and takes no new work; try again "
+        + "once it is back").addHeader(org.apache.pekko.http.javadsl.model.headers.RetryAfter
+        .create((long) RETRY_AFTER_SECONDS));
+  }
+
   /**
    * The API's errors as responses, for route classes that also serve on their own (in tests):
    * {@link ApiError} as itself, an unanswered ask as 503 naming {@code component}.

@@ -13,10 +13,14 @@ import io.workmate.server.config.WorkmateSettings;
 import io.workmate.memory.MemoryDirectory;
 import io.workmate.memory.MemorySyncSettings;
 import io.workmate.memory.MemorySyncs;
+import io.workmate.nativeos.SystemdNotifier;
+import java.time.Clock;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
@@ -31,6 +35,24 @@ public final class WorkmateService {
 
   /** Spawns everything and completes {@code started} with the refs the HTTP API needs. */
   public record Start(CompletableFuture<Actors> started) implements Command {}
+
+  /**
+   * Sent once the HTTP API is bound: spawns the drain (the graceful stop) and, under systemd,
+   * the watchdog that reports readiness, liveness and status. Completes {@code drain} with the
+   * drain's ref, which the signal handlers and {@code POST /v1/admin/drain} tell.
+   */
+  public record Serve(ServiceSetup setup, CompletableFuture<ActorRef<ServiceDrain.Command>> drain)
+      implements Command {}
+
+  /**
+   * @param notifier systemd's notify socket (silent without {@code NOTIFY_SOCKET})
+   * @param settings {@code workmate.service}
+   * @param signal the drain's progress, shared with the HTTP API and the main thread
+   * @param journal the journal's last health check
+   */
+  public record ServiceSetup(SystemdNotifier notifier,
+      WorkmateSettings.Service settings, DrainSignal signal,
+      Supplier<JournalHealth.State> journal) {}
 
   /** The top-level actors, for the HTTP API. */
   public record Actors(ActorRef<CodexPool.Command> codex,
@@ -85,8 +107,29 @@ public final class WorkmateService {
               start.started().complete(actors);
             }
           });
-          return Behaviors.empty();
+          return serving(context, actors);
         }))
+        .build();
+  }
+
+  private static Behavior<Command> serving(
+      ActorContext<Command> context, Actors actors) {
+    return Behaviors.receive(Command.class)
+        .onMessage(Serve.class, serve -> {
+          ServiceSetup setup = serve.setup();
+          Clock clock = Clock.systemUTC();
+          ActorRef<ServiceDrain.Command> drain = context.spawn(ServiceDrain.create(
+              actors.dispatcher(), setup.notifier(), setup.settings().drainTimeout(),
+              setup.signal(), clock), "drain");
+          if (setup.notifier().enabled()) {
+            context.spawn(ServiceWatchdog.create(setup.notifier(), actors.runtime(),
+                actors.dispatcher(), setup.journal(), setup.signal(),
+                new ServiceWatchdog.Settings(setup.notifier().watchdogInterval(),
+                    setup.settings().statusInterval()), clock), "watchdog");
+          }
+          serve.drain().complete(drain);
+          return Behaviors.same();
+        })
         .build();
   }
 }

@@ -63,7 +63,7 @@ class ReadinessTest {
     ActorRef<JobDispatcher.Command> stats = testKit.spawn(Behaviors.receive(
         JobDispatcher.Command.class).onMessage(JobDispatcher.GetStats.class, get -> {
           get.replyTo().tell(new JobDispatcher.Stats(Map.<JobStatus, Long>of(), Map.of(),
-              Map.of(), recovering.get()));
+              Map.of(), recovering.get(), false));
           return Behaviors.same();
         }).build());
     ActorRef<JobDispatcher.Command> mute =
