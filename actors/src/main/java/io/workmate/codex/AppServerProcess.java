@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 final class AppServerProcess {
 
   /** Environment variable that marks every process this child (and its descendants) started. */
-  static final String MARKER_VARIABLE = "WORKMATE_CODEX_INSTANCE";
+  static final String MARKER_VARIABLE = ProcessRegistration.APP_SERVER_MARKER;
 
   private static final Logger log = LoggerFactory.getLogger(AppServerProcess.class);
   private static final int STDERR_TAIL_LINES = 20;

@@ -8,6 +8,12 @@ package io.workmate.codex;
  */
 public interface ProcessRegistration {
 
+  /**
+   * The environment variable every app-server and all it starts inherit, valued per process:
+   * what finds a tree's processes once they left its group.
+   */
+  String APP_SERVER_MARKER = "WORKMATE_CODEX_INSTANCE";
+
   /** Records nothing: tests, and platforms without the registry. */
   ProcessRegistration NONE = new ProcessRegistration() {
     @Override

@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.workmate.codex.ThreadSettings;
+import io.workmate.nativeos.SystemdNotifier;
 import io.workmate.persistence.JournalConfig;
 import io.workmate.persistence.JournalCorruptException;
 import io.workmate.persistence.JournalSettings;
@@ -11,16 +12,17 @@ import io.workmate.persistence.JournalStartup;
 import io.workmate.server.CodexLauncher;
 import io.workmate.server.config.WorkmateSettings;
 import io.workmate.server.http.HttpApi;
-import io.workmate.nativeos.SystemdNotifier;
 import io.workmate.server.service.DataDirLock;
 import io.workmate.server.service.DrainSignal;
 import io.workmate.server.service.ServiceControl;
 import io.workmate.server.service.ServiceDrain;
 import io.workmate.server.service.JournalHealth;
+import io.workmate.server.service.ProcessHygiene;
 import io.workmate.server.service.RuntimeAssembly;
 import io.workmate.server.service.WorkmateService;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -90,7 +92,15 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
       return DATA_DIR_UNAVAILABLE;
     }
     try {
-      return withLauncher(launcher -> serve(launcher, notifier));
+      ProcessHygiene processes;
+      try {
+        processes = ProcessHygiene.atStart(settings().dataDir(), err());
+      } catch (java.io.UncheckedIOException e) {
+        err().println("workmate: cannot read the process-group registry under "
+            + settings().dataDir() + ": " + e.getCause());
+        return DATA_DIR_UNAVAILABLE;
+      }
+      return withLauncher(launcher -> serve(launcher, notifier, processes));
     } finally {
       try {
         lock.close();
@@ -100,7 +110,8 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
     }
   }
 
-  private int serve(CodexLauncher launcher, SystemdNotifier notifier) {
+  private int serve(CodexLauncher launcher, SystemdNotifier notifier,
+      ProcessHygiene processes) {
     WorkmateSettings settings = settings();
     // from here on SIGTERM and Ctrl-C drain instead of exiting at once; a stop requested while
     // the service is still starting waits for the drain to exist
@@ -117,7 +128,7 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ThreadSettings baseThread = RuntimeAssembly.jobThreadSettings(settings, launcher);
     ActorSystem<WorkmateService.Command> system = ActorSystem.create(WorkmateService.create(
-        launcher.appServerSettings(), launcher.processes(),
+        launcher.appServerSettings().withRegistration(processes), launcher.processes(),
         RuntimeAssembly.runtimeSettings(settings, launcher),
         new WorkmateService.JobsSetup(settings.jobs(), baseThread, metrics), settings.memory()),
         "workmate", config);
@@ -149,9 +160,9 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
               Optional.of(new HttpApi.Memory(actors.memory(), actors.memorySync())),
               Optional.of(control)).routes())
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
-      binding.addToCoordinatedShutdown(java.time.Duration.ofSeconds(10), system);
+      binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);
       system.tell(new WorkmateService.Serve(new WorkmateService.ServiceSetup(notifier,
-          settings.service(), control.signal(), journalHealth::state), drain));
+          settings.service(), control.signal(), journalHealth::state, processes), drain));
       out().println("Workmate listening on http://" + http.host() + ":"
           + binding.localAddress().getPort() + " (data: " + settings.dataDir() + ", journal: "
           + journal.kind().configName() + ")");
@@ -159,15 +170,7 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
       CompletableFuture.anyOf(control.signal().drained().toCompletableFuture(),
           system.getWhenTerminated().toCompletableFuture()).get();
       if (control.signal().drained().toCompletableFuture().isDone()) {
-        DrainSignal.Drained drained = control.signal().drained().toCompletableFuture().get();
-        // the open event streams just got their last event: let them and any answer in
-        // flight reach their clients before the port closes
-        binding.terminate(STREAMS_GRACE).toCompletableFuture().get(30, TimeUnit.SECONDS);
-        system.terminate();
-        awaitTermination(system);
-        out().println("Workmate stopped: drained (" + drained.released() + " running job(s) "
-            + "requeued without spending an attempt)");
-        out().flush();
+        stopAfterDrain(control.signal(), binding, system);
       }
       return OK;
     } catch (Exception e) {
@@ -181,7 +184,25 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
     }
   }
 
-  private static final java.time.Duration STREAMS_GRACE = java.time.Duration.ofSeconds(3);
+  /** How long the open event streams get to send their {@code stopping} event. */
+  private static final Duration STREAMS_GRACE = Duration.ofSeconds(3);
+  /** How long answers still in flight get once the port is unbound. */
+  private static final Duration ANSWERS_GRACE = Duration.ofSeconds(1);
+
+  private void stopAfterDrain(DrainSignal signal, ServerBinding binding,
+      ActorSystem<?> system) throws Exception {
+    DrainSignal.Drained drained = signal.drained().toCompletableFuture().get();
+    if (!signal.awaitStreamsEnded(STREAMS_GRACE)) {
+      err().println("workmate: warning: some event streams had not ended after "
+          + STREAMS_GRACE.toSeconds() + " s; closing them");
+    }
+    binding.terminate(ANSWERS_GRACE).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    system.terminate();
+    awaitTermination(system);
+    out().println("Workmate stopped: drained (" + drained.released() + " running job(s) "
+        + "requeued without spending an attempt)");
+    out().flush();
+  }
 
   private static void awaitTermination(ActorSystem<?> system) {
     try {

@@ -190,6 +190,14 @@ final class JobRoutes extends AllDirectives {
                 true);
       }
       feed = feed.keepAlive(HEARTBEAT, ServerSentEvent::heartbeat);
+      if (drain.isPresent()) {
+        DrainSignal signal = drain.get();
+        feed = feed.watchTermination((notUsed, done) -> {
+          signal.streamStarted();
+          done.whenComplete((ok, failure) -> signal.streamEnded());
+          return notUsed;
+        });
+      }
       return completeOK(feed, EventStreamMarshalling.toEventStream());
     });
   }

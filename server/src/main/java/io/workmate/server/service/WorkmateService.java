@@ -31,6 +31,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  */
 public final class WorkmateService {
 
+  /** How long an orphan of a dead app-server may live before the sweep kills it. */
+  private static final java.time.Duration ORPHAN_SWEEP_INTERVAL = java.time.Duration.ofSeconds(2);
+
   public sealed interface Command {}
 
   /** Spawns everything and completes {@code started} with the refs the HTTP API needs. */
@@ -49,10 +52,11 @@ public final class WorkmateService {
    * @param settings {@code workmate.service}
    * @param signal the drain's progress, shared with the HTTP API and the main thread
    * @param journal the journal's last health check
+   * @param processes the process-group registry and orphan sweep
    */
   public record ServiceSetup(SystemdNotifier notifier,
       WorkmateSettings.Service settings, DrainSignal signal,
-      Supplier<JournalHealth.State> journal) {}
+      Supplier<JournalHealth.State> journal, ProcessHygiene processes) {}
 
   /** The top-level actors, for the HTTP API. */
   public record Actors(ActorRef<CodexPool.Command> codex,
@@ -127,6 +131,8 @@ public final class WorkmateService {
                 new ServiceWatchdog.Settings(setup.notifier().watchdogInterval(),
                     setup.settings().statusInterval()), clock), "watchdog");
           }
+          context.spawn(OrphanSweeper.create(setup.processes(), ORPHAN_SWEEP_INTERVAL),
+              "orphans");
           serve.drain().complete(drain);
           return Behaviors.same();
         })
