@@ -140,7 +140,8 @@ final class AdminRoutes extends AllDirectives {
     return complete(Responses.json(202, answer));
   }
 
-  private static boolean fromLoopback(Optional<RemoteAddress> from) {
+  /** Package-private for the test: a connection address that is not loopback is refused. */
+  static boolean fromLoopback(Optional<RemoteAddress> from) {
     Optional<InetAddress> address = from.flatMap(RemoteAddress::getAddress);
     return address.isPresent() && address.get().isLoopbackAddress();
   }

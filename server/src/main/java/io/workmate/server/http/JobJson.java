@@ -97,6 +97,9 @@ final class JobJson {
   }
 
   /** The SSE event name of a feed entry. */
+  /** The name of a feed's last event, sent once the job is finished. */
+  static final String END_EVENT = "end";
+
   static String eventName(JobFeed feed) {
     if (feed instanceof JobFeed.Status) {
       return "status";
@@ -110,7 +113,7 @@ final class JobJson {
     if (feed instanceof JobFeed.ApprovalResolved) {
       return "approval_resolved";
     }
-    return "end";
+    return END_EVENT;
   }
 
   static JsonNode eventData(JobFeed feed) {

@@ -183,11 +183,12 @@ final class JobRoutes extends AllDirectives {
           .map(entry -> ServerSentEvent.create(JobJson.eventData(entry).toString(),
               JobJson.eventName(entry)));
       if (drain.isPresent()) {
-        // the feed ends with the job, or with one last event when the service stops first
+        // the feed ends with the job's end event, or with a stopping event when the service
+        // stops first; not an eager merge, which may drop the element of the input that
+        // completes (the stopping event) if the client has not asked for it yet
         feed = feed.merge(Source.completionStage(drain.get().drained())
-                .map(drained -> ServerSentEvent.create(STOPPING_DATA, STOPPING_EVENT)), true)
-            .takeWhile(event -> !STOPPING_EVENT.equals(event.getEventType().orElse(null)),
-                true);
+                .map(drained -> ServerSentEvent.create(STOPPING_DATA, STOPPING_EVENT)), false)
+            .takeWhile(event -> !isLast(event), true);
       }
       feed = feed.keepAlive(HEARTBEAT, ServerSentEvent::heartbeat);
       if (drain.isPresent()) {
@@ -200,6 +201,11 @@ final class JobRoutes extends AllDirectives {
       }
       return completeOK(feed, EventStreamMarshalling.toEventStream());
     });
+  }
+
+  private static boolean isLast(ServerSentEvent event) {
+    String type = event.getEventType().orElse("");
+    return type.equals(STOPPING_EVENT) || type.equals(JobJson.END_EVENT);
   }
 
   private CompletionStage<JobReply> ask(

@@ -77,12 +77,20 @@ class DrainIT {
       assertEquals("draining", ServeProcess.JSON.readTree(refused.body())
           .path("error").path("code").asText());
       assertTrue(refused.headers().firstValue("Retry-After").isPresent(), "Retry-After");
+      ServeProcess.CliRun status = first.cli("status");
+      assertEquals(3, status.exit(), status.out() + status.err());
+      assertTrue(status.out().contains("draining:  yes"), status.out());
       assertEquals(0, first.awaitExit(Duration.ofSeconds(90)), first.output());
       List<String> lastEvents = stream.get();
       assertEquals("stopping", lastEvents.get(lastEvents.size() - 1),
           "an open event stream ends with the stopping event: " + lastEvents);
     }
     try (ServeProcess second = ServeProcess.start(tmp, "second", data, env)) {
+      // ready once its first journal check is in
+      await().atMost(Duration.ofSeconds(30)).until(() -> second.cli("status").exit() == 0);
+      ServeProcess.CliRun status = second.cli("status");
+      assertTrue(status.out().contains("ready:     yes"), status.out());
+      assertTrue(status.out().contains("draining:  no"), status.out());
       for (String id : running) {
         JsonNode job = second.job(id);
         assertEquals("succeeded", job.path("status").asText(), "finished in the drain: " + job);

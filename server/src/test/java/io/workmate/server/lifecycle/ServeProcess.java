@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -117,6 +118,36 @@ final class ServeProcess implements AutoCloseable {
 
   String output() throws IOException {
     return "stdout:\n" + String.join("\n", stdout) + "\nstderr:\n" + Files.readString(stderr);
+  }
+
+  /** What a client command printed and its exit code. */
+  record CliRun(int exit, String out, String err) {}
+
+  /** Runs {@code bin/workmate <command> --url <this service> <args>}, e.g. {@code status}. */
+  CliRun cli(String command, String... args) throws Exception {
+    List<String> line = new java.util.ArrayList<>(List.of(
+        ROOT.resolve("bin/workmate").toString(), command, "--url", url));
+    line.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(line);
+    builder.environment().keySet().removeIf(key -> key.startsWith("WORKMATE_"));
+    Process cli = builder.start();
+    cli.getOutputStream().close();
+    CompletableFuture<String> err =
+        CompletableFuture.supplyAsync(() -> readAll(cli.getErrorStream()));
+    String out = readAll(cli.getInputStream());
+    if (!cli.waitFor(60, TimeUnit.SECONDS)) {
+      cli.destroyForcibly();
+      fail("workmate " + command + " did not finish within 60 s");
+    }
+    return new CliRun(cli.exitValue(), out, err.get());
+  }
+
+  private static String readAll(java.io.InputStream in) {
+    try (in) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "(unreadable: " + e + ")";
+    }
   }
 
   // ---- HTTP ----
