@@ -21,6 +21,7 @@ import io.workmate.jobs.JobOp.Expire;
 import io.workmate.jobs.JobOp.FailAttempt;
 import io.workmate.jobs.JobOp.Get;
 import io.workmate.jobs.JobOp.GetHistory;
+import io.workmate.jobs.JobOp.Release;
 import io.workmate.jobs.JobOp.Requeue;
 import io.workmate.jobs.JobOp.Retry;
 import io.workmate.jobs.JobOp.Start;
@@ -289,6 +290,9 @@ class JobLedgerShardTest {
       new Transition("requeue", new Requeue("crash"),
           EnumSet.of(JobStatus.RUNNING, JobStatus.WAITING_APPROVAL), "be requeued",
           JobEvent.Requeued.class, JobStatus.QUEUED),
+      new Transition("release", new Release("interrupted by shutdown", null),
+          EnumSet.of(JobStatus.RUNNING, JobStatus.WAITING_APPROVAL), "be released",
+          JobEvent.AttemptReleased.class, JobStatus.QUEUED),
       new Transition("retry", new Retry(),
           EnumSet.of(JobStatus.DEAD), "be retried",
           JobEvent.Retried.class, JobStatus.QUEUED),
