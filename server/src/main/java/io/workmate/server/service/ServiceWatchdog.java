@@ -18,8 +18,10 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * Tells systemd how the service is, from the actor system's own liveness: each beat asks the
  * runtime supervisor, then the job dispatcher, and only when both answered in time does
  * {@code WATCHDOG=1} go out. A stalled dispatcher or a blocked actor system therefore stops the
- * pings and systemd restarts the service, which a plain timer would hide. The next beat is
- * scheduled when a probe ends, so probes never pile up behind a slow actor.
+ * pings and systemd restarts the service, which a plain timer would hide. Beats come at a fixed
+ * rate and a probe gets a quarter beat per question, so a ping leaves at most 1.5 beats (three
+ * quarters of {@code WATCHDOG_USEC}) after the last one even when the actors answer slowly; a
+ * beat that finds the last probe still {@link #probing()} is skipped, so probes never pile up.
  *
  * <p>{@link #starting()} probes often until the service is ready by the rule of
  * {@code /v1/ready} ({@link Readiness}) and then sends {@code READY=1} with {@code MAINPID};
@@ -31,6 +33,8 @@ public final class ServiceWatchdog {
   public sealed interface Command {}
 
   private record Beat() implements Command {}
+
+  private static final Object BEAT_TIMER = "beat";
 
   private record SupervisorAnswered(RuntimeSupervisor.RuntimeState state, Throwable failure)
       implements Command {}
@@ -92,8 +96,12 @@ public final class ServiceWatchdog {
 
   private Behavior<Command> starting() {
     return Behaviors.receive(Command.class)
-        .onMessage(Beat.class, beat -> probe(STARTING_BEAT))
-        .onMessage(SupervisorAnswered.class, answered -> askDispatcher(answered, STARTING_BEAT))
+        .onMessage(Beat.class, beat -> {
+          probe(STARTING_BEAT.dividedBy(2));
+          return Behaviors.same();
+        })
+        .onMessage(SupervisorAnswered.class,
+            answered -> askDispatcher(answered, STARTING_BEAT.dividedBy(2)))
         .onMessage(DispatcherAnswered.class, this::onProbedWhileStarting)
         .build();
   }
@@ -112,28 +120,42 @@ public final class ServiceWatchdog {
     if (settings.watchdog().isPresent()) {
       notifier.watchdog();
     }
-    timers.startSingleTimer(new Beat(), settings.beat());
+    timers.startTimerAtFixedRate(BEAT_TIMER, new Beat(), settings.beat());
     return watching();
   }
 
+  /** Between probes: the next beat starts one. */
   private Behavior<Command> watching() {
     return Behaviors.receive(Command.class)
-        .onMessage(Beat.class, beat -> probe(settings.beat()))
-        .onMessage(SupervisorAnswered.class,
-            answered -> askDispatcher(answered, settings.beat()))
+        .onMessage(Beat.class, beat -> {
+          probe(perQuestion());
+          return probing();
+        })
+        .build();
+  }
+
+  /** A probe is out; a beat now finds the actors slower than a beat and is skipped. */
+  private Behavior<Command> probing() {
+    return Behaviors.receive(Command.class)
+        .onMessage(Beat.class, beat -> Behaviors.same())
+        .onMessage(SupervisorAnswered.class, answered -> askDispatcher(answered, perQuestion()))
         .onMessage(DispatcherAnswered.class, this::onProbed)
         .build();
   }
 
+  /** Two questions per probe: together half a beat, leaving the other half for scheduling. */
+  private Duration perQuestion() {
+    return settings.beat().dividedBy(4);
+  }
+
   private Behavior<Command> onProbed(DispatcherAnswered probed) {
-    timers.startSingleTimer(new Beat(), settings.beat());
     if (probed.failure() != null) {
       String failure = String.valueOf(probed.failure().getMessage());
       if (!failure.equals(lastFailure)) {
         context.getLog().warn("watchdog: no ping to systemd: {}", failure);
       }
       lastFailure = failure;
-      return Behaviors.same();
+      return watching();
     }
     if (lastFailure != null) {
       context.getLog().info("watchdog: the actors answer again; pinging systemd");
@@ -145,28 +167,26 @@ public final class ServiceWatchdog {
     if (!clock.instant().isBefore(lastStatusAt.plus(settings.statusInterval()))) {
       sendStatus(probed);
     }
-    return Behaviors.same();
+    return watching();
   }
 
-  /** Both asks together take at most one beat, so a ping is never late because of a probe. */
-  private Behavior<Command> probe(Duration beat) {
-    context.ask(RuntimeSupervisor.RuntimeState.class, runtime, beat.dividedBy(2),
+  /** Asks the supervisor, then ({@link #askDispatcher}) the dispatcher, each within budget. */
+  private void probe(Duration budget) {
+    context.ask(RuntimeSupervisor.RuntimeState.class, runtime, budget,
         RuntimeSupervisor.GetState::new, SupervisorAnswered::new);
-    return Behaviors.same();
   }
 
-  private Behavior<Command> askDispatcher(SupervisorAnswered answered, Duration beat) {
+  private Behavior<Command> askDispatcher(SupervisorAnswered answered, Duration budget) {
     if (answered.failure() != null) {
       context.getSelf().tell(new DispatcherAnswered(null, null, new IllegalStateException(
-          "the runtime supervisor did not answer within " + beat.dividedBy(2).toMillis()
-              + " ms")));
+          "the runtime supervisor did not answer within " + budget.toMillis() + " ms")));
       return Behaviors.same();
     }
-    context.ask(JobDispatcher.Stats.class, dispatcher, beat.dividedBy(2),
+    context.ask(JobDispatcher.Stats.class, dispatcher, budget,
         JobDispatcher.GetStats::new,
         (stats, failure) -> new DispatcherAnswered(answered.state(), stats,
             failure == null ? null : new IllegalStateException("the job dispatcher did not "
-                + "answer within " + beat.dividedBy(2).toMillis() + " ms")));
+                + "answer within " + budget.toMillis() + " ms")));
     return Behaviors.same();
   }
 
