@@ -1,7 +1,6 @@
 package io.workmate.agents;
 
 import io.workmate.gateway.GatewayConnection;
-import io.workmate.registry.AgentRegistration;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Locale;

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.workmate.protocol.Excerpts;
-import io.workmate.registry.AgentRegistration;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;

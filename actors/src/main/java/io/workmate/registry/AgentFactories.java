@@ -2,6 +2,7 @@ package io.workmate.registry;
 
 import io.workmate.agents.Agent;
 import io.workmate.agents.AgentKind;
+import io.workmate.agents.AgentRegistration;
 import io.workmate.agents.GatewayAgent;
 import io.workmate.agents.HttpAgent;
 import io.workmate.gateway.GatewayConnection;

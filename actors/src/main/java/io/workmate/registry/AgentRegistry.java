@@ -3,6 +3,7 @@ package io.workmate.registry;
 import io.workmate.agents.Agent;
 import io.workmate.agents.AgentHandle;
 import io.workmate.agents.AgentKind;
+import io.workmate.agents.AgentRegistration;
 import io.workmate.persistence.CborSerializable;
 import java.time.Clock;
 import java.time.Duration;

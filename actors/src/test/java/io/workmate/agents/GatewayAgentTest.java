@@ -14,7 +14,6 @@ import io.workmate.gateway.LinkState;
 import io.workmate.gateway.testkit.OpenClawGateway;
 import io.workmate.protocol.openclaw.AgentWaitParams;
 import io.workmate.protocol.openclaw.GatewayMethods;
-import io.workmate.registry.AgentRegistration;
 import io.workmate.support.Backoff;
 import java.net.ServerSocket;
 import java.net.URI;

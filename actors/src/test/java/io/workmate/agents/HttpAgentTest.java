@@ -13,7 +13,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.workmate.registry.AgentRegistration;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import io.workmate.agents.AgentHandle;
 import io.workmate.agents.AgentKind;
+import io.workmate.agents.AgentRegistration;
 import io.workmate.agents.HttpAgent;
 import io.workmate.registry.AgentRegistry.Agents;
 import io.workmate.registry.AgentRegistry.Command;

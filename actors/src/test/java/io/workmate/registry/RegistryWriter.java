@@ -1,5 +1,6 @@
 package io.workmate.registry;
 
+import io.workmate.agents.AgentRegistration;
 import io.workmate.persistence.JournalStartup;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,7 +3,7 @@ package io.workmate.server.cli;
 import io.workmate.codex.TurnResult;
 import io.workmate.protocol.codex.ApprovalPolicy;
 import io.workmate.protocol.codex.SandboxMode;
-import io.workmate.server.CodexLauncher;
+import io.workmate.server.service.CodexLauncher;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

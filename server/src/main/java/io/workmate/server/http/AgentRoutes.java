@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.workmate.agents.AgentProfile;
-import io.workmate.registry.AgentRegistration;
+import io.workmate.agents.AgentRegistration;
 import io.workmate.registry.AgentRegistry;
 import io.workmate.registry.RegisteredAgent;
 import java.time.Duration;

@@ -1,8 +1,8 @@
 package io.workmate.server.service;
 
 import io.workmate.agents.AgentHandle;
+import io.workmate.agents.AgentRegistration;
 import io.workmate.jobs.dispatch.JobDispatcher;
-import io.workmate.registry.AgentRegistration;
 import io.workmate.registry.AgentRegistry;
 import java.time.Duration;
 import java.util.List;

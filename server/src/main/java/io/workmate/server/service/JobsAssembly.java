@@ -2,6 +2,7 @@ package io.workmate.server.service;
 
 import io.workmate.agents.AgentKind;
 import io.workmate.agents.AgentProfile;
+import io.workmate.agents.AgentRegistration;
 import io.workmate.agents.CodexAgent;
 import io.workmate.agents.EchoAgent;
 import io.workmate.codex.CodexPool;
@@ -9,7 +10,6 @@ import io.workmate.codex.ThreadSettings;
 import io.workmate.gateway.GatewayConnection;
 import io.workmate.jobs.dispatch.JobDispatcher;
 import io.workmate.registry.AgentFactories;
-import io.workmate.registry.AgentRegistration;
 import io.workmate.registry.AgentRegistry;
 import io.workmate.server.config.WorkmateSettings;
 import java.nio.file.Path;

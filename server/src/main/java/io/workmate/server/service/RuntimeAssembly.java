@@ -3,7 +3,6 @@ package io.workmate.server.service;
 import io.workmate.codex.ThreadSettings;
 import io.workmate.gateway.GatewayEndpoint;
 import io.workmate.runtime.RuntimeSettings;
-import io.workmate.server.CodexLauncher;
 import io.workmate.server.config.WorkmateSettings;
 import java.io.IOException;
 import java.io.UncheckedIOException;

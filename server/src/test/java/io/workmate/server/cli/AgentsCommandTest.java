@@ -3,10 +3,10 @@ package io.workmate.server.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.workmate.agents.AgentRegistration;
 import io.workmate.testkit.H2TestJournal;
 import io.workmate.agents.AgentKind;
 import io.workmate.registry.AgentFactories;
-import io.workmate.registry.AgentRegistration;
 import io.workmate.registry.AgentRegistry;
 import io.workmate.server.http.AgentRoutes;
 import java.io.ByteArrayOutputStream;

@@ -1,7 +1,5 @@
-package io.workmate.registry;
+package io.workmate.agents;
 
-import io.workmate.agents.AgentKind;
-import io.workmate.agents.AgentProfile;
 import io.workmate.persistence.CborSerializable;
 import java.net.URI;
 import java.net.URISyntaxException;

@@ -1,4 +1,4 @@
-package io.workmate.server;
+package io.workmate.server.service;
 
 import io.workmate.codex.AppServerSettings;
 import io.workmate.codex.CodexSetup;
