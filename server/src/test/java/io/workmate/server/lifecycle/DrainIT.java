@@ -20,6 +20,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -141,12 +142,22 @@ class DrainIT {
       }
       await().atMost(Duration.ofSeconds(60)).until(() -> countIn(first, ids, "running")
           == RUNNING);
+      // a message is no job: the drain does not wait for it, and it still gets an answer
+      CompletableFuture<HttpResponse<String>> message = STREAMS.sendAsync(HttpRequest
+          .newBuilder(URI.create(first.url() + "/v1/messages"))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"[[delay:1500]]"
+              + "[[chunks:20]][[reply:a slow message]]\", \"preferOnline\": false}"))
+          .build(), HttpResponse.BodyHandlers.ofString());
       long signalled = System.nanoTime();
       first.signal("TERM");
       assertEquals(0, first.awaitExit(Duration.ofSeconds(60)), first.output());
       Duration took = Duration.ofNanos(System.nanoTime() - signalled);
       assertTrue(took.compareTo(Duration.ofSeconds(20)) < 0, "stopped after the drain "
           + "timeout, not after the turns: " + took);
+      HttpResponse<String> unfinished = message.get(10, TimeUnit.SECONDS);
+      assertEquals(503, unfinished.statusCode(), unfinished.body());
+      assertTrue(unfinished.body().contains("send it again"), unfinished.body());
     }
     try (ServeProcess second = ServeProcess.start(tmp, "after-short", data, Map.of(
         "WORKMATE_JOBS_MAX_CONCURRENT", Integer.toString(RUNNING)))) {
