@@ -112,6 +112,7 @@ public record WorkmateSettings(
     Jobs jobs = jobs(config, problems);
     Service service = service(config, problems);
     Memory memory = memory(config, problems);
+    UnknownSettings.in(config).forEach(problems::add);
     problems.throwIfAny();
     return new WorkmateSettings(dataDir, gateway, codex, host, port, runtime, http, jobs,
         memory, service);

@@ -244,4 +244,44 @@ class WorkmateSettingsTest {
     assertTrue(problems.contains("workmate.jobs.ledger-write-interval must be within 0..1s, got PT5S"),
         problems);
   }
+
+  @Test
+  void anUnknownKeyIsReportedNamingTheClosestSettingWhileOpenMapsTakeAnyKey() throws Exception {
+    Path file = tmp.resolve("typo.conf");
+    Files.writeString(file, "workmate.jobs.max-concurent = 3\n"
+        + "workmate.nonsense.entirely = 1\n"
+        + "workmate.codex.limits.codex.cpu-time = 5s\n"
+        + "workmate.home = /opt/workmate\n");
+    InvalidSettingsException invalid = assertThrows(InvalidSettingsException.class, () -> load(
+        Optional.of(file), Map.of("XDG_DATA_HOME", tmp.toString()), Map.of()));
+    String problems = String.join("\n", invalid.problems());
+    assertTrue(problems.contains("unknown setting workmate.jobs.max-concurent (did you mean "
+        + "workmate.jobs.max-concurrent?)"), problems);
+    assertTrue(problems.contains("unknown setting workmate.nonsense.entirely;"), problems);
+    assertFalse(problems.contains("limits"), "an agent's limits are an open map: " + problems);
+    assertFalse(problems.contains("workmate.home"), "bin/workmate sets it: " + problems);
+    assertEquals(2, invalid.problems().size(), problems);
+  }
+
+  @Test
+  void badMemorySettingsAreReportedByKey() {
+    InvalidSettingsException invalid = assertThrows(InvalidSettingsException.class, () -> load(
+        Optional.empty(), Map.of("XDG_DATA_HOME", tmp.toString(),
+            "WORKMATE_MEMORY_TARGETS", "codex=main,reviewer",
+            "WORKMATE_MEMORY_DEFAULT_TARGET", "not an id"),
+        Map.of()));
+    String problems = String.join("\n", invalid.problems());
+    assertTrue(problems.contains("workmate.memory.targets must be comma-separated "
+        + "workmate-agent=openclaw-agent pairs; 'reviewer' is not one"), problems);
+    assertTrue(problems.contains("workmate.memory.default-target must be an agent id"),
+        problems);
+  }
+
+  @Test
+  void memoryTargetsAreRead() {
+    WorkmateSettings settings = load(Optional.empty(), Map.of("XDG_DATA_HOME", tmp.toString(),
+        "WORKMATE_MEMORY_TARGETS", "codex=main, reviewer=ops"), Map.of());
+    assertEquals(Map.of("codex", "main", "reviewer", "ops"), settings.memory().targets());
+    assertEquals("main", settings.memory().defaultTarget());
+  }
 }
