@@ -1,15 +1,8 @@
 package io.workmate.bench.jobs;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.EOFException;
+import io.workmate.bench.common.KeepAliveConnection;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -21,11 +14,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntFunction;
 
 /**
- * A lean HTTP/1.1 load client: a fixed set of keep-alive connections, each served by one thread
- * that writes a request, reads its response and takes the next due request. Measured against the
- * same service in the same run, the JDK {@code HttpClient} added 5 to 10 ms to the median on
- * 2 cores (its selector thread and executor handoffs), which is the client's latency, not the
- * service's; this keeps the load generator's share small.
+ * A lean HTTP/1.1 load client: a fixed set of keep-alive connections ({@link
+ * KeepAliveConnection}, rather than the JDK {@code HttpClient}, whose own latency would show in
+ * the figures), each served by one thread that writes a request, reads its response and takes
+ * the next due request.
  *
  * <p>Requests are handed out at their due times by the caller ({@link #send}); a request that
  * waits for a free connection is still charged from its due time.
@@ -97,11 +89,8 @@ final class SocketLoad implements AutoCloseable {
     return firstError.get();
   }
 
-  /** One keep-alive connection and its buffered streams. */
-  private record Connection(Socket socket, InputStream in, OutputStream out) {}
-
   private void serve() {
-    Connection connection = null;
+    KeepAliveConnection connection = null;
     try {
       while (true) {
         Due next = due.take();
@@ -112,13 +101,13 @@ final class SocketLoad implements AutoCloseable {
         int status;
         try {
           if (connection == null) {
-            connection = connect();
+            connection = KeepAliveConnection.open(base);
           }
-          status = exchange(connection, next.index());
+          status = connection.post(path, body.apply(next.index()));
         } catch (IOException e) {
           status = -1;
           firstError.compareAndSet(null, e.toString());
-          closeQuietly(connection);
+          KeepAliveConnection.closeQuietly(connection);
           connection = null;
         }
         current.latencies[next.index()] = System.nanoTime() - next.dueNanos();
@@ -133,89 +122,7 @@ final class SocketLoad implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      closeQuietly(connection);
-    }
-  }
-
-  private Connection connect() throws IOException {
-    Socket socket = new Socket();
-    socket.setTcpNoDelay(true);
-    socket.setSoTimeout(30_000);
-    socket.connect(new InetSocketAddress(base.getHost(), base.getPort()), 5_000);
-    return new Connection(socket, new BufferedInputStream(socket.getInputStream()),
-        new BufferedOutputStream(socket.getOutputStream()));
-  }
-
-  private int exchange(Connection connection, int index) throws IOException {
-    byte[] content = body.apply(index).getBytes(StandardCharsets.UTF_8);
-    String head = "POST " + path + " HTTP/1.1\r\nHost: " + base.getHost() + ":" + base.getPort()
-        + "\r\nContent-Type: application/json\r\nContent-Length: " + content.length + "\r\n\r\n";
-    connection.out().write(head.getBytes(StandardCharsets.US_ASCII));
-    connection.out().write(content);
-    connection.out().flush();
-    return readResponse(connection.in());
-  }
-
-  /** Reads one response (status line, headers, a Content-Length or chunked body); its status. */
-  static int readResponse(InputStream in) throws IOException {
-    String statusLine = line(in);
-    String[] parts = statusLine.split(" ", 3);
-    if (parts.length < 2 || !parts[0].startsWith("HTTP/")) {
-      throw new IOException("not an HTTP response: " + statusLine);
-    }
-    int status = Integer.parseInt(parts[1]);
-    long length = 0;
-    boolean chunked = false;
-    for (String header = line(in); !header.isEmpty(); header = line(in)) {
-      int colon = header.indexOf(':');
-      if (colon < 0) {
-        continue;
-      }
-      String name = header.substring(0, colon).trim();
-      String value = header.substring(colon + 1).trim();
-      if (name.equalsIgnoreCase("Content-Length")) {
-        length = Long.parseLong(value);
-      } else if (name.equalsIgnoreCase("Transfer-Encoding") && value.equalsIgnoreCase("chunked")) {
-        chunked = true;
-      }
-    }
-    if (chunked) {
-      for (long size = Long.parseLong(line(in).split(";")[0].trim(), 16); size > 0;
-          size = Long.parseLong(line(in).split(";")[0].trim(), 16)) {
-        skip(in, size);
-        line(in);
-      }
-      line(in);
-    } else {
-      skip(in, length);
-    }
-    return status;
-  }
-
-  private static void skip(InputStream in, long bytes) throws IOException {
-    in.skipNBytes(bytes); // EOFException when the connection ends first
-  }
-
-  private static String line(InputStream in) throws IOException {
-    StringBuilder line = new StringBuilder();
-    for (int c = in.read(); c != '\n'; c = in.read()) {
-      if (c < 0) {
-        throw new EOFException("the connection closed mid-response");
-      }
-      if (c != '\r') {
-        line.append((char) c);
-      }
-    }
-    return line.toString();
-  }
-
-  private static void closeQuietly(Connection connection) {
-    if (connection != null) {
-      try {
-        connection.socket().close();
-      } catch (IOException ignored) {
-        // closing a connection we give up on
-      }
+      KeepAliveConnection.closeQuietly(connection);
     }
   }
 
