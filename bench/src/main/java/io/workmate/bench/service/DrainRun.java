@@ -1,6 +1,8 @@
 package io.workmate.bench.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.workmate.bench.soak.ServiceApi;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,7 +45,7 @@ final class DrainRun {
     ServeProcess.Exit exit;
     try (ServeProcess serve = ServeProcess.start(home, dir, "drain-" + number, data, env)) {
       serve.awaitReady();
-      ServiceClient client = serve.client();
+      ServiceApi client = serve.client();
       // the first turn also starts the app-server and its first thread: kept out of the figure
       String warmUp = client.submit(job("[[reply:warm-up]]", "warm-up"));
       awaitFinal(client, warmUp, Duration.ofSeconds(90));
@@ -60,7 +62,7 @@ final class DrainRun {
     List<DrainedJob> jobs = new ArrayList<>();
     try (ServeProcess check = ServeProcess.start(home, dir, "check-" + number, data, env)) {
       check.awaitReady();
-      ServiceClient client = check.client();
+      ServiceApi client = check.client();
       for (int i = 0; i < ids.size(); i++) {
         String id = ids.get(i);
         jobs.add(DrainedJob.of(id, turns.get(i), client.job(id),
@@ -72,16 +74,16 @@ final class DrainRun {
         exit.code(), jobs);
   }
 
-  private static String job(String prompt, String key) {
-    return ServiceClient.JSON.createObjectNode().put("prompt", prompt)
-        .put("idempotencyKey", key).toString();
+  private static ObjectNode job(String prompt, String key) {
+    return ServiceApi.JSON.createObjectNode().put("prompt", prompt)
+        .put("idempotencyKey", key);
   }
 
   /**
    * Polls until every job is running with its thread attached (its turn is streaming). A job
    * already finished means the signal would come too late to measure it: the run fails.
    */
-  private static void awaitStreaming(ServiceClient client, List<String> ids) {
+  private static void awaitStreaming(ServiceApi client, List<String> ids) {
     long deadline = System.nanoTime() + TURNS_START_LIMIT.toNanos();
     while (true) {
       int streaming = 0;
@@ -108,7 +110,7 @@ final class DrainRun {
     }
   }
 
-  private static void awaitFinal(ServiceClient client, String id, Duration limit) {
+  private static void awaitFinal(ServiceApi client, String id, Duration limit) {
     long deadline = System.nanoTime() + limit.toNanos();
     while (true) {
       JsonNode job = client.job(id);

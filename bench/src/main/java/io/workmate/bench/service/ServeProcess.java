@@ -1,5 +1,6 @@
 package io.workmate.bench.service;
 
+import io.workmate.bench.soak.ServiceApi;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -122,8 +123,8 @@ final class ServeProcess implements AutoCloseable {
     }
   }
 
-  ServiceClient client() {
-    return new ServiceClient(url);
+  ServiceApi client() {
+    return new ServiceApi(url);
   }
 
   long pid() {
@@ -136,9 +137,9 @@ final class ServeProcess implements AutoCloseable {
 
   /** Polls {@code /v1/ready} until it says 200; an exception with the log when it does not. */
   void awaitReady() {
-    ServiceClient client = client();
+    ServiceApi client = client();
     long deadline = System.nanoTime() + START_LIMIT.toNanos();
-    ServiceClient.Answer answer = client.get("/v1/ready");
+    ServiceApi.Answer answer = client.get("/v1/ready");
     while (answer.status() != 200) {
       if (!process.isAlive() || System.nanoTime() > deadline) {
         throw new IllegalStateException("bin/workmate serve did not get ready within "

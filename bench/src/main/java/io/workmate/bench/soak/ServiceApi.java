@@ -14,19 +14,20 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The service's HTTP API, plainly: every call answers the status and the JSON body, and never
  * throws for an error status (the caller decides what an answer means). A request that got no
- * answer (the service was killed, or it timed out) answers status 0.
+ * answer (the service was killed, or it timed out) answers status 0. The crash soak's, and the
+ * service bench's for its calls besides the load.
  */
-final class ServiceApi {
+public final class ServiceApi {
 
-  static final ObjectMapper JSON = new ObjectMapper();
+  public static final ObjectMapper JSON = new ObjectMapper();
 
   /** One answer; {@code status} 0 means none came. */
-  record Answer(int status, JsonNode body, String error) {
-    boolean is(int expected) {
+  public record Answer(int status, JsonNode body, String error) {
+    public boolean is(int expected) {
       return status == expected;
     }
 
-    boolean ok() {
+    public boolean ok() {
       return status >= 200 && status < 300;
     }
 
@@ -40,19 +41,19 @@ final class ServiceApi {
       .connectTimeout(Duration.ofSeconds(5)).build();
   private final String base;
 
-  ServiceApi(String base) {
+  public ServiceApi(String base) {
     this.base = base;
   }
 
-  String base() {
+  public String base() {
     return base;
   }
 
-  Answer get(String path) {
+  public Answer get(String path) {
     return send(request(path).GET());
   }
 
-  Answer post(String path, Object body) {
+  public Answer post(String path, Object body) {
     return send(request(path).POST(publisher(body)));
   }
 
@@ -62,6 +63,30 @@ final class ServiceApi {
 
   Answer delete(String path) {
     return send(request(path).DELETE());
+  }
+
+  /** Submits a job ({@code POST /v1/jobs}); its id, or an exception naming the answer. */
+  public String submit(JsonNode body) {
+    Answer answer = post("/v1/jobs", body);
+    String id = answer.body().path("id").asText("");
+    if (answer.status() != 202 || id.isEmpty()) {
+      throw new IllegalStateException("POST /v1/jobs " + body + " answered " + answer);
+    }
+    return id;
+  }
+
+  /** The job, or an exception naming the answer. */
+  public JsonNode job(String id) {
+    return require200("/v1/jobs/" + id);
+  }
+
+  /** GETs {@code path}: the body of a 200, or an exception naming the answer. */
+  public JsonNode require200(String path) {
+    Answer answer = get(path);
+    if (answer.status() != 200) {
+      throw new IllegalStateException("GET " + path + " answered " + answer);
+    }
+    return answer.body();
   }
 
   /** A POST whose answer may never come: the kill can land while it is in flight. */
