@@ -1,5 +1,6 @@
 package io.workmate.bench.gateway;
 
+import io.workmate.bench.common.Machine;
 import io.workmate.gateway.testkit.OpenClawGateway;
 import io.workmate.gateway.testkit.OpenClawInstall;
 import java.io.PrintStream;
@@ -101,7 +102,7 @@ public final class GatewayBench {
     }
 
     GatewayReport report = new GatewayReport(machineBefore, failovers, rtt);
-    System.out.printf("Gateway bench: %s%n", MachineInfo.describe());
+    System.out.printf("Gateway bench: %s%n", Machine.describe());
     System.out.printf("OpenClaw %s on 127.0.0.1 (scripted model provider), first start-up"
             + " %.1f s%n", rtt.map(RttResult::serverVersion).orElse("(version not read)"),
         firstStartup.toMillis() / 1000.0);

@@ -1,8 +1,6 @@
 package io.workmate.bench.gateway;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.workmate.bench.common.Machine;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -37,50 +35,26 @@ final class MachineLoad {
       Duration waited = Duration.ofNanos(System.nanoTime() - start);
       boolean quiet = busy < QUIET_BUSY_PERCENT;
       if (quiet || waited.compareTo(maxWait) >= 0 || Double.isNaN(busy)) {
-        return new Reading(busy, loadAverage(), waited, quiet);
+        return new Reading(busy, Machine.loadAverage("?"), waited, quiet);
       }
     }
   }
 
   /** Share of all CPU time that was not idle or iowait over {@link #SAMPLE}; NaN off Linux. */
   private static double busyPercent() {
-    long[] before = cpuTimes();
+    long[] before = Machine.cpuTimes();
     try {
       Thread.sleep(SAMPLE.toMillis());
     } catch (InterruptedException interrupted) {
       Thread.currentThread().interrupt();
       return Double.NaN;
     }
-    long[] after = cpuTimes();
+    long[] after = Machine.cpuTimes();
     if (before == null || after == null) {
       return Double.NaN;
     }
     long total = after[0] - before[0];
     long idle = after[1] - before[1];
     return total <= 0 ? Double.NaN : 100.0 * (total - idle) / total;
-  }
-
-  /** {total, idle + iowait} jiffies from the first line of /proc/stat. */
-  private static long[] cpuTimes() {
-    try {
-      String[] fields = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-      long total = 0;
-      // user nice system idle iowait irq softirq steal; guest time is already in user
-      for (int i = 1; i <= Math.min(8, fields.length - 1); i++) {
-        total += Long.parseLong(fields[i]);
-      }
-      return new long[] {total, Long.parseLong(fields[4]) + Long.parseLong(fields[5])};
-    } catch (IOException | RuntimeException unreadable) {
-      return null;
-    }
-  }
-
-  private static String loadAverage() {
-    try {
-      String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-      return fields[0] + " " + fields[1] + " " + fields[2];
-    } catch (IOException | RuntimeException unreadable) {
-      return "?";
-    }
   }
 }

@@ -1,5 +1,6 @@
 package io.workmate.bench.service;
 
+import io.workmate.bench.common.Machine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +27,7 @@ final class CpuMeter {
 
   private CpuMeter(long service) {
     this.service = service;
-    this.machineStart = machine();
+    this.machineStart = Machine.cpuTimes();
     this.serviceStart = process(service);
     this.childrenStart = children(service);
     this.benchStart = process(ProcessHandle.current().pid());
@@ -39,7 +40,7 @@ final class CpuMeter {
 
   /** The window from the start until now. */
   Reading read() {
-    long[] machine = machine();
+    long[] machine = Machine.cpuTimes();
     double busy = Double.NaN;
     if (machine != null && machineStart != null && machine[0] > machineStart[0]) {
       long total = machine[0] - machineStart[0];
@@ -72,21 +73,6 @@ final class CpuMeter {
       }
     }));
     return ticks;
-  }
-
-  /** {total, idle + iowait} jiffies from the first line of /proc/stat. */
-  private static long[] machine() {
-    try {
-      String[] fields = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-      long total = 0;
-      // user nice system idle iowait irq softirq steal; guest time is already in user
-      for (int i = 1; i <= Math.min(8, fields.length - 1); i++) {
-        total += Long.parseLong(fields[i]);
-      }
-      return new long[] {total, Long.parseLong(fields[4]) + Long.parseLong(fields[5])};
-    } catch (IOException | RuntimeException unreadable) {
-      return null;
-    }
   }
 
   /** utime + stime of the process in ticks, -1 when unreadable. */

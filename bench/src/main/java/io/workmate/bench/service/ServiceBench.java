@@ -1,5 +1,6 @@
 package io.workmate.bench.service;
 
+import io.workmate.bench.common.Machine;
 import io.workmate.codex.config.CodexBinary;
 import io.workmate.codex.config.CodexNotFoundException;
 import java.io.IOException;
@@ -84,7 +85,7 @@ public final class ServiceBench {
         + " built-in scripted model provider, a fresh data dir per serve under " + root);
     out.println("  machine: " + Machine.describe());
     out.println("  codex:   " + codex);
-    out.println("  at start: " + Machine.loadAverage());
+    out.println("  at start: load average " + Machine.loadAverage("unknown"));
     boolean sound = true;
     try {
       if (options.drain()) {
@@ -104,8 +105,8 @@ public final class ServiceBench {
       System.err.println("bench: the data dirs and logs are kept under " + root);
       return 1;
     }
-    out.printf(Locale.ROOT, "%nbench took %.0f s; at the end: %s%n",
-        (System.nanoTime() - started) / 1e9, Machine.loadAverage());
+    out.printf(Locale.ROOT, "%nbench took %.0f s; at the end: load average %s%n",
+        (System.nanoTime() - started) / 1e9, Machine.loadAverage("unknown"));
     if (options.keep() || !sound) {
       System.err.println("bench: the data dirs and logs are kept under " + root);
     } else {

@@ -1,4 +1,4 @@
-package io.workmate.bench.service;
+package io.workmate.bench.common;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,12 +7,16 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
-/** One line about the machine the figures come from, and its load average now. */
-final class Machine {
+/**
+ * The machine the figures come from, from Linux's {@code /proc}: one line about it, its load
+ * average, and the CPU time counters that busy shares are taken from.
+ */
+public final class Machine {
 
   private Machine() {}
 
-  static String describe() {
+  /** One line: CPU model and count, RAM, OS, Java. */
+  public static String describe() {
     return String.format(Locale.ROOT, "%s, %d CPUs, %s RAM; %s %s; Java %s (%s)",
         procField("/proc/cpuinfo", "model name").orElse("unknown CPU"),
         Runtime.getRuntime().availableProcessors(),
@@ -21,12 +25,28 @@ final class Machine {
         System.getProperty("java.version"), System.getProperty("java.vm.name"));
   }
 
-  static String loadAverage() {
+  /** The 1, 5 and 15 minute load averages ("0.52 0.61 0.70"), or {@code unknown}. */
+  public static String loadAverage(String unknown) {
     try {
       String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
-      return "load average " + fields[0] + " " + fields[1] + " " + fields[2];
+      return fields[0] + " " + fields[1] + " " + fields[2];
     } catch (IOException | RuntimeException unreadable) {
-      return "load average unknown";
+      return unknown;
+    }
+  }
+
+  /** {total, idle + iowait} jiffies from the first line of /proc/stat; null when unreadable. */
+  public static long[] cpuTimes() {
+    try {
+      String[] fields = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+      long total = 0;
+      // user nice system idle iowait irq softirq steal; guest time is already in user
+      for (int i = 1; i <= Math.min(8, fields.length - 1); i++) {
+        total += Long.parseLong(fields[i]);
+      }
+      return new long[] {total, Long.parseLong(fields[4]) + Long.parseLong(fields[5])};
+    } catch (IOException | RuntimeException unreadable) {
+      return null;
     }
   }
 
