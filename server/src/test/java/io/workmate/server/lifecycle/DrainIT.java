@@ -149,6 +149,8 @@ class DrainIT {
           .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"[[delay:1500]]"
               + "[[chunks:20]][[reply:a slow message]]\", \"preferOnline\": false}"))
           .build(), HttpResponse.BodyHandlers.ofString());
+      // running, not merely sent: its codex thread shows in the pool's gauge (polled every 5 s)
+      await().atMost(Duration.ofSeconds(30)).until(() -> codexThreads(first) > RUNNING);
       long signalled = System.nanoTime();
       first.signal("TERM");
       assertEquals(0, first.awaitExit(Duration.ofSeconds(60)), first.output());
@@ -187,6 +189,16 @@ class DrainIT {
       }
     }
     return count;
+  }
+
+  /** The codex threads open now, from {@code /metrics}. */
+  private static double codexThreads(ServeProcess serve) throws Exception {
+    for (String line : serve.call("GET", "/metrics", null).body().split("\n")) {
+      if (line.startsWith("workmate_codex_threads ")) {
+        return Double.parseDouble(line.substring(line.indexOf(' ') + 1).trim());
+      }
+    }
+    return -1;
   }
 
   /** Follows the job's event stream; completes with the event names once it closes. */
