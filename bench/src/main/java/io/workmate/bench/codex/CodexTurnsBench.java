@@ -185,6 +185,7 @@ public final class CodexTurnsBench {
           m.windowDriverCpuSeconds(), m.peakPssBytes() / 1048576.0,
           m.driverPssAtPeakBytes() / 1048576.0, m.startupSeconds(), m.processCpuSeconds(),
           m.processMillis() / 1000.0, m.samplerCpuSeconds());
+      progress.printf("  at the peak: %s%n", m.peakShares());
       return true;
     }
     progress.printf("%s run %d (%s) FAILED: %s%n", workload.label(), round + 1, variant.letter,

@@ -14,13 +14,13 @@ import java.util.Optional;
  * @param windowDriverCpuSeconds the part of {@code windowCpuSeconds} the driver process itself
  *     used (the JVM or Node, without codex)
  * @param peakPssBytes the largest sum of PSS over the driver and its live descendants
- * @param driverPssAtPeakBytes the driver process's own PSS in that sample
+ * @param peakShares each process's PSS in that sample, the driver first
  * @param samplerCpuSeconds CPU the bench's memory sampler used meanwhile (not part of any figure,
  *     but taken from the same two cores)
  * @param report the driver's own numbers; empty when it died before reporting
  */
 record Measurement(long processMillis, double processCpuSeconds, double windowCpuSeconds,
-    double windowDriverCpuSeconds, long peakPssBytes, long driverPssAtPeakBytes,
+    double windowDriverCpuSeconds, long peakPssBytes, List<ProcessShare> peakShares,
     double samplerCpuSeconds, int exitCode,
     Optional<DriverReport> report, List<String> outputTail) {
 
@@ -28,6 +28,11 @@ record Measurement(long processMillis, double processCpuSeconds, double windowCp
   boolean succeeded(Workload workload) {
     return exitCode == 0 && report.isPresent() && !Double.isNaN(windowCpuSeconds) && report.get().failed() == 0
         && report.get().completed() == workload.totalTurns();
+  }
+
+  /** The driver process's own PSS in the peak sample. */
+  long driverPssAtPeakBytes() {
+    return peakShares.isEmpty() ? 0 : peakShares.get(0).pssBytes();
   }
 
   double wallSeconds() {

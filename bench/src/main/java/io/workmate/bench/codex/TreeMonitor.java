@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +58,7 @@ final class TreeMonitor {
     // waitFor returns once the JDK has reaped the child, so its tree is in the counters now
     double processCpu = ProcStats.reapedChildrenCpuSeconds() - cpuBefore;
     return new Measurement(processMillis, processCpu, output.windowCpu(),
-        output.windowDriverCpu(), peak.tree, peak.driver, samplerCpuNanos.get() / 1e9, exitCode,
+        output.windowDriverCpu(), peak.tree, peak.shares, samplerCpuNanos.get() / 1e9, exitCode,
         output.report(), output.tail());
   }
 
@@ -70,10 +71,10 @@ final class TreeMonitor {
     Thread sampler = new Thread(() -> {
       try {
         while (!Thread.currentThread().isInterrupted() && root.isAlive()) {
-          long driver = ProcStats.pssBytes(root.pid());
-          long total = driver
-              + root.descendants().mapToLong(handle -> ProcStats.pssBytes(handle.pid())).sum();
-          peak.offer(total, driver);
+          List<ProcessShare> shares = new ArrayList<>();
+          shares.add(ProcessShare.of(root));
+          root.descendants().forEach(handle -> shares.add(ProcessShare.of(handle)));
+          peak.offer(shares);
           cpuNanos.set(threads.getCurrentThreadCpuTime());
           Thread.sleep(sampleInterval.toMillis());
         }
@@ -86,16 +87,17 @@ final class TreeMonitor {
     return sampler;
   }
 
-  /** The largest tree PSS sampled, with the driver's own share in that sample. */
+  /** The largest tree PSS sampled, with each process's share in that sample (driver first). */
   private static final class Peak {
     volatile long tree;
-    volatile long driver;
+    volatile List<ProcessShare> shares = List.of();
 
     /** Only the sampler thread writes; the bench reads after joining it. */
-    void offer(long treeBytes, long driverBytes) {
-      if (treeBytes > tree) {
-        tree = treeBytes;
-        driver = driverBytes;
+    void offer(List<ProcessShare> sample) {
+      long total = sample.stream().mapToLong(ProcessShare::pssBytes).sum();
+      if (total > tree) {
+        tree = total;
+        shares = List.copyOf(sample);
       }
     }
   }

@@ -14,7 +14,8 @@ import java.util.Optional;
 final class VariantCommands {
 
   /** bin/workmate's defaults (overridable there and here with WORKMATE_JAVA_OPTS). */
-  static final String DEFAULT_JAVA_OPTS = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k";
+  static final String DEFAULT_JAVA_OPTS = 
+      "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -Xmn16m";
 
   private final Path java;
   private final String classpath;
