@@ -1,8 +1,5 @@
 package io.workmate.server.http;
 
-import static io.workmate.server.http.Endpoint.endpoint;
-
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.workmate.jobs.dispatch.JobDispatcher;
 import io.workmate.runtime.RuntimeSupervisor;
@@ -14,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -23,7 +19,6 @@ import org.apache.pekko.http.javadsl.model.AttributeKeys;
 import org.apache.pekko.http.javadsl.model.RemoteAddress;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /**
  * {@code /v1/status} and {@code /v1/admin/...}: how the service is, and its graceful stop.
@@ -34,7 +29,6 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 final class AdminRoutes extends AllDirectives {
 
   private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
-  private static final int MAX_STALL_SECONDS = 600;
 
   private final ActorSystem<?> system;
   private final ServiceControl control;
@@ -54,29 +48,26 @@ final class AdminRoutes extends AllDirectives {
     this.journal = journal;
   }
 
-  List<Endpoint> endpoints() {
-    List<Endpoint> list = new ArrayList<>();
-    list.add(endpoint("GET", "/v1/status", "Readiness, mode, draining, queue depth and running "
+  List<Operation> operations() {
+    List<Operation> list = new ArrayList<>();
+    list.add(Operation.get("/v1/status", "Readiness, mode, draining, queue depth and running "
         + "jobs in one answer (what `workmate status` prints)")
         .responds(200, "{\"ready\", \"reason\"?, \"draining\", \"mode\": {\"requested\", "
             + "\"effective\"}, \"queued\", \"running\", \"queuedByPriority\", "
             + "\"runningByAgent\", \"journal\"}")
-        .handle(ids -> status()));
-    list.add(endpoint("POST", "/v1/admin/drain", "Stop gracefully, as SIGTERM does: admit no "
+        .route(this::status));
+    list.add(Operation.post("/v1/admin/drain", "Stop gracefully, as SIGTERM does: admit no "
         + "job, let running attempts finish up to workmate.service.drain-timeout, requeue the "
         + "rest without spending an attempt, exit 0. Without an API token: loopback only")
-        .body(OpenApi.drainSchema())
         .responds(202, "{\"draining\": true, \"drainTimeoutSeconds\"}")
-        .responds(400, "malformed body or unknown field")
         .responds(403, "no API token is configured and the request is not from loopback")
-        .handle(ids -> extractRequest(request -> entity(Unmarshaller.entityToString(), body ->
-            drain(request.getAttribute(AttributeKeys.remoteAddress), body)))));
+        .optionalBody(RequestBodies.Drain.class, body -> extractRequest(request ->
+            drain(request.getAttribute(AttributeKeys.remoteAddress)))));
     if (control.settings().testHooks()) {
-      list.add(endpoint("POST", "/v1/admin/test/stall-dispatcher", "Test hook "
+      list.add(Operation.post("/v1/admin/test/stall-dispatcher", "Test hook "
           + "(workmate.service.test-hooks = on): block the job dispatcher's thread")
-          .body(OpenApi.stallSchema())
           .responds(202, "{\"stalledForSeconds\"}")
-          .handle(ids -> entity(Unmarshaller.entityToString(), this::stall)));
+          .body(RequestBodies.Stall.class, this::stall));
     }
     return list;
   }
@@ -89,7 +80,7 @@ final class AdminRoutes extends AllDirectives {
         RuntimeSupervisor.RuntimeState>ask(system, runtime, RuntimeSupervisor.GetState::new,
         ASK_TIMEOUT).exceptionally(failure -> null);
     return onSuccess(stats.thenCombine(mode, (s, m) -> statusJson(s, m)),
-        body -> complete(Responses.json(200, body)));
+        body -> Responses.json(200, body));
   }
 
   private ObjectNode statusJson(JobDispatcher.Stats stats, RuntimeSupervisor.RuntimeState mode) {
@@ -120,25 +111,21 @@ final class AdminRoutes extends AllDirectives {
     return body;
   }
 
-  private Route drain(Optional<RemoteAddress> from, String body) {
-    if (!body.isBlank()) {
-      JsonNode request = RequestBodies.parseObject(body);
-      RequestBodies.allowOnly(request, Set.of("reason"));
-      JsonNode reason = RequestBodies.optional(request, "reason");
-      if (reason != null) {
-        RequestBodies.text("reason", reason);
-      }
-    }
+  private Route drain(Optional<RemoteAddress> from) {
     if (!tokenConfigured && !fromLoopback(from)) {
       return complete(Responses.error(403, "forbidden", "no API token is configured "
           + "(WORKMATE_API_TOKEN), so the service takes a drain request from loopback only"));
     }
     control.requestDrain("POST /v1/admin/drain");
-    ObjectNode answer = Responses.JSON.createObjectNode();
-    answer.put("draining", true);
-    answer.put("drainTimeoutSeconds", control.settings().drainTimeout().toSeconds());
-    return complete(Responses.json(202, answer));
+    return Responses.json(202, new Draining(true,
+        control.settings().drainTimeout().toSeconds()));
   }
+
+  /** The answer to a drain request. */
+  record Draining(boolean draining, long drainTimeoutSeconds) {}
+
+  /** The answer to a stall request. */
+  record Stalled(int stalledForSeconds) {}
 
   /** Package-private for the test: a connection address that is not loopback is refused. */
   static boolean fromLoopback(Optional<RemoteAddress> from) {
@@ -146,17 +133,8 @@ final class AdminRoutes extends AllDirectives {
     return address.isPresent() && address.get().isLoopbackAddress();
   }
 
-  private Route stall(String body) {
-    JsonNode request = RequestBodies.parseObject(body);
-    RequestBodies.allowOnly(request, Set.of("seconds"));
-    JsonNode value = RequestBodies.optional(request, "seconds");
-    if (value == null) {
-      throw new ApiError(400, "missing_field", "\"seconds\" is required");
-    }
-    int seconds = RequestBodies.integer("seconds", value, 1, MAX_STALL_SECONDS);
-    dispatcher.tell(new JobDispatcher.Stall(Duration.ofSeconds(seconds)));
-    ObjectNode answer = Responses.JSON.createObjectNode();
-    answer.put("stalledForSeconds", seconds);
-    return complete(Responses.json(202, answer));
+  private Route stall(RequestBodies.Stall request) {
+    dispatcher.tell(new JobDispatcher.Stall(Duration.ofSeconds(request.seconds())));
+    return Responses.json(202, new Stalled(request.seconds()));
   }
 }
