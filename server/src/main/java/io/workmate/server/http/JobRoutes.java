@@ -174,7 +174,7 @@ final class JobRoutes extends AllDirectives {
             return NotUsed.getInstance();
           })
           .takeWhile(entry -> !(entry instanceof JobFeed.End), true)
-          .map(entry -> ServerSentEvent.create(JobJson.eventData(entry).toString(),
+          .map(entry -> ServerSentEvent.create(JobJson.eventJson(entry),
               JobJson.eventName(entry)));
       if (drain.isPresent()) {
         // the feed ends with the job's end event, or with a stopping event when the service
