@@ -61,6 +61,7 @@ final class AdminRoutes extends AllDirectives {
         + "rest without spending an attempt, exit 0. Without an API token: loopback only")
         .responds(202, "{\"draining\": true, \"drainTimeoutSeconds\"}")
         .responds(403, "no API token is configured and the request is not from loopback")
+        // the body is only checked: its reason is for the caller's own log
         .optionalBody(RequestBodies.Drain.class, body -> extractRequest(request ->
             drain(request.getAttribute(AttributeKeys.remoteAddress)))));
     if (control.settings().testHooks()) {

@@ -191,7 +191,7 @@ final class BodyReader {
     if (wording == Wording.PLAIN) {
       if (!value.isIntegralNumber() || !(wide ? value.canConvertToLong()
           : value.canConvertToInt())) {
-        throw refuse.plain("must be a whole number");
+        throw refuse.value("must be a whole number");
       }
       return;
     }
@@ -249,12 +249,10 @@ final class BodyReader {
 
     /** {@code expected}: "a string", "an integer", "an array of strings", "true or false". */
     ApiError type(String expected, JsonNode sent) {
-      return switch (wording) {
-        case TYPED -> new ApiError(400, "invalid_type", quoted() + " must be "
-            + expected + ", not " + describe(sent));
-        case PLAIN -> custom(quoted() + " must be " + expected);
-        case REQUEST -> custom(quoted() + " must be " + expected);
-      };
+      return wording == Wording.TYPED
+          ? new ApiError(400, "invalid_type", quoted() + " must be " + expected + ", not "
+              + describe(sent))
+          : custom(quoted() + " must be " + expected);
     }
 
     ApiError wrongNumber(String rule) {
@@ -269,11 +267,8 @@ final class BodyReader {
           : custom(quoted() + " must be an array of strings, not contain " + element);
     }
 
+    /** A rule the value breaks, in the wording's code ({@code invalid_value} when typed). */
     ApiError value(String rule) {
-      return custom(quoted() + " " + rule);
-    }
-
-    ApiError plain(String rule) {
       return custom(quoted() + " " + rule);
     }
   }
