@@ -59,7 +59,7 @@ final class AdminRoutes extends AllDirectives {
     list.add(Operation.post("/v1/admin/drain", "Stop gracefully, as SIGTERM does: admit no "
         + "job, let running attempts finish up to workmate.service.drain-timeout, requeue the "
         + "rest without spending an attempt, exit 0. Without an API token: loopback only")
-        .responds(202, "{\"draining\": true, \"drainTimeoutSeconds\"}")
+        .responds(202, "{\"draining\": true, \"drainTimeoutSeconds\"}", Draining.class)
         .responds(403, "no API token is configured and the request is not from loopback")
         // the body is only checked: its reason is for the caller's own log
         .optionalBody(RequestBodies.Drain.class, body -> extractRequest(request ->
@@ -67,7 +67,7 @@ final class AdminRoutes extends AllDirectives {
     if (control.settings().testHooks()) {
       list.add(Operation.post("/v1/admin/test/stall-dispatcher", "Test hook "
           + "(workmate.service.test-hooks = on): block the job dispatcher's thread")
-          .responds(202, "{\"stalledForSeconds\"}")
+          .responds(202, "{\"stalledForSeconds\"}", Stalled.class)
           .body(RequestBodies.Stall.class, this::stall));
     }
     return list;

@@ -65,27 +65,29 @@ public final class AgentRoutes extends AllDirectives {
                 + "capabilities")
             .query("capability", "string", "a capability the agent must offer "
                 + "(comma-separated or repeated)")
-            .responds(200, "{\"agents\": [...]}")
+            .responds(200, "{\"agents\": [...]}", Agents.class)
             .responds(400, "a malformed capability")
             .route(() -> parameterList("capability", this::listAgents)),
         Operation.post("/v1/agents", "Register an agent")
-            .responds(201, "registered")
-            .responds(200, "the same registration again (counts as a heartbeat)")
+            .responds(201, "registered", AgentView.class)
+            .responds(200, "the same registration again (counts as a heartbeat)",
+                AgentView.class)
             .responds(400, "malformed or invalid registration")
             .responds(409, "another registration under this id, or the registry is full")
             .body(RequestBodies.RegisterAgent.class, this::register),
         Operation.get("/v1/agents/{id}", "One agent")
-            .responds(200, "the agent with registeredAt, lastHeartbeatAt, expiresAt")
+            .responds(200, "the agent with registeredAt, lastHeartbeatAt, expiresAt",
+                AgentView.class)
             .responds(400, "a malformed agent id")
             .responds(404, "no such agent")
             .route(this::showAgent),
         Operation.delete("/v1/agents/{id}", "Deregister an agent")
-            .responds(200, "{\"deregistered\": {...}}")
+            .responds(200, "{\"deregistered\": {...}}", Deregistered.class)
             .responds(400, "a malformed agent id")
             .responds(404, "no such agent")
             .route(this::deregister),
         Operation.post("/v1/agents/{id}/heartbeat", "Keep an agent alive")
-            .responds(200, "the agent with its new expiresAt")
+            .responds(200, "the agent with its new expiresAt", AgentView.class)
             .responds(400, "a malformed agent id")
             .responds(404, "no such agent (or it expired)")
             .route(this::heartbeat));

@@ -34,7 +34,7 @@ final class ApprovalRoutes extends AllDirectives {
                     JobDispatcher.ListApprovals::new, ASK_TIMEOUT),
                 approvals -> Responses.json(200, JobJson.approvals(approvals)))),
         Operation.post("/v1/approvals/{id}", "Answer an approval")
-            .responds(200, "{\"approvalId\", \"jobId\", \"decision\"}")
+            .responds(200, "{\"approvalId\", \"jobId\", \"decision\"}", Decided.class)
             .responds(404, "no job waits on this approval")
             .responds(409, "the turn ended before the answer reached it")
             .body(RequestBodies.Decide.class, this::decide));

@@ -134,12 +134,13 @@ public final class HttpApi extends AllDirectives {
   private List<Operation> operations() {
     List<Operation> list = new ArrayList<>();
     list.add(Operation.get("/v1/health", "Liveness: mode and journal state").open()
-        .responds(200, "{\"status\": \"ok\", \"mode\", \"state\", \"journal\"?}")
+        .responds(200, "{\"status\": \"ok\", \"mode\", \"state\", \"journal\"?}",
+            Health.class)
         .route(this::health));
     list.add(Operation.get("/v1/ready", "Readiness: 200 once the job queue is recovered "
         + "and the journal answers").open()
-        .responds(200, "{\"ready\": true}")
-        .responds(503, "{\"ready\": false, \"reason\"}")
+        .responds(200, "{\"ready\": true}", Ready.class)
+        .responds(503, "{\"ready\": false, \"reason\"}", Ready.class)
         .route(this::ready));
     list.add(Operation.get("/v1/openapi.json", "This document")
         .responds(200, "OpenAPI 3.0")
@@ -147,14 +148,15 @@ public final class HttpApi extends AllDirectives {
             HttpEntities.create(ContentTypes.APPLICATION_JSON, openApi)))));
     list.add(Operation.get("/v1/mode", "The requested and effective mode, with the gateways")
         .responds(200, "{\"requested\", \"effective\", \"capabilities\", \"state\", "
-            + "\"since\", \"gateways\"}")
+            + "\"since\", \"gateways\"}", ModeView.class)
         .route(() -> onSuccess(askState(), state -> Responses.json(200, ModeView.of(state)))));
     list.add(Operation.put("/v1/mode", "Request a mode")
-        .responds(200, "the new state")
+        .responds(200, "the new state", ModeView.class)
         .body(RequestBodies.ChangeMode.class, this::changeMode));
     list.add(Operation.post("/v1/messages", "Run one message: on the gateway when online and "
         + "preferred, else a local Codex turn")
-        .responds(200, "{\"route\", \"ok\", \"text\", \"error\"?, \"note\"?}")
+        .responds(200, "{\"route\", \"ok\", \"text\", \"error\"?, \"note\"?}",
+            MessageAnswer.class)
         .responds(503, "the service is draining (draining, with Retry-After) or stopped "
             + "before the message finished")
         .body(RequestBodies.SendMessage.class, this::sendMessage));

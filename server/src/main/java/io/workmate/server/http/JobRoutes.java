@@ -60,7 +60,7 @@ final class JobRoutes extends AllDirectives {
   List<Operation> operations() {
     return List.of(
         Operation.post("/v1/jobs", "Submit a job")
-            .responds(202, "accepted: {\"id\", \"status\"}")
+            .responds(202, "accepted: {\"id\", \"status\"}", Accepted.class)
             .responds(413, "body larger than 64 KiB")
             .responds(422, "no agent fits the job (no_matching_agent)")
             .responds(503, "the job store did not answer, or the service is draining to stop "
@@ -70,13 +70,13 @@ final class JobRoutes extends AllDirectives {
             .query("status", "string", "only jobs in this status")
             .query("limit", "integer", "1..1000, default 50")
             .query("after", "string", "the previous page's \"next\"")
-            .responds(200, "{\"jobs\": [...], \"next\"}")
+            .responds(200, "{\"jobs\": [...], \"next\"}", JobJson.Page.class)
             .responds(400, "bad status, limit or after")
             .route(() -> listing(null)),
         Operation.get("/v1/jobs/{id}", "One job")
             .responds(200, "{\"id\", \"status\", \"attempts\", \"agent\", \"threadId\", "
                 + "\"result\"?, \"error\"?, \"priority\", \"createdAt\", \"updatedAt\", "
-                + "\"retryAt\"?}")
+                + "\"retryAt\"?}", JobJson.JobView.class)
             .responds(404, "no such job")
             .route(id -> jobReply(id, JobDispatcher.Get::new, 200)),
         Operation.get("/v1/jobs/{id}/history", "The job's transitions, oldest first")
@@ -89,19 +89,19 @@ final class JobRoutes extends AllDirectives {
             .responds(404, "no such job")
             .route(this::events),
         Operation.post("/v1/jobs/{id}/cancel", "Cancel a job (a running one is interrupted)")
-            .responds(200, "the cancelled job")
+            .responds(200, "the cancelled job", JobJson.JobView.class)
             .responds(404, "no such job")
             .responds(409, "the job already finished")
             .route(id -> jobReply(id, JobDispatcher.Cancel::new, 200)),
         Operation.post("/v1/jobs/{id}/retry", "Queue a dead job again with fresh attempts")
-            .responds(200, "the queued job")
+            .responds(200, "the queued job", JobJson.JobView.class)
             .responds(404, "no such job")
             .responds(409, "the job is not dead")
             .route(id -> jobReply(id, JobDispatcher.Retry::new, 200)),
         Operation.get("/v1/dead-letters", "Jobs that used up their attempts (status dead)")
             .query("limit", "integer", "1..1000, default 50")
             .query("after", "string", "the previous page's \"next\"")
-            .responds(200, "{\"jobs\": [...], \"next\"}")
+            .responds(200, "{\"jobs\": [...], \"next\"}", JobJson.Page.class)
             .responds(400, "bad limit or after")
             .route(() -> listing(JobStatus.DEAD)));
   }

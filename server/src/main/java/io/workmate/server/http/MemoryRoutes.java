@@ -67,21 +67,22 @@ public final class MemoryRoutes extends AllDirectives {
             .query("tag", "string", "a tag the entry carries (repeatable: all of them)")
             .query("after", "integer", "only entries with a higher seq (default 0)")
             .query("limit", "integer", "at most this many (1-1000, default 100)")
-            .responds(200, "{\"agentId\", \"lastSeq\", \"entries\": [...], \"nextAfter\"?}")
+            .responds(200, "{\"agentId\", \"lastSeq\", \"entries\": [...], \"nextAfter\"?}",
+                Entries.class)
             .responds(400, "a malformed agent id or query")
             .route(agentId -> parameterOptional("q", q -> parameterList("tag", tags ->
                 parameterOptional("after", after -> parameterOptional("limit", limit ->
                     read(agentId, q, tags, after, limit)))))),
         Operation.post("/v1/agents/{id}/memory", "Append a memory entry")
             .responds(201, "{\"agentId\", \"entry\": {\"seq\", \"kind\", \"text\", "
-                + "\"tags\", \"at\"}}")
+                + "\"tags\", \"at\"}}", Appended.class)
             .responds(400, "malformed or invalid entry")
             .responds(413, "text over 16 KiB")
             .responds(503, "the journal did not store it; send it again")
             .body(RequestBodies.AppendMemory.class, this::append),
         Operation.get("/v1/memory/sync", "Cloud sync per agent: local seq, synced seq, last "
                 + "error")
-            .responds(200, "{\"enabled\", \"agents\": [...]}")
+            .responds(200, "{\"enabled\", \"agents\": [...]}", Syncs.class)
             .route(this::syncStatus));
   }
 

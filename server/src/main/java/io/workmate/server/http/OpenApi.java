@@ -1,11 +1,14 @@
 package io.workmate.server.http;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -41,7 +44,7 @@ final class OpenApi {
     components.putObject("securitySchemes").putObject("bearer")
         .put("type", "http").put("scheme", "bearer");
     ObjectNode schemas = components.putObject("schemas");
-    schemas.set("Error", schema(Responses.ErrorBody.class));
+    schemas.set("Error", answerSchema(Responses.ErrorBody.class));
     ObjectNode paths = doc.putObject("paths");
     for (Operation operation : operations) {
       ObjectNode path = paths.has(operation.template())
@@ -81,9 +84,14 @@ final class OpenApi {
     for (Map.Entry<Integer, String> response : operation.responses().entrySet()) {
       ObjectNode entry = responses.putObject(Integer.toString(response.getKey()));
       entry.put("description", response.getValue());
-      if (response.getKey() >= 400) {
+      Class<? extends Record> answer = operation.answers().get(response.getKey());
+      if (answer != null) {
+        schemas.set(answer.getSimpleName(), answerSchema(answer));
+      }
+      if (answer != null || response.getKey() >= 400) {
         entry.putObject("content").putObject("application/json").putObject("schema")
-            .put("$ref", "#/components/schemas/Error");
+            .put("$ref", "#/components/schemas/"
+                + (answer != null ? answer.getSimpleName() : "Error"));
       }
     }
     ArrayNode security = node.putArray("security");
@@ -107,6 +115,30 @@ final class OpenApi {
     }
     if (!required.isEmpty()) {
       schema.set("required", required);
+    }
+    return schema;
+  }
+
+  /**
+   * The schema of an answer's record: its fields and types, each required unless Jackson leaves
+   * it out when null; later versions may add fields.
+   */
+  static ObjectNode answerSchema(Class<?> record) {
+    ObjectNode schema = Responses.JSON.createObjectNode().put("type", "object");
+    ObjectNode properties = schema.putObject("properties");
+    ArrayNode required = schema.putArray("required");
+    for (RecordComponent field : BodyReader.fields(record).values()) {
+      ObjectNode property = type(field.getGenericType());
+      JsonPropertyDescription description = BodyReader.rule(field,
+          JsonPropertyDescription.class);
+      if (description != null) {
+        property.put("description", description.value());
+      }
+      properties.set(field.getName(), property);
+      JsonInclude include = BodyReader.rule(field, JsonInclude.class);
+      if (include == null || include.value() == JsonInclude.Include.ALWAYS) {
+        required.add(field.getName());
+      }
     }
     return schema;
   }
@@ -158,7 +190,13 @@ final class OpenApi {
       return node.put("type", "boolean");
     }
     if (type instanceof Class<?> nested && nested.isRecord()) {
-      return schema(nested);
+      return answerSchema(nested);
+    }
+    if (type == Instant.class) {
+      return node.put("type", "string").put("format", "date-time");
+    }
+    if (type == JsonNode.class) {
+      return node.put("description", "any JSON value");
     }
     return node.put("type", "string");
   }

@@ -24,11 +24,14 @@ import org.apache.pekko.http.javadsl.server.Route;
  * @param bodyOptional an empty body is a body of absent fields
  * @param query query parameters
  * @param responses status to description
+ * @param answers status to the record its JSON body is written from (an error's is
+ *     {@link Responses.ErrorBody} unless said)
  * @param route gets the placeholders' values in order
  */
 record Operation(String method, String template, String summary, boolean open,
     Class<? extends Record> body, boolean bodyOptional, List<Query> query,
-    Map<Integer, String> responses, Function<List<String>, Route> route) {
+    Map<Integer, String> responses, Map<Integer, Class<? extends Record>> answers,
+    Function<List<String>, Route> route) {
 
   /** A query parameter: {@code type} is its JSON schema type. */
   record Query(String name, String type, String description) {}
@@ -71,6 +74,7 @@ record Operation(String method, String template, String summary, boolean open,
     private boolean open;
     private final List<Query> query = new java.util.ArrayList<>();
     private final Map<Integer, String> responses = new TreeMap<>();
+    private final Map<Integer, Class<? extends Record>> answers = new TreeMap<>();
 
     private Builder(String method, String template, String summary) {
       this.method = method;
@@ -91,6 +95,12 @@ record Operation(String method, String template, String summary, boolean open,
     Builder responds(int status, String description) {
       responses.put(status, description);
       return this;
+    }
+
+    /** A response whose body is written from {@code answer}. */
+    Builder responds(int status, String description, Class<? extends Record> answer) {
+      answers.put(status, answer);
+      return responds(status, description);
     }
 
     /** No placeholder, no body. */
@@ -132,7 +142,7 @@ record Operation(String method, String template, String summary, boolean open,
       }
       Operation operation = new Operation(method, template, summary, open, body, bodyOptional,
           List.copyOf(query), Collections.unmodifiableMap(new LinkedHashMap<>(responses)),
-          route);
+          Map.copyOf(answers), route);
       if (operation.placeholders().size() != placeholders) {
         throw new IllegalArgumentException(template + " has " + operation.placeholders().size()
             + " placeholders; its route takes " + placeholders);

@@ -143,5 +143,20 @@ class OpenApiLintTest {
     assertEquals("bearer", doc.path("paths").path("/v1/jobs").path("get").path("security")
         .path(0).fieldNames().next());
     assertTrue(doc.path("servers").size() > 0);
+
+    // answers are described from the records they are written from
+    JsonNode job = doc.path("components").path("schemas").path("JobView");
+    assertEquals("#/components/schemas/JobView", doc.path("paths").path("/v1/jobs/{id}")
+        .path("get").path("responses").path("200").path("content").path("application/json")
+        .path("schema").path("$ref").asText());
+    List<?> required = json.convertValue(job.path("required"), List.class);
+    assertTrue(required.contains("id") && required.contains("agent"), job.toString());
+    assertTrue(!required.contains("result") && !required.contains("retryAt"),
+        "left out when null, so not required: " + job);
+    assertEquals("date-time", job.path("properties").path("createdAt").path("format")
+        .asText());
+    assertEquals("#/components/schemas/Ready", doc.path("paths").path("/v1/ready").path("get")
+        .path("responses").path("503").path("content").path("application/json")
+        .path("schema").path("$ref").asText(), "a 503 from readiness is its own answer");
   }
 }
