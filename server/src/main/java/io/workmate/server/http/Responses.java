@@ -125,8 +125,11 @@ final class Responses {
           if (response.entity().getContentType().equals(ContentTypes.APPLICATION_JSON)) {
             return response;
           }
-          return error(response.status().intValue(), "bad_request",
-              response.status().reason());
+          int status = response.status().intValue();
+          return status == 413
+              ? error(413, "payload_too_large", "the body is larger than " + MAX_BODY_BYTES
+                  + " bytes")
+              : error(status, "bad_request", response.status().reason());
         });
   }
 
