@@ -1,6 +1,7 @@
 package io.workmate.server.http;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonInclude.Include;
 import io.workmate.jobs.dispatch.JobDispatcher;
 import io.workmate.runtime.RuntimeSupervisor;
 import io.workmate.server.service.JournalHealth;
@@ -9,7 +10,9 @@ import io.workmate.server.service.ServiceControl;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -54,7 +57,7 @@ final class AdminRoutes extends AllDirectives {
         + "jobs in one answer (what `workmate status` prints)")
         .responds(200, "{\"ready\", \"reason\"?, \"draining\", \"mode\": {\"requested\", "
             + "\"effective\"}, \"queued\", \"running\", \"queuedByPriority\", "
-            + "\"runningByAgent\", \"journal\"}")
+            + "\"runningByAgent\", \"journal\"}", Status.class)
         .route(this::status));
     list.add(Operation.post("/v1/admin/drain", "Stop gracefully, as SIGTERM does: admit no "
         + "job, let running attempts finish up to workmate.service.drain-timeout, requeue the "
@@ -84,32 +87,36 @@ final class AdminRoutes extends AllDirectives {
         body -> Responses.json(200, body));
   }
 
-  private ObjectNode statusJson(JobDispatcher.Stats stats, RuntimeSupervisor.RuntimeState mode) {
+  /** {@code GET /v1/status}; the queue's figures only when the dispatcher answered. */
+  record Status(boolean ready, @JsonInclude(Include.NON_NULL) String reason, boolean draining,
+      @JsonInclude(Include.NON_NULL) String drainingSince,
+      @JsonInclude(Include.NON_NULL) Modes mode, @JsonInclude(Include.NON_NULL) Integer queued,
+      @JsonInclude(Include.NON_NULL) Integer running,
+      @JsonInclude(Include.NON_NULL) Map<String, Integer> queuedByPriority,
+      @JsonInclude(Include.NON_NULL) Map<String, Integer> runningByAgent, String journal) {
+
+    /** The requested and the effective mode. */
+    record Modes(String requested, String effective) {}
+  }
+
+  private Status statusJson(JobDispatcher.Stats stats, RuntimeSupervisor.RuntimeState mode) {
     JournalHealth.State journalState = journal.get();
     Optional<String> notReady = Readiness.notReadyReason(stats, journalState,
         control.signal().draining());
-    ObjectNode body = Responses.JSON.createObjectNode();
-    body.put("ready", notReady.isEmpty());
-    notReady.ifPresent(reason -> body.put("reason", reason));
-    body.put("draining", control.signal().draining());
-    control.signal().drainingSince().ifPresent(since -> body.put("drainingSince",
-        since.toString()));
-    if (mode != null) {
-      ObjectNode modeNode = body.putObject("mode");
-      modeNode.put("requested", mode.requested().wire());
-      modeNode.put("effective", mode.effective().wire());
-    }
+    Map<String, Integer> byPriority = null;
     if (stats != null) {
-      body.put("queued", stats.queued());
-      body.put("running", stats.running());
-      ObjectNode byPriority = body.putObject("queuedByPriority");
-      stats.queuedByPriority().forEach((priority, depth) ->
-          byPriority.put(Integer.toString(priority), depth));
-      ObjectNode byAgent = body.putObject("runningByAgent");
-      stats.runningByAgent().forEach(byAgent::put);
+      byPriority = new LinkedHashMap<>();
+      for (Map.Entry<Integer, Integer> depth : stats.queuedByPriority().entrySet()) {
+        byPriority.put(Integer.toString(depth.getKey()), depth.getValue());
+      }
     }
-    body.put("journal", journalState.ok() ? "ok" : "unavailable");
-    return body;
+    return new Status(notReady.isEmpty(), notReady.orElse(null), control.signal().draining(),
+        control.signal().drainingSince().map(Object::toString).orElse(null),
+        mode == null ? null : new Status.Modes(mode.requested().wire(),
+            mode.effective().wire()),
+        stats == null ? null : stats.queued(), stats == null ? null : stats.running(),
+        byPriority, stats == null ? null : new LinkedHashMap<>(stats.runningByAgent()),
+        journalState.ok() ? "ok" : "unavailable");
   }
 
   private Route drain(Optional<RemoteAddress> from) {

@@ -179,6 +179,11 @@ final class OpenApi {
       array.set("items", type(list.getActualTypeArguments()[0]));
       return array;
     }
+    if (type instanceof ParameterizedType map && map.getRawType() == Map.class) {
+      ObjectNode object = Responses.JSON.createObjectNode().put("type", "object");
+      object.set("additionalProperties", type(map.getActualTypeArguments()[1]));
+      return object;
+    }
     ObjectNode node = Responses.JSON.createObjectNode();
     if (type == Integer.class || type == int.class) {
       return node.put("type", "integer").put("format", "int32");
