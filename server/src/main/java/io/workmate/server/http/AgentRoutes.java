@@ -1,32 +1,24 @@
 package io.workmate.server.http;
 
-import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.workmate.agents.AgentProfile;
 import io.workmate.agents.AgentRegistration;
 import io.workmate.registry.AgentRegistry;
 import io.workmate.registry.RegisteredAgent;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /**
  * The agent registry over HTTP:
@@ -41,21 +33,15 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
  *
  * Errors are {@code {"error": {"code", "message"}}} like the rest of the API; the codes are the
  * registry's ({@code invalid}, {@code conflict}, {@code limit_reached}) plus {@code not_found},
- * {@code malformed_json} and {@code unknown_field}. Meant to be concatenated into
- * {@link HttpApi#routes()} inside its authentication; it handles its own errors so it also
- * works alone.
+ * {@code malformed_json} and {@code unknown_field}. {@link HttpApi} mounts its operations inside
+ * its authentication; {@link #routes()} serves them alone.
  */
 public final class AgentRoutes extends AllDirectives {
 
-  private static final long MAX_BODY_BYTES = 64 * 1024;
   private static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
-  private static final Set<String> FIELDS = new LinkedHashSet<>(List.of("id", "kind",
-      "capabilities", "maxConcurrent", "rateLimitPerMinute", "endpoint", "model", "cwd",
-      "ttlSeconds"));
 
   private final ActorSystem<?> system;
   private final ActorRef<AgentRegistry.Command> registry;
-  private final ObjectMapper json = new ObjectMapper();
   private final Executor executor;
 
   public AgentRoutes(ActorSystem<?> system, ActorRef<AgentRegistry.Command> registry) {
@@ -64,48 +50,47 @@ public final class AgentRoutes extends AllDirectives {
     this.executor = system.executionContext();
   }
 
+  /** These routes alone (no token), answering errors in the API's shape. */
   public Route routes() {
-    return pathPrefix(segment("v1").slash("agents"), () ->
-        handleExceptions(Responses.errorHandler("the agent registry"), () -> withSizeLimit(MAX_BODY_BYTES, () -> concat(
-            pathEndOrSingleSlash(() -> concat(
-                get(() -> parameterList("capability", this::listAgents)),
-                post(() -> entity(Unmarshaller.entityToString(), this::register)))),
-            pathPrefix(segment(), id -> concat(
-                pathEnd(() -> concat(
-                    get(() -> showAgent(id)),
-                    delete(() -> deregister(id)))),
-                path("heartbeat", () -> post(() -> heartbeat(id)))))))));
+    return handleExceptions(Responses.exceptions("the agent registry"), () ->
+        handleRejections(Responses.rejections(), () ->
+            withSizeLimit(Responses.MAX_BODY_BYTES, () ->
+                Router.route(operations(), UnaryOperator.identity()))));
   }
 
-  /** The same routes as {@link HttpApi} endpoints (its router, its auth, its OpenAPI). */
-  List<Endpoint> endpoints() {
+  /** The operations {@link HttpApi} mounts (inside its auth) and documents. */
+  List<Operation> operations() {
     return List.of(
-        Endpoint.endpoint("GET", "/v1/agents", "Registered agents, or those offering all the "
-                + "given capabilities")
-            .query("capability", "a capability the agent must offer (comma-separated or "
-                + "repeated)")
-            .responds(200, "{\"agents\": [...]}")
+        Operation.get("/v1/agents", "Registered agents, or those offering all the given "
+                + "capabilities")
+            .query("capability", "string", "a capability the agent must offer "
+                + "(comma-separated or repeated)")
+            .responds(200, "{\"agents\": [...]}", Agents.class)
             .responds(400, "a malformed capability")
-            .handle(ids -> parameterList("capability", this::listAgents)),
-        Endpoint.endpoint("POST", "/v1/agents", "Register an agent")
-            .body(OpenApi.agentSchema())
-            .responds(201, "registered")
-            .responds(200, "the same registration again (counts as a heartbeat)")
+            .route(() -> parameterList("capability", this::listAgents)),
+        Operation.post("/v1/agents", "Register an agent")
+            .responds(201, "registered", AgentView.class)
+            .responds(200, "the same registration again (counts as a heartbeat)",
+                AgentView.class)
             .responds(400, "malformed or invalid registration")
             .responds(409, "another registration under this id, or the registry is full")
-            .handle(ids -> entity(Unmarshaller.entityToString(), this::register)),
-        Endpoint.endpoint("GET", "/v1/agents/{id}", "One agent")
-            .responds(200, "the agent with registeredAt, lastHeartbeatAt, expiresAt")
+            .body(RequestBodies.RegisterAgent.class, this::register),
+        Operation.get("/v1/agents/{id}", "One agent")
+            .responds(200, "the agent with registeredAt, lastHeartbeatAt, expiresAt",
+                AgentView.class)
+            .responds(400, "a malformed agent id")
             .responds(404, "no such agent")
-            .handle(ids -> showAgent(ids.get(0))),
-        Endpoint.endpoint("DELETE", "/v1/agents/{id}", "Deregister an agent")
-            .responds(200, "{\"deregistered\": {...}}")
+            .route(this::showAgent),
+        Operation.delete("/v1/agents/{id}", "Deregister an agent")
+            .responds(200, "{\"deregistered\": {...}}", Deregistered.class)
+            .responds(400, "a malformed agent id")
             .responds(404, "no such agent")
-            .handle(ids -> deregister(ids.get(0))),
-        Endpoint.endpoint("POST", "/v1/agents/{id}/heartbeat", "Keep an agent alive")
-            .responds(200, "the agent with its new expiresAt")
+            .route(this::deregister),
+        Operation.post("/v1/agents/{id}/heartbeat", "Keep an agent alive")
+            .responds(200, "the agent with its new expiresAt", AgentView.class)
+            .responds(400, "a malformed agent id")
             .responds(404, "no such agent (or it expired)")
-            .handle(ids -> heartbeat(ids.get(0))));
+            .route(this::heartbeat));
   }
 
   // --- routes ---------------------------------------------------------------------------------
@@ -124,16 +109,12 @@ public final class AgentRoutes extends AllDirectives {
     }
     CompletionStage<AgentRegistry.Agents> agents = ask(
         replyTo -> new AgentRegistry.Discover(capabilities, replyTo));
-    return onSuccess(agents, found -> {
-      ObjectNode body = json.createObjectNode();
-      ArrayNode list = body.putArray("agents");
-      found.agents().forEach(agent -> list.add(agentJson(agent)));
-      return respond(200, body);
-    });
+    return onSuccess(agents, found -> Responses.json(200,
+        new Agents(found.agents().stream().map(AgentView::of).toList())));
   }
 
-  private Route register(String body) {
-    AgentRegistration.Request request = parseRegistration(body);
+  private Route register(RequestBodies.RegisterAgent body) {
+    AgentRegistration.Request request = body.toRequest();
     return answer(ask(replyTo -> new AgentRegistry.Register(request, replyTo)));
   }
 
@@ -156,15 +137,14 @@ public final class AgentRoutes extends AllDirectives {
   private Route answer(CompletionStage<AgentRegistry.Reply> reply) {
     return onSuccess(reply, result -> {
       if (result instanceof AgentRegistry.Reply.Registered registered) {
-        return respond(registered.created() ? 201 : 200, agentJson(registered.agent()));
+        return Responses.json(registered.created() ? 201 : 200,
+            AgentView.of(registered.agent()));
       }
       if (result instanceof AgentRegistry.Reply.Current current) {
-        return respond(200, agentJson(current.agent()));
+        return Responses.json(200, AgentView.of(current.agent()));
       }
       if (result instanceof AgentRegistry.Reply.Removed removed) {
-        ObjectNode body = json.createObjectNode();
-        body.set("deregistered", agentJson(removed.agent()));
-        return respond(200, body);
+        return Responses.json(200, new Deregistered(AgentView.of(removed.agent())));
       }
       if (result instanceof AgentRegistry.Reply.NotFound notFound) {
         throw new ApiError(404, "not_found", "no agent '" + notFound.agentId()
@@ -176,103 +156,31 @@ public final class AgentRoutes extends AllDirectives {
     });
   }
 
-  // --- JSON -----------------------------------------------------------------------------------
+  // --- JSON ---------------------------------------------------------------------------------
 
-  private AgentRegistration.Request parseRegistration(String body) {
-    JsonNode node = RequestBodies.parseObject(body);
-    // the allowed fields in the order of the API, not RequestBodies.allowOnly's sorted one
-    for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      if (!FIELDS.contains(name)) {
-        throw new ApiError(400, "unknown_field", "unknown field \"" + name + "\"; allowed: "
-            + String.join(", ", FIELDS));
-      }
-    }
-    return new AgentRegistration.Request(text(node, "id"), text(node, "kind"),
-        strings(node, "capabilities"), integer(node, "maxConcurrent"),
-        integer(node, "rateLimitPerMinute"), text(node, "endpoint"), text(node, "model"),
-        text(node, "cwd"), ttlSeconds(node));
-  }
+  /** {@code GET /v1/agents}. */
+  record Agents(List<AgentView> agents) {}
 
-  private static String text(JsonNode node, String field) {
-    JsonNode value = node.get(field);
-    if (value == null || value.isNull()) {
-      return null;
-    }
-    if (!value.isTextual()) {
-      throw invalid("\"" + field + "\" must be a string");
-    }
-    return value.asText();
-  }
+  /** {@code DELETE /v1/agents/{id}}. */
+  record Deregistered(AgentView deregistered) {}
 
-  private static Integer integer(JsonNode node, String field) {
-    JsonNode value = node.get(field);
-    if (value == null || value.isNull()) {
-      return null;
-    }
-    if (!value.isIntegralNumber() || !value.canConvertToInt()) {
-      throw invalid("\"" + field + "\" must be a whole number");
-    }
-    return value.asInt();
-  }
+  /** An agent as the API shows it; {@code expiresAt} null: never. */
+  record AgentView(String id, String kind, List<String> capabilities, int maxConcurrent,
+      int rateLimitPerMinute, @JsonInclude(JsonInclude.Include.NON_NULL) String endpoint,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String model,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String cwd, long ttlSeconds,
+      String registeredAt, String lastHeartbeatAt, String expiresAt) {
 
-  private static Long ttlSeconds(JsonNode node) {
-    JsonNode value = node.get("ttlSeconds");
-    if (value == null || value.isNull()) {
-      return null;
+    static AgentView of(RegisteredAgent agent) {
+      AgentRegistration registration = agent.registration();
+      Instant expiresAt = agent.expiresAt();
+      return new AgentView(registration.id(), registration.kind().wireName(),
+          List.copyOf(new TreeSet<>(registration.profile().capabilities())),
+          registration.profile().maxConcurrent(), registration.profile().rateLimitPerMinute(),
+          registration.endpoint(), registration.model(), registration.cwd(),
+          registration.ttl().toSeconds(), agent.registeredAt().toString(),
+          agent.lastHeartbeatAt().toString(), expiresAt == null ? null : expiresAt.toString());
     }
-    if (!value.isIntegralNumber() || !value.canConvertToLong()) {
-      throw invalid("\"ttlSeconds\" must be a whole number of seconds (0: never expires)");
-    }
-    return value.asLong();
-  }
-
-  private static List<String> strings(JsonNode node, String field) {
-    JsonNode value = node.get(field);
-    if (value == null || value.isNull()) {
-      return null;
-    }
-    if (!value.isArray()) {
-      throw invalid("\"" + field + "\" must be an array of strings");
-    }
-    List<String> strings = new ArrayList<>();
-    for (JsonNode element : value) {
-      if (!element.isTextual()) {
-        throw invalid("\"" + field + "\" must be an array of strings, not contain " + element);
-      }
-      strings.add(element.asText());
-    }
-    return strings;
-  }
-
-  private ObjectNode agentJson(RegisteredAgent agent) {
-    AgentRegistration registration = agent.registration();
-    ObjectNode body = json.createObjectNode();
-    body.put("id", registration.id());
-    body.put("kind", registration.kind().wireName());
-    ArrayNode capabilities = body.putArray("capabilities");
-    new TreeSet<>(registration.profile().capabilities()).forEach(capabilities::add);
-    body.put("maxConcurrent", registration.profile().maxConcurrent());
-    body.put("rateLimitPerMinute", registration.profile().rateLimitPerMinute());
-    if (registration.endpoint() != null) {
-      body.put("endpoint", registration.endpoint());
-    }
-    if (registration.model() != null) {
-      body.put("model", registration.model());
-    }
-    if (registration.cwd() != null) {
-      body.put("cwd", registration.cwd());
-    }
-    body.put("ttlSeconds", registration.ttl().toSeconds());
-    body.put("registeredAt", agent.registeredAt().toString());
-    body.put("lastHeartbeatAt", agent.lastHeartbeatAt().toString());
-    Instant expiresAt = agent.expiresAt();
-    if (expiresAt == null) {
-      body.putNull("expiresAt");
-    } else {
-      body.put("expiresAt", expiresAt.toString());
-    }
-    return body;
   }
 
   // --- helpers --------------------------------------------------------------------------------
@@ -293,15 +201,5 @@ public final class AgentRoutes extends AllDirectives {
       Function<ActorRef<T>, AgentRegistry.Command> command) {
     return AskPattern.<AgentRegistry.Command, T>ask(registry, command::apply, ASK_TIMEOUT,
         system.scheduler()).thenApplyAsync(answer -> answer, executor);
-  }
-
-
-
-
-
-
-
-  private Route respond(int status, JsonNode body) {
-    return complete(Responses.json(status, body));
   }
 }

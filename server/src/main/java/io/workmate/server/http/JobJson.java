@@ -1,5 +1,7 @@
 package io.workmate.server.http;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonInclude.Include;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -17,56 +19,40 @@ final class JobJson {
 
   private JobJson() {}
 
-  static ObjectNode job(Job job) {
-    ObjectNode node = Responses.JSON.createObjectNode();
-    node.put("id", job.id());
-    node.put("status", job.status().wireName());
-    node.put("attempts", job.attempts());
-    node.put("maxAttempts", job.spec().maxAttempts());
-    node.put("priority", job.spec().priority());
-    node.put("agent", job.agent());
-    node.put("threadId", job.threadId());
-    if (job.resultText() != null) {
-      node.putObject("result").put("text", job.resultText());
-    }
-    if (job.lastError() != null) {
-      node.put("error", job.lastError());
-    }
-    if (job.approvalId() != null) {
-      node.put("approvalId", job.approvalId());
-    }
-    putInstant(node, "createdAt", job.createdAt());
-    putInstant(node, "updatedAt", job.updatedAt());
-    if (job.retryAt() != null) {
-      putInstant(node, "retryAt", job.retryAt());
-    }
-    if (job.spec().deadline() != null) {
-      putInstant(node, "deadline", job.spec().deadline());
-    }
-    return node;
+  /** A job as {@code GET /v1/jobs/{id}} shows it; the optional fields only when set. */
+  record JobView(String id, String status, int attempts, int maxAttempts, int priority,
+      String agent, String threadId, @JsonInclude(Include.NON_NULL) Result result,
+      @JsonInclude(Include.NON_NULL) String error,
+      @JsonInclude(Include.NON_NULL) String approvalId, Instant createdAt, Instant updatedAt,
+      @JsonInclude(Include.NON_NULL) Instant retryAt,
+      @JsonInclude(Include.NON_NULL) Instant deadline) {
+
+    /** What the agent answered. */
+    record Result(String text) {}
   }
 
-  static ObjectNode summary(JobSummary job) {
-    ObjectNode node = Responses.JSON.createObjectNode();
-    node.put("id", job.id());
-    node.put("status", job.status().wireName());
-    node.put("attempts", job.attempts());
-    node.put("priority", job.priority());
-    node.put("agent", job.agent());
-    if (job.lastError() != null) {
-      node.put("error", job.lastError());
-    }
-    putInstant(node, "createdAt", job.createdAt());
-    putInstant(node, "updatedAt", job.updatedAt());
-    return node;
+  static JobView job(Job job) {
+    return new JobView(job.id(), job.status().wireName(), job.attempts(),
+        job.spec().maxAttempts(), job.spec().priority(), job.agent(), job.threadId(),
+        job.resultText() == null ? null : new JobView.Result(job.resultText()),
+        job.lastError(), job.approvalId(), job.createdAt(), job.updatedAt(), job.retryAt(),
+        job.spec().deadline());
   }
 
-  static ObjectNode page(JobDispatcher.JobPage page) {
-    ObjectNode node = Responses.JSON.createObjectNode();
-    ArrayNode jobs = node.putArray("jobs");
-    page.jobs().forEach(job -> jobs.add(summary(job)));
-    node.put("next", page.next());
-    return node;
+  /** A job in a listing. */
+  record SummaryView(String id, String status, int attempts, int priority, String agent,
+      @JsonInclude(Include.NON_NULL) String error, Instant createdAt, Instant updatedAt) {}
+
+  static SummaryView summary(JobSummary job) {
+    return new SummaryView(job.id(), job.status().wireName(), job.attempts(), job.priority(),
+        job.agent(), job.lastError(), job.createdAt(), job.updatedAt());
+  }
+
+  /** A page of a listing; {@code next} is null on the last page. */
+  record Page(List<SummaryView> jobs, String next) {}
+
+  static Page page(JobDispatcher.JobPage page) {
+    return new Page(page.jobs().stream().map(JobJson::summary).toList(), page.next());
   }
 
   static ObjectNode history(String jobId, List<JobEvent> events) {
@@ -116,44 +102,40 @@ final class JobJson {
     return END_EVENT;
   }
 
-  static JsonNode eventData(JobFeed feed) {
+  /** An item of a running attempt, in the event stream. */
+  record ItemView(String jobId, int attempt, String type, JsonNode data) {}
+
+  /** A reviewer's answer, in the event stream. */
+  record ResolvedView(String jobId, int attempt, String approvalId, String decision) {}
+
+  /** The end of a job that no longer exists. */
+  record Gone(String id, String status) {}
+
+  /** The data of a feed entry's event. */
+  static Object eventData(JobFeed feed) {
     if (feed instanceof JobFeed.Status status) {
       return job(status.job());
     }
     if (feed instanceof JobFeed.Item item) {
-      ObjectNode node = Responses.JSON.createObjectNode();
-      node.put("jobId", item.jobId());
-      node.put("attempt", item.attempt());
-      node.put("type", item.type());
-      node.set("data", item.data());
-      return node;
+      return new ItemView(item.jobId(), item.attempt(), item.type(), item.data());
     }
     if (feed instanceof JobFeed.ApprovalRequested requested) {
       return approval(requested.jobId(), requested.attempt(), requested.approval());
     }
     if (feed instanceof JobFeed.ApprovalResolved resolved) {
-      ObjectNode node = Responses.JSON.createObjectNode();
-      node.put("jobId", resolved.jobId());
-      node.put("attempt", resolved.attempt());
-      node.put("approvalId", resolved.approvalId());
-      node.put("decision", resolved.decision());
-      return node;
+      return new ResolvedView(resolved.jobId(), resolved.attempt(), resolved.approvalId(),
+          resolved.decision());
     }
     JobFeed.End end = (JobFeed.End) feed;
-    if (end.job() != null) {
-      return job(end.job());
-    }
-    ObjectNode node = Responses.JSON.createObjectNode();
-    node.put("id", end.jobId());
-    node.putNull("status");
-    return node;
+    return end.job() != null ? job(end.job()) : new Gone(end.jobId(), null);
   }
 
-  private static void putInstant(ObjectNode node, String field, Instant instant) {
-    if (instant == null) {
-      node.putNull(field);
-    } else {
-      node.put(field, instant.toString());
+  /** A feed entry's event data as JSON text. */
+  static String eventJson(JobFeed feed) {
+    try {
+      return Responses.JSON.writeValueAsString(eventData(feed));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("cannot write the event of " + feed, e);
     }
   }
 }

@@ -1,8 +1,5 @@
 package io.workmate.server.http;
 
-import static io.workmate.server.http.Endpoint.endpoint;
-
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.workmate.jobs.JobFeed;
 import io.workmate.jobs.JobReply;
 import io.workmate.jobs.JobSpec;
@@ -22,7 +19,6 @@ import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
 import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.stream.typed.javadsl.ActorSource;
@@ -42,18 +38,18 @@ final class JobRoutes extends AllDirectives {
 
   private final ActorSystem<?> system;
   private final ActorRef<JobDispatcher.Command> dispatcher;
-  private final JobRequests.Defaults defaults;
+  private final RequestBodies.Defaults defaults;
   private final Clock clock;
   private final Optional<DrainSignal> drain;
 
   JobRoutes(ActorSystem<?> system, ActorRef<JobDispatcher.Command> dispatcher,
-      JobRequests.Defaults defaults, Clock clock) {
+      RequestBodies.Defaults defaults, Clock clock) {
     this(system, dispatcher, defaults, clock, Optional.empty());
   }
 
   /** {@code drain}: event streams end with a {@code stopping} event once the service drained. */
   JobRoutes(ActorSystem<?> system, ActorRef<JobDispatcher.Command> dispatcher,
-      JobRequests.Defaults defaults, Clock clock, Optional<DrainSignal> drain) {
+      RequestBodies.Defaults defaults, Clock clock, Optional<DrainSignal> drain) {
     this.system = system;
     this.drain = drain;
     this.dispatcher = dispatcher;
@@ -61,69 +57,68 @@ final class JobRoutes extends AllDirectives {
     this.clock = clock;
   }
 
-  List<Endpoint> endpoints() {
+  List<Operation> operations() {
     return List.of(
-        endpoint("POST", "/v1/jobs", "Submit a job")
-            .body(OpenApi.submitSchema())
-            .responds(202, "accepted: {\"id\", \"status\"}")
-            .responds(400, "malformed JSON, unknown field, wrong type or value (named)")
+        Operation.post("/v1/jobs", "Submit a job")
+            .responds(202, "accepted: {\"id\", \"status\"}", Accepted.class)
             .responds(413, "body larger than 64 KiB")
             .responds(422, "no agent fits the job (no_matching_agent)")
             .responds(503, "the job store did not answer, or the service is draining to stop "
                 + "(draining, with Retry-After)")
-            .handle(ids -> entity(Unmarshaller.entityToString(), this::submit)),
-        endpoint("GET", "/v1/jobs", "List jobs in submission order, oldest first")
-            .query("status", "only jobs in this status")
-            .query("limit", "1..1000, default 50")
-            .query("after", "the previous page's \"next\"")
-            .responds(200, "{\"jobs\": [...], \"next\"}")
+            .body(RequestBodies.SubmitJob.class, this::submit),
+        Operation.get("/v1/jobs", "List jobs in submission order, oldest first")
+            .query("status", "string", "only jobs in this status")
+            .query("limit", "integer", "1..1000, default 50")
+            .query("after", "string", "the previous page's \"next\"")
+            .responds(200, "{\"jobs\": [...], \"next\"}", JobJson.Page.class)
             .responds(400, "bad status, limit or after")
-            .handle(ids -> listing(null)),
-        endpoint("GET", "/v1/jobs/{id}", "One job")
+            .route(() -> listing(null)),
+        Operation.get("/v1/jobs/{id}", "One job")
             .responds(200, "{\"id\", \"status\", \"attempts\", \"agent\", \"threadId\", "
                 + "\"result\"?, \"error\"?, \"priority\", \"createdAt\", \"updatedAt\", "
-                + "\"retryAt\"?}")
+                + "\"retryAt\"?}", JobJson.JobView.class)
             .responds(404, "no such job")
-            .handle(ids -> jobReply(ids.get(0), JobDispatcher.Get::new, 200)),
-        endpoint("GET", "/v1/jobs/{id}/history", "The job's transitions, oldest first")
+            .route(id -> jobReply(id, JobDispatcher.Get::new, 200)),
+        Operation.get("/v1/jobs/{id}/history", "The job's transitions, oldest first")
             .responds(200, "{\"id\", \"events\": [{\"type\", \"at\", ...}]}")
             .responds(404, "no such job")
-            .handle(ids -> jobReply(ids.get(0), JobDispatcher.GetHistory::new, 200)),
-        endpoint("GET", "/v1/jobs/{id}/events", "Server-Sent Events of the job: status, item, "
+            .route(id -> jobReply(id, JobDispatcher.GetHistory::new, 200)),
+        Operation.get("/v1/jobs/{id}/events", "Server-Sent Events of the job: status, item, "
             + "approval, approval_resolved, end (then the stream closes)")
             .responds(200, "text/event-stream")
             .responds(404, "no such job")
-            .handle(ids -> events(ids.get(0))),
-        endpoint("POST", "/v1/jobs/{id}/cancel", "Cancel a job (a running one is interrupted)")
-            .responds(200, "the cancelled job")
+            .route(this::events),
+        Operation.post("/v1/jobs/{id}/cancel", "Cancel a job (a running one is interrupted)")
+            .responds(200, "the cancelled job", JobJson.JobView.class)
             .responds(404, "no such job")
             .responds(409, "the job already finished")
-            .handle(ids -> jobReply(ids.get(0), JobDispatcher.Cancel::new, 200)),
-        endpoint("POST", "/v1/jobs/{id}/retry", "Queue a dead job again with fresh attempts")
-            .responds(200, "the queued job")
+            .route(id -> jobReply(id, JobDispatcher.Cancel::new, 200)),
+        Operation.post("/v1/jobs/{id}/retry", "Queue a dead job again with fresh attempts")
+            .responds(200, "the queued job", JobJson.JobView.class)
             .responds(404, "no such job")
             .responds(409, "the job is not dead")
-            .handle(ids -> jobReply(ids.get(0), JobDispatcher.Retry::new, 200)),
-        endpoint("GET", "/v1/dead-letters", "Jobs that used up their attempts (status dead)")
-            .query("limit", "1..1000, default 50")
-            .query("after", "the previous page's \"next\"")
-            .responds(200, "{\"jobs\": [...], \"next\"}")
+            .route(id -> jobReply(id, JobDispatcher.Retry::new, 200)),
+        Operation.get("/v1/dead-letters", "Jobs that used up their attempts (status dead)")
+            .query("limit", "integer", "1..1000, default 50")
+            .query("after", "string", "the previous page's \"next\"")
+            .responds(200, "{\"jobs\": [...], \"next\"}", JobJson.Page.class)
             .responds(400, "bad limit or after")
-            .handle(ids -> listing(JobStatus.DEAD)));
+            .route(() -> listing(JobStatus.DEAD)));
   }
 
-  private Route submit(String body) {
-    JobSpec spec = JobRequests.submit(body, defaults, clock.instant());
+  private Route submit(RequestBodies.SubmitJob request) {
+    JobSpec spec = request.toSpec(defaults, clock.instant());
     return onSuccess(ask(replyTo -> new JobDispatcher.Submit(spec, replyTo)), reply -> {
       if (reply instanceof JobReply.Current current) {
-        ObjectNode accepted = Responses.JSON.createObjectNode();
-        accepted.put("id", current.job().id());
-        accepted.put("status", current.job().status().wireName());
-        return complete(Responses.json(202, accepted));
+        return Responses.json(202, new Accepted(current.job().id(),
+            current.job().status().wireName()));
       }
       return complete(refusal(reply, "?"));
     });
   }
+
+  /** The answer to a submit. */
+  record Accepted(String id, String status) {}
 
   private Route listing(JobStatus fixed) {
     return parameterOptional("status", status -> parameterOptional("limit", limit ->
@@ -137,7 +132,7 @@ final class JobRoutes extends AllDirectives {
           String from = JobRequests.after(after);
           CompletionStage<JobDispatcher.JobPage> page = Asks.ask(system, dispatcher,
               replyTo -> new JobDispatcher.ListJobs(wanted, max, from, replyTo), ASK_TIMEOUT);
-          return onSuccess(page, p -> complete(Responses.json(200, JobJson.page(p))));
+          return onSuccess(page, p -> Responses.json(200, JobJson.page(p)));
         })));
   }
 
@@ -149,11 +144,10 @@ final class JobRoutes extends AllDirectives {
     }
     return onSuccess(ask(replyTo -> command.apply(jobId, replyTo)), reply -> {
       if (reply instanceof JobReply.Current current) {
-        return complete(Responses.json(status, JobJson.job(current.job())));
+        return Responses.json(status, JobJson.job(current.job()));
       }
       if (reply instanceof JobReply.History history) {
-        return complete(Responses.json(status, JobJson.history(history.jobId(),
-            history.events())));
+        return Responses.json(status, JobJson.history(history.jobId(), history.events()));
       }
       return complete(refusal(reply, jobId));
     });
@@ -180,7 +174,7 @@ final class JobRoutes extends AllDirectives {
             return NotUsed.getInstance();
           })
           .takeWhile(entry -> !(entry instanceof JobFeed.End), true)
-          .map(entry -> ServerSentEvent.create(JobJson.eventData(entry).toString(),
+          .map(entry -> ServerSentEvent.create(JobJson.eventJson(entry),
               JobJson.eventName(entry)));
       if (drain.isPresent()) {
         // the feed ends with the job's end event, or with a stopping event when the service

@@ -1,31 +1,22 @@
 package io.workmate.server.http;
 
-import static org.apache.pekko.http.javadsl.server.PathMatchers.segment;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.workmate.memory.AgentMemory;
 import io.workmate.memory.MemoryDirectory;
 import io.workmate.memory.MemoryEntry;
 import io.workmate.memory.MemorySyncs;
 import io.workmate.memory.SyncStatus;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.http.javadsl.model.StatusCode;
-import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /**
  * The memory routes, for {@link HttpApi} to mount (inside its auth and size limit):
@@ -50,7 +41,6 @@ public final class MemoryRoutes extends AllDirectives {
   private final ActorSystem<?> system;
   private final ActorRef<MemoryDirectory.Command> directory;
   private final Optional<ActorRef<MemorySyncs.Command>> syncs;
-  private final ObjectMapper json = new ObjectMapper();
 
   /** {@code syncs} empty: no gateway configured; {@code /v1/memory/sync} lists nothing. */
   public MemoryRoutes(ActorSystem<?> system, ActorRef<MemoryDirectory.Command> directory,
@@ -60,72 +50,51 @@ public final class MemoryRoutes extends AllDirectives {
     this.syncs = syncs;
   }
 
+  /** These routes alone (no token), answering errors in the API's shape. */
   public Route routes() {
-    return handleExceptions(Responses.errorHandler("memory"), () -> concat(
-        path(segment("v1").slash("agents").slash(segment()).slash("memory"), agentId -> concat(
-            get(() -> parameterOptional("q", q -> parameterList("tag", tags ->
-                parameterOptional("after", after -> parameterOptional("limit", limit ->
-                    read(agentId, q, tags, after, limit)))))),
-            post(() -> entity(Unmarshaller.entityToString(), body -> append(agentId, body))))),
-        path(segment("v1").slash("memory").slash("sync"), () -> get(this::syncStatus))));
+    return handleExceptions(Responses.exceptions("memory"), () ->
+        handleRejections(Responses.rejections(), () ->
+            withSizeLimit(Responses.MAX_BODY_BYTES, () ->
+                Router.route(operations(), UnaryOperator.identity()))));
   }
 
-  /** The same routes as {@link HttpApi} endpoints (its router, its auth, its OpenAPI). */
-  List<Endpoint> endpoints() {
+  /** The operations {@link HttpApi} mounts (inside its auth) and documents. */
+  List<Operation> operations() {
     return List.of(
-        Endpoint.endpoint("GET", "/v1/agents/{id}/memory", "An agent's memory entries: after a "
-                + "seq, containing a text, carrying tags")
-            .query("q", "text the entry contains (case-insensitive)")
-            .query("tag", "a tag the entry carries (repeatable: all of them)")
-            .query("after", "only entries with a higher seq (default 0)")
-            .query("limit", "at most this many (1-1000, default 100)")
-            .responds(200, "{\"agentId\", \"lastSeq\", \"entries\": [...], \"nextAfter\"?}")
+        Operation.get("/v1/agents/{id}/memory", "An agent's memory entries: after a seq, "
+                + "containing a text, carrying tags")
+            .query("q", "string", "text the entry contains (case-insensitive)")
+            .query("tag", "string", "a tag the entry carries (repeatable: all of them)")
+            .query("after", "integer", "only entries with a higher seq (default 0)")
+            .query("limit", "integer", "at most this many (1-1000, default 100)")
+            .responds(200, "{\"agentId\", \"lastSeq\", \"entries\": [...], \"nextAfter\"?}",
+                Entries.class)
             .responds(400, "a malformed agent id or query")
-            .handle(ids -> parameterOptional("q", q -> parameterList("tag", tags ->
+            .route(agentId -> parameterOptional("q", q -> parameterList("tag", tags ->
                 parameterOptional("after", after -> parameterOptional("limit", limit ->
-                    read(ids.get(0), q, tags, after, limit)))))),
-        Endpoint.endpoint("POST", "/v1/agents/{id}/memory", "Append a memory entry")
-            .body(OpenApi.memorySchema())
+                    read(agentId, q, tags, after, limit)))))),
+        Operation.post("/v1/agents/{id}/memory", "Append a memory entry")
             .responds(201, "{\"agentId\", \"entry\": {\"seq\", \"kind\", \"text\", "
-                + "\"tags\", \"at\"}}")
+                + "\"tags\", \"at\"}}", Appended.class)
             .responds(400, "malformed or invalid entry")
             .responds(413, "text over 16 KiB")
-            .handle(ids -> entity(Unmarshaller.entityToString(),
-                body -> append(ids.get(0), body))),
-        Endpoint.endpoint("GET", "/v1/memory/sync", "Cloud sync per agent: local seq, synced "
-                + "seq, last error")
-            .responds(200, "{\"enabled\", \"agents\": [...]}")
-            .handle(ids -> syncStatus()));
+            .responds(503, "the journal did not store it; send it again")
+            .body(RequestBodies.AppendMemory.class, this::append),
+        Operation.get("/v1/memory/sync", "Cloud sync per agent: local seq, synced seq, last "
+                + "error")
+            .responds(200, "{\"enabled\", \"agents\": [...]}", Syncs.class)
+            .route(this::syncStatus));
   }
 
   // --- routes ---------------------------------------------------------------------------------
 
-  private Route append(String agentId, String body) {
+  private Route append(String agentId, RequestBodies.AppendMemory body) {
     checkAgentId(agentId);
-    JsonNode request = RequestBodies.parseObject(body);
-    RequestBodies.allowOnly(request, Set.of("kind", "text", "tags"));
-    String kind = textField(request, "kind");
-    String text = textField(request, "text");
-    List<String> tags = new ArrayList<>();
-    JsonNode tagNode = request.get("tags");
-    if (tagNode != null && !tagNode.isNull()) {
-      if (!tagNode.isArray()) {
-        throw new ApiError(400, AgentMemory.INVALID, "\"tags\" must be an array of strings");
-      }
-      for (JsonNode tag : tagNode) {
-        if (!tag.isTextual()) {
-          throw new ApiError(400, AgentMemory.INVALID, "\"tags\" must be an array of strings");
-        }
-        tags.add(tag.asText());
-      }
-    }
-    return onSuccess(ask(agentId, replyTo -> new AgentMemory.Append(kind, text, tags, replyTo)),
+    List<String> tags = body.tags() == null ? List.of() : body.tags();
+    return onSuccess(ask(agentId, replyTo -> new AgentMemory.Append(body.kind(), body.text(), tags, replyTo)),
         reply -> {
           if (reply instanceof AgentMemory.Reply.Appended appended) {
-            ObjectNode out = json.createObjectNode();
-            out.put("agentId", agentId);
-            out.set("entry", entryJson(appended.entry()));
-            return respond(StatusCodes.CREATED, out);
+            return Responses.json(201, new Appended(agentId, EntryView.of(appended.entry())));
           }
           throw rejected(reply);
         });
@@ -145,19 +114,16 @@ public final class MemoryRoutes extends AllDirectives {
           if (!(reply instanceof AgentMemory.Reply.Entries entries)) {
             throw rejected(reply);
           }
-          ObjectNode out = json.createObjectNode();
-          out.put("agentId", agentId);
-          out.put("lastSeq", entries.lastSeq());
-          ArrayNode list = out.putArray("entries");
-          entries.entries().forEach(entry -> list.add(entryJson(entry)));
+          Long nextAfter = null;
           if (!entries.entries().isEmpty()) {
             // where the next page starts; absent when this page was the end
             long last = entries.entries().get(entries.entries().size() - 1).seq();
             if (entries.entries().size() == count && last < entries.lastSeq()) {
-              out.put("nextAfter", last);
+              nextAfter = last;
             }
           }
-          return respond(StatusCodes.OK, out);
+          return Responses.json(200, new Entries(agentId, entries.lastSeq(),
+              entries.entries().stream().map(EntryView::of).toList(), nextAfter));
         });
   }
 
@@ -166,26 +132,40 @@ public final class MemoryRoutes extends AllDirectives {
         ? java.util.concurrent.CompletableFuture.completedFuture(List.of())
         : AskPattern.ask(syncs.get(), MemorySyncs.GetStatus::new, ASK_TIMEOUT,
             system.scheduler());
-    return onSuccess(statuses, all -> {
-      ObjectNode out = json.createObjectNode();
-      out.put("enabled", syncs.isPresent());
-      ArrayNode agents = out.putArray("agents");
-      for (SyncStatus status : all) {
-        ObjectNode agent = agents.addObject();
-        agent.put("agentId", status.agentId());
-        agent.put("target", status.target());
-        agent.put("state", status.state());
-        agent.put("localSeq", status.localSeq());
-        agent.put("syncedSeq", status.syncedSeq());
-        agent.put("pending", Math.max(0, status.localSeq() - status.syncedSeq()));
-        agent.put("lastError", status.lastError());
-        agent.put("lastErrorAt", status.lastErrorAt() == null ? null
-            : status.lastErrorAt().toString());
-        agent.put("writes", status.writes());
-        agent.put("conflicts", status.conflicts());
-      }
-      return respond(StatusCodes.OK, out);
-    });
+    return onSuccess(statuses, all -> Responses.json(200, new Syncs(syncs.isPresent(),
+        all.stream().map(AgentSync::of).toList())));
+  }
+
+  // --- JSON ---------------------------------------------------------------------------------
+
+  /** One memory entry. */
+  record EntryView(long seq, String kind, String text, List<String> tags, String at) {
+    static EntryView of(MemoryEntry entry) {
+      return new EntryView(entry.seq(), entry.kind().wire(), entry.text(),
+          List.copyOf(entry.tags()), entry.at().toString());
+    }
+  }
+
+  /** The answer to an append. */
+  record Appended(String agentId, EntryView entry) {}
+
+  /** A page of entries; {@code nextAfter} only when more follow. */
+  record Entries(String agentId, long lastSeq, List<EntryView> entries,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Long nextAfter) {}
+
+  /** {@code GET /v1/memory/sync}. */
+  record Syncs(boolean enabled, List<AgentSync> agents) {}
+
+  /** One agent's cloud sync. */
+  record AgentSync(String agentId, String target, String state, long localSeq, long syncedSeq,
+      long pending, String lastError, String lastErrorAt, long writes, long conflicts) {
+    static AgentSync of(SyncStatus status) {
+      return new AgentSync(status.agentId(), status.target(), status.state(),
+          status.localSeq(), status.syncedSeq(),
+          Math.max(0, status.localSeq() - status.syncedSeq()), status.lastError(),
+          status.lastErrorAt() == null ? null : status.lastErrorAt().toString(),
+          status.writes(), status.conflicts());
+    }
   }
 
   // --- helpers --------------------------------------------------------------------------------
@@ -195,17 +175,6 @@ public final class MemoryRoutes extends AllDirectives {
     return AskPattern.ask(directory,
         replyTo -> new MemoryDirectory.ToAgent(agentId, command.apply(replyTo)), ASK_TIMEOUT,
         system.scheduler());
-  }
-
-  private ObjectNode entryJson(MemoryEntry entry) {
-    ObjectNode node = json.createObjectNode();
-    node.put("seq", entry.seq());
-    node.put("kind", entry.kind().wire());
-    node.put("text", entry.text());
-    ArrayNode tags = node.putArray("tags");
-    entry.tags().forEach(tags::add);
-    node.put("at", entry.at().toString());
-    return node;
   }
 
   private static void checkAgentId(String agentId) {
@@ -238,20 +207,5 @@ public final class MemoryRoutes extends AllDirectives {
       throw new ApiError(400, "invalid_request", "\"" + name + "\" must be a whole number; got \""
           + value.get() + "\"");
     }
-  }
-
-  private static String textField(JsonNode request, String name) {
-    JsonNode value = request.get(name);
-    if (value == null || value.isNull()) {
-      return null; // the entity says what is missing
-    }
-    if (!value.isTextual()) {
-      throw new ApiError(400, AgentMemory.INVALID, "\"" + name + "\" must be a string");
-    }
-    return value.asText();
-  }
-
-  private Route respond(StatusCode status, JsonNode body) {
-    return complete(Responses.json(status.intValue(), body));
   }
 }

@@ -1,17 +1,31 @@
 package io.workmate.server.http;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** {@code GET /v1/openapi.json}: an OpenAPI 3.0 document made from the router's endpoints. */
+/**
+ * {@code GET /v1/openapi.json}: an OpenAPI 3.0 document made from the router's
+ * {@link Operation}s, with each request body's schema made from its record and the
+ * {@link Rules} on its fields (what {@link BodyReader} checks).
+ */
 final class OpenApi {
+
+  /** Where {@code workmate serve} listens unless told otherwise (workmate.http.host/port). */
+  static final String DEFAULT_HOST = "127.0.0.1";
+  static final String DEFAULT_PORT = "8420";
 
   private OpenApi() {}
 
-  static ObjectNode document(List<Endpoint> endpoints, String version) {
+  static ObjectNode document(List<Operation> operations, String version) {
     ObjectNode doc = Responses.JSON.createObjectNode();
     doc.put("openapi", "3.0.3");
     ObjectNode info = doc.putObject("info");
@@ -20,188 +34,175 @@ final class OpenApi {
     info.put("description", "Errors are {\"error\": {\"code\", \"message\"}}. Bodies are at "
         + "most 64 KiB. Every route but the open ones needs Authorization: Bearer <token> "
         + "when the service has WORKMATE_API_TOKEN.");
+    ObjectNode server = doc.putArray("servers").addObject();
+    server.put("url", "http://{host}:{port}");
+    server.put("description", "workmate serve (workmate.http.host and workmate.http.port)");
+    ObjectNode variables = server.putObject("variables");
+    variables.putObject("host").put("default", DEFAULT_HOST);
+    variables.putObject("port").put("default", DEFAULT_PORT);
     ObjectNode components = doc.putObject("components");
     components.putObject("securitySchemes").putObject("bearer")
         .put("type", "http").put("scheme", "bearer");
-    components.putObject("schemas").set("Error", errorSchema());
+    ObjectNode schemas = components.putObject("schemas");
+    schemas.set("Error", answerSchema(Responses.ErrorBody.class));
     ObjectNode paths = doc.putObject("paths");
-    for (Endpoint endpoint : endpoints) {
-      ObjectNode path = paths.has(endpoint.template())
-          ? (ObjectNode) paths.get(endpoint.template()) : paths.putObject(endpoint.template());
-      ObjectNode operation = path.putObject(endpoint.method().toLowerCase());
-      operation.put("summary", endpoint.summary());
-      operation.put("operationId", endpoint.method().toLowerCase()
-          + endpoint.template().replaceAll("[^A-Za-z0-9]+", "_"));
-      ArrayNode parameters = operation.putArray("parameters");
-      for (String name : endpoint.placeholders()) {
-        ObjectNode parameter = parameters.addObject();
-        parameter.put("name", name).put("in", "path").put("required", true);
-        parameter.putObject("schema").put("type", "string");
-      }
-      for (Map.Entry<String, String> query : endpoint.query().entrySet()) {
-        ObjectNode parameter = parameters.addObject();
-        parameter.put("name", query.getKey()).put("in", "query").put("required", false)
-            .put("description", query.getValue());
-        parameter.putObject("schema").put("type",
-            query.getKey().equals("limit") ? "integer" : "string");
-      }
-      if (endpoint.requestBody() != null) {
-        ObjectNode body = operation.putObject("requestBody");
-        body.put("required", true);
-        body.putObject("content").putObject("application/json")
-            .set("schema", endpoint.requestBody());
-      }
-      ObjectNode responses = operation.putObject("responses");
-      for (Map.Entry<Integer, String> response : endpoint.responses().entrySet()) {
-        ObjectNode entry = responses.putObject(Integer.toString(response.getKey()));
-        entry.put("description", response.getValue());
-        if (response.getKey() >= 400) {
-          entry.putObject("content").putObject("application/json").putObject("schema")
-              .put("$ref", "#/components/schemas/Error");
-        }
-      }
-      if (!endpoint.open()) {
-        operation.putArray("security").addObject().putArray("bearer");
-      }
+    for (Operation operation : operations) {
+      ObjectNode path = paths.has(operation.template())
+          ? (ObjectNode) paths.get(operation.template())
+          : paths.putObject(operation.template());
+      path.set(operation.method().toLowerCase(), operation(operation, schemas));
     }
     return doc;
   }
 
-  static JsonNode submitSchema() {
-    ObjectNode schema = object();
-    schema.putArray("required").add("prompt");
-    ObjectNode properties = (ObjectNode) schema.get("properties");
-    properties.set("prompt", string("the text for the agent (not empty)"));
-    properties.set("agent", string("the agent to run on; else routed by capabilities"));
-    ObjectNode capabilities = properties.putObject("capabilities");
-    capabilities.put("type", "array").put("maxItems", JobRequests.MAX_CAPABILITIES)
-        .put("description", "what the agent must offer");
-    capabilities.putObject("items").put("type", "string");
-    properties.set("priority", integer(-JobRequests.MAX_PRIORITY, JobRequests.MAX_PRIORITY,
-        "higher runs first; default 0"));
-    properties.set("maxAttempts", integer(1, JobRequests.MAX_ATTEMPTS,
-        "attempts before the job is dead; default workmate.jobs.default-max-attempts"));
-    properties.set("timeoutSeconds", integer(1, JobRequests.MAX_TIMEOUT_SECONDS,
-        "limit of one attempt; default workmate.jobs.default-timeout"));
-    properties.set("deadlineSeconds", integer(1, JobRequests.MAX_DEADLINE_SECONDS,
-        "the whole job must be done within this many seconds of submission"));
-    properties.set("cwd", string("an existing absolute directory for the agent"));
-    ObjectNode approval = string("the codex approval policy of the job");
-    ArrayNode policies = approval.putArray("enum");
-    JobRequests.APPROVAL_POLICIES.forEach(policies::add);
-    properties.set("approval", approval);
-    properties.set("idempotencyKey", string("the same key returns the same job (1-200 chars)"));
-    return schema;
-  }
-
-  static JsonNode decisionSchema() {
-    ObjectNode schema = object();
-    schema.putArray("required").add("decision");
-    ObjectNode decision = string("the reviewer's answer");
-    ArrayNode values = decision.putArray("enum");
-    ApprovalRoutes.DECISIONS.forEach(values::add);
-    ((ObjectNode) schema.get("properties")).set("decision", decision);
-    return schema;
-  }
-
-  static JsonNode memorySchema() {
-    ObjectNode schema = object();
-    schema.putArray("required").add("kind").add("text");
-    ObjectNode properties = (ObjectNode) schema.get("properties");
-    ObjectNode kind = string("what the entry is");
-    kind.putArray("enum").add("note").add("fact").add("summary");
-    properties.set("kind", kind);
-    properties.set("text", string("the entry, at most 16 KiB of UTF-8"));
-    ObjectNode tags = Responses.JSON.createObjectNode().put("type", "array");
-    tags.set("items", string("a tag ([A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}); at most 16"));
-    properties.set("tags", tags);
-    return schema;
-  }
-
-  static JsonNode agentSchema() {
-    ObjectNode schema = object();
-    schema.putArray("required").add("id").add("kind");
-    ObjectNode properties = (ObjectNode) schema.get("properties");
-    properties.set("id", string("1-64 of a-z 0-9 . _ -, starting with a letter or digit"));
-    ObjectNode kind = string("the backend the agent invokes");
-    ArrayNode kinds = kind.putArray("enum");
-    for (io.workmate.agents.AgentKind value : io.workmate.agents.AgentKind.values()) {
-      kinds.add(value.wireName());
+  private static ObjectNode operation(Operation operation, ObjectNode schemas) {
+    ObjectNode node = Responses.JSON.createObjectNode();
+    node.put("summary", operation.summary());
+    node.put("operationId", operation.method().toLowerCase()
+        + operation.template().replaceAll("[^A-Za-z0-9]+", "_"));
+    ArrayNode parameters = node.putArray("parameters");
+    for (String name : operation.placeholders()) {
+      ObjectNode parameter = parameters.addObject();
+      parameter.put("name", name).put("in", "path").put("required", true);
+      parameter.putObject("schema").put("type", "string");
     }
-    properties.set("kind", kind);
-    ObjectNode capabilities = Responses.JSON.createObjectNode().put("type", "array");
-    capabilities.set("items", string("a capability (a-z 0-9 . _ : -)"));
-    properties.set("capabilities", capabilities);
-    properties.set("maxConcurrent", integer(1, 1000, "invocations at once (default 1)"));
-    properties.set("rateLimitPerMinute", integer(0, Integer.MAX_VALUE,
-        "starts in any 60 s window, 0 for no limit"));
-    properties.set("endpoint", string("http(s) URL; kind http only"));
-    properties.set("model", string("model name for the backend"));
-    properties.set("cwd", string("working directory (codex)"));
-    properties.set("ttlSeconds", integer(0, 86400,
-        "expiry without a heartbeat; 0 never (default 60 for http/gateway, 0 otherwise)"));
-    return schema;
+    for (Operation.Query query : operation.query()) {
+      ObjectNode parameter = parameters.addObject();
+      parameter.put("name", query.name()).put("in", "query").put("required", false)
+          .put("description", query.description());
+      parameter.putObject("schema").put("type", query.type());
+    }
+    if (operation.body() != null) {
+      String name = operation.body().getSimpleName();
+      schemas.set(name, schema(operation.body()));
+      ObjectNode body = node.putObject("requestBody");
+      body.put("required", !operation.bodyOptional());
+      body.putObject("content").putObject("application/json").putObject("schema")
+          .put("$ref", "#/components/schemas/" + name);
+    }
+    ObjectNode responses = node.putObject("responses");
+    for (Map.Entry<Integer, String> response : operation.responses().entrySet()) {
+      ObjectNode entry = responses.putObject(Integer.toString(response.getKey()));
+      entry.put("description", response.getValue());
+      Class<? extends Record> answer = operation.answers().get(response.getKey());
+      if (answer != null) {
+        schemas.set(answer.getSimpleName(), answerSchema(answer));
+      }
+      if (answer != null || response.getKey() >= 400) {
+        entry.putObject("content").putObject("application/json").putObject("schema")
+            .put("$ref", "#/components/schemas/"
+                + (answer != null ? answer.getSimpleName() : "Error"));
+      }
+    }
+    ArrayNode security = node.putArray("security");
+    if (!operation.open()) {
+      security.addObject().putArray("bearer");
+    }
+    return node;
   }
 
-  static JsonNode modeSchema() {
-    ObjectNode schema = object();
-    schema.putArray("required").add("mode");
-    ObjectNode mode = string("the mode to request");
-    mode.putArray("enum").add("auto").add("local").add("remote").add("offline");
-    ((ObjectNode) schema.get("properties")).set("mode", mode);
-    return schema;
-  }
-
-  static JsonNode messageSchema() {
-    ObjectNode schema = object();
-    schema.putArray("required").add("prompt");
-    ObjectNode properties = (ObjectNode) schema.get("properties");
-    properties.set("prompt", string("the message"));
-    properties.putObject("preferOnline").put("type", "boolean");
-    return schema;
-  }
-
-  static JsonNode drainSchema() {
-    ObjectNode schema = object();
-    ((ObjectNode) schema.get("properties")).set("reason",
-        string("why, for the log (optional; the body may be empty)"));
-    return schema;
-  }
-
-  static JsonNode stallSchema() {
-    ObjectNode schema = object();
-    schema.putArray("required").add("seconds");
-    ((ObjectNode) schema.get("properties")).set("seconds",
-        integer(1, 600, "how long the dispatcher's thread is blocked"));
-    return schema;
-  }
-
-  private static ObjectNode errorSchema() {
-    ObjectNode schema = object();
-    ObjectNode error = object();
-    ObjectNode fields = (ObjectNode) error.get("properties");
-    fields.set("code", string("machine-readable, e.g. invalid_value"));
-    fields.set("message", string("what is wrong, naming the field"));
-    ((ObjectNode) schema.get("properties")).set("error", error);
-    return schema;
-  }
-
-  /** An object that refuses fields it does not list. */
-  private static ObjectNode object() {
+  /** The schema of a record: its fields, their types and rules; no other field is allowed. */
+  static ObjectNode schema(Class<?> record) {
     ObjectNode schema = Responses.JSON.createObjectNode();
     schema.put("type", "object").put("additionalProperties", false);
-    schema.putObject("properties");
+    ObjectNode properties = schema.putObject("properties");
+    ArrayNode required = Responses.JSON.createArrayNode();
+    for (RecordComponent field : BodyReader.fields(record).values()) {
+      properties.set(field.getName(), property(field));
+      if (BodyReader.required(field)) {
+        required.add(field.getName());
+      }
+    }
+    if (!required.isEmpty()) {
+      schema.set("required", required);
+    }
     return schema;
   }
 
-  private static ObjectNode string(String description) {
-    ObjectNode schema = Responses.JSON.createObjectNode();
-    return schema.put("type", "string").put("description", description);
+  /**
+   * The schema of an answer's record: its fields and types, each required unless Jackson leaves
+   * it out when null; later versions may add fields.
+   */
+  static ObjectNode answerSchema(Class<?> record) {
+    ObjectNode schema = Responses.JSON.createObjectNode().put("type", "object");
+    ObjectNode properties = schema.putObject("properties");
+    ArrayNode required = schema.putArray("required");
+    for (RecordComponent field : BodyReader.fields(record).values()) {
+      ObjectNode property = type(field.getGenericType());
+      JsonPropertyDescription description = BodyReader.rule(field,
+          JsonPropertyDescription.class);
+      if (description != null) {
+        property.put("description", description.value());
+      }
+      properties.set(field.getName(), property);
+      JsonInclude include = BodyReader.rule(field, JsonInclude.class);
+      if (include == null || include.value() == JsonInclude.Include.ALWAYS) {
+        required.add(field.getName());
+      }
+    }
+    return schema;
   }
 
-  private static ObjectNode integer(int min, int max, String description) {
-    ObjectNode schema = Responses.JSON.createObjectNode();
-    return schema.put("type", "integer").put("minimum", min).put("maximum", max)
-        .put("description", description);
+  private static ObjectNode property(RecordComponent field) {
+    ObjectNode property = type(field.getGenericType());
+    JsonPropertyDescription description = BodyReader.rule(field,
+        JsonPropertyDescription.class);
+    if (description != null) {
+      property.put("description", description.value());
+    }
+    Rules.Range range = BodyReader.rule(field, Rules.Range.class);
+    if (range != null) {
+      property.put("minimum", range.min()).put("maximum", range.max());
+    }
+    Rules.OneOf oneOf = BodyReader.rule(field, Rules.OneOf.class);
+    if (oneOf != null) {
+      ArrayNode values = property.putArray("enum");
+      BodyReader.allowed(oneOf).forEach(values::add);
+    }
+    if (BodyReader.rule(field, Rules.NotBlank.class) != null) {
+      property.put("minLength", 1);
+    }
+    Rules.Length length = BodyReader.rule(field, Rules.Length.class);
+    if (length != null) {
+      property.put("minLength", length.min()).put("maxLength", length.max());
+    }
+    Rules.MaxItems maxItems = BodyReader.rule(field, Rules.MaxItems.class);
+    if (maxItems != null) {
+      property.put("maxItems", maxItems.value());
+    }
+    return property;
+  }
+
+  private static ObjectNode type(Type type) {
+    if (type instanceof ParameterizedType list && list.getRawType() == List.class) {
+      ObjectNode array = Responses.JSON.createObjectNode().put("type", "array");
+      array.set("items", type(list.getActualTypeArguments()[0]));
+      return array;
+    }
+    if (type instanceof ParameterizedType map && map.getRawType() == Map.class) {
+      ObjectNode object = Responses.JSON.createObjectNode().put("type", "object");
+      object.set("additionalProperties", type(map.getActualTypeArguments()[1]));
+      return object;
+    }
+    ObjectNode node = Responses.JSON.createObjectNode();
+    if (type == Integer.class || type == int.class) {
+      return node.put("type", "integer").put("format", "int32");
+    }
+    if (type == Long.class || type == long.class) {
+      return node.put("type", "integer").put("format", "int64");
+    }
+    if (type == Boolean.class || type == boolean.class) {
+      return node.put("type", "boolean");
+    }
+    if (type instanceof Class<?> nested && nested.isRecord()) {
+      return answerSchema(nested);
+    }
+    if (type == Instant.class) {
+      return node.put("type", "string").put("format", "date-time");
+    }
+    if (type == JsonNode.class) {
+      return node.put("description", "any JSON value");
+    }
+    return node.put("type", "string");
   }
 }

@@ -14,11 +14,15 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -39,6 +43,25 @@ class AgentRoutesTest {
   private static final ObjectMapper json = new ObjectMapper();
   private static final HttpClient client = HttpClient.newHttpClient();
 
+  /** The system clock, moved on by the test instead of sleeping. */
+  private static final AtomicReference<Duration> ahead = new AtomicReference<>(Duration.ZERO);
+  private static final Clock clock = new Clock() {
+    @Override
+    public Instant instant() {
+      return Instant.now().plus(ahead.get());
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      throw new UnsupportedOperationException("the test clock stays in UTC");
+    }
+  };
+
   private static ActorTestKit testKit;
   private static ServerBinding binding;
 
@@ -47,8 +70,9 @@ class AgentRoutesTest {
   @BeforeAll
   static void start() throws Exception {
     testKit = H2TestJournal.start("agent-routes", dir.resolve("journal/workmate"));
-    ActorRef<AgentRegistry.Command> registry = testKit.spawn(AgentRegistry.create(
-        AgentFactories.standard().with(AgentKind.CODEX, registration -> Behaviors.ignore())));
+    ActorRef<AgentRegistry.Command> registry = testKit.spawn(AgentRegistry.create("default",
+        AgentFactories.standard().with(AgentKind.CODEX, registration -> Behaviors.ignore()),
+        clock));
     binding = bind(testKit, registry);
   }
 
@@ -141,7 +165,7 @@ class AgentRoutesTest {
 
     String before = json.readTree(call("GET", "/v1/agents/cap-a", null).body())
         .path("expiresAt").asText();
-    Thread.sleep(1100);
+    ahead.updateAndGet(offset -> offset.plusSeconds(1));
     HttpResponse<String> beat = call("POST", "/v1/agents/cap-a/heartbeat", null);
     assertEquals(200, beat.statusCode(), beat.body());
     assertTrue(Instant.parse(json.readTree(beat.body()).path("expiresAt").asText())

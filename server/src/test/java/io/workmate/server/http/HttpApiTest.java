@@ -120,6 +120,19 @@ class HttpApiTest {
     assertEquals("answered offline", body.path("text").asText());
   }
 
+  @Test
+  void aMessageThatDeclinesTheGatewayBindsItsFlagAndRunsLocally() throws Exception {
+    HttpResponse<String> response = call(open, "POST", "/v1/messages",
+        "{\"prompt\":\"[[reply:kept local]]\",\"preferOnline\":false}",
+        "Content-Type", "application/json");
+
+    assertEquals(200, response.statusCode(), response.body());
+    JsonNode body = json.readTree(response.body());
+    assertEquals("local-codex", body.path("route").asText());
+    assertEquals("kept local", body.path("text").asText());
+    assertTrue(!body.has("error") && !body.has("note"), "absent, not null: " + body);
+  }
+
   static Stream<Arguments> badRequests() {
     return Stream.of(
         Arguments.of("PUT", "/v1/mode", "{not json", 400, "malformed_json"),

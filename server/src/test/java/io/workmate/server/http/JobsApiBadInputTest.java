@@ -1,5 +1,6 @@
 package io.workmate.server.http;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -182,14 +184,9 @@ class JobsApiBadInputTest {
         "{\"prompt\":\"done already\",\"agent\":\"echo\"}");
     assertEquals(202, submitted.statusCode(), submitted.body());
     doneJob = json.readTree(submitted.body()).path("id").asText();
-    long until = System.nanoTime() + 20_000_000_000L;
-    String status = "";
-    while (!status.equals("succeeded") && System.nanoTime() < until) {
-      Thread.sleep(50);
-      status = json.readTree(server.call("GET", "/v1/jobs/" + doneJob, null).body())
-          .path("status").asText();
-    }
-    assertEquals("succeeded", status);
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+        .untilAsserted(() -> assertEquals("succeeded", json.readTree(
+            server.call("GET", "/v1/jobs/" + doneJob, null).body()).path("status").asText()));
   }
 
   @AfterAll

@@ -1,5 +1,6 @@
 package io.workmate.server.http;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -83,13 +85,13 @@ class JobsApiCodexTest {
       assertEquals(1, job.path("attempts").asInt());
 
       // the gauges are polled every 5 s; the process is live until the pool stops
-      long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-      String metrics = "";
-      while (System.nanoTime() < until && !metrics.contains("workmate_codex_processes 1.0")) {
-        Thread.sleep(250);
-        metrics = server.call("GET", "/metrics", null).body();
-      }
-      assertTrue(metrics.contains("workmate_codex_processes 1.0"), metrics);
+      AtomicReference<String> scraped = new AtomicReference<>("");
+      await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(250))
+          .untilAsserted(() -> {
+            scraped.set(server.call("GET", "/metrics", null).body());
+            assertTrue(scraped.get().contains("workmate_codex_processes 1.0"), scraped.get());
+          });
+      String metrics = scraped.get();
       assertTrue(metrics.contains("workmate_job_attempts_total{outcome=\"succeeded\"} 1.0")
           || metrics.contains("workmate_job_attempts_total{outcome=\"succeeded\""), metrics);
     }

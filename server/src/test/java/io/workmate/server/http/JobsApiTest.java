@@ -1,5 +1,6 @@
 package io.workmate.server.http;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -16,6 +17,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,17 +57,14 @@ class JobsApiTest {
     return accepted.path("id").asText();
   }
 
-  private static JsonNode awaitStatus(String id, String status) throws Exception {
-    long until = System.nanoTime() + WAIT.toNanos();
-    JsonNode job = null;
-    while (System.nanoTime() < until) {
-      job = body(server.call("GET", "/v1/jobs/" + id, null));
-      if (status.equals(job.path("status").asText())) {
-        return job;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("job " + id + " did not become " + status + ": " + job);
+  private static JsonNode awaitStatus(String id, String status) {
+    AtomicReference<JsonNode> job = new AtomicReference<>();
+    await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).untilAsserted(() -> {
+      job.set(body(server.call("GET", "/v1/jobs/" + id, null)));
+      assertEquals(status, job.get().path("status").asText(),
+          "job " + id + " did not become " + status + ": " + job.get());
+    });
+    return job.get();
   }
 
   private static Set<String> fieldNames(JsonNode node) {

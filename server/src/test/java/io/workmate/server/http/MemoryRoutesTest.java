@@ -1,5 +1,6 @@
 package io.workmate.server.http;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -107,22 +109,22 @@ class MemoryRoutesTest {
     post("routes-c", "{\"kind\":\"note\",\"text\":\"one\"}");
     post("routes-c", "{\"kind\":\"note\",\"text\":\"two\"}");
 
-    JsonNode agent = null;
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (System.nanoTime() < deadline) {
-      for (JsonNode candidate : get("/v1/memory/sync").path("agents")) {
-        // the agent's sync reads its acknowledged seq from the journal first ("recovering")
-        if (candidate.path("agentId").asText().equals("routes-c")
-            && candidate.path("localSeq").asLong() == 2
-            && !candidate.path("state").asText().equals("recovering")) {
-          agent = candidate;
-        }
-      }
-      if (agent != null) {
-        break;
-      }
-      Thread.sleep(100);
-    }
+    AtomicReference<JsonNode> listed = new AtomicReference<>();
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+        .untilAsserted(() -> {
+          listed.set(null);
+          for (JsonNode candidate : get("/v1/memory/sync").path("agents")) {
+            // the agent's sync reads its acknowledged seq from the journal first ("recovering")
+            if (candidate.path("agentId").asText().equals("routes-c")
+                && candidate.path("localSeq").asLong() == 2
+                && !candidate.path("state").asText().equals("recovering")) {
+              listed.set(candidate);
+            }
+          }
+          assertTrue(listed.get() != null, "routes-c with localSeq 2 is listed, its sync "
+              + "recovered");
+        });
+    JsonNode agent = listed.get();
     assertTrue(agent != null, "routes-c with localSeq 2 is listed, its sync recovered");
     assertEquals(0, agent.path("syncedSeq").asLong());
     assertEquals(2, agent.path("pending").asLong());
