@@ -1,30 +1,31 @@
 package io.workmate.nativeos;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Waits for a condition that has no event to wait on: the state of a process that is not our
  * child (a grandchild, an orphan) is only visible in /proc. Where a {@link Process} exists, tests
- * wait on it instead. Awaitility is not on this module's classpath.
+ * wait on it instead.
  */
 final class Await {
 
-  private static final long CHECK_INTERVAL_MILLIS = 20;
+  private static final Duration CHECK_INTERVAL = Duration.ofMillis(20);
 
   private Await() {}
 
-  static void until(Duration timeout, BooleanSupplier condition, Supplier<String> whatFailed)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("not within " + timeout.toMillis() + " ms: " + whatFailed.get());
-      }
-      Thread.sleep(CHECK_INTERVAL_MILLIS);
+  /** Polls {@code condition}; fails with {@code whatFailed}, read at the timeout. */
+  static void until(Duration timeout, BooleanSupplier condition, Supplier<String> whatFailed) {
+    try {
+      await().pollDelay(Duration.ZERO).pollInterval(CHECK_INTERVAL).atMost(timeout)
+          .until(condition::getAsBoolean);
+    } catch (ConditionTimeoutException e) {
+      fail("not within " + timeout.toMillis() + " ms: " + whatFailed.get());
     }
   }
 

@@ -1,10 +1,12 @@
 package io.workmate.nativeos;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -71,20 +73,16 @@ class ProcessControlTest {
     assertThrows(IllegalArgumentException.class, () -> ProcessControl.signal(-1, Signal.SIGKILL));
   }
 
-  private static void awaitProcessCount(String marker, int expected) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    List<Long> found = List.of();
-    while (System.nanoTime() < deadline) {
-      found = ProcessControl.findByEnvironment("WORKMATE_TEST_MARKER", marker).stream()
-          .filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
-          .filter(pid -> !isZombie(pid))
-          .toList();
-      if (found.size() == expected) {
-        return;
-      }
-      Thread.sleep(50);
-    }
-    assertEquals(expected, found.size(), "processes carrying the marker: " + found);
+  private static void awaitProcessCount(String marker, int expected) {
+    await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
+        .atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+          List<Long> found = ProcessControl.findByEnvironment("WORKMATE_TEST_MARKER", marker)
+              .stream()
+              .filter(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+              .filter(pid -> !isZombie(pid))
+              .toList();
+          assertEquals(expected, found.size(), "processes carrying the marker: " + found);
+        });
   }
 
   private static boolean isZombie(long pid) {

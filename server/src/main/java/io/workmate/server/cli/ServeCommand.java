@@ -22,6 +22,7 @@ import io.workmate.server.service.RuntimeAssembly;
 import io.workmate.server.service.WorkmateService;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -126,11 +127,14 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
     }
     Config config = JournalConfig.overlay(journal).withFallback(config());
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // the one place the service reads the system's time; everything below is handed this clock
+    Clock clock = Clock.systemUTC();
     ThreadSettings baseThread = RuntimeAssembly.jobThreadSettings(settings, launcher);
     ActorSystem<WorkmateService.Command> system = ActorSystem.create(WorkmateService.create(
         launcher.appServerSettings().withRegistration(processes), launcher.processes(),
         RuntimeAssembly.runtimeSettings(settings, launcher),
-        new WorkmateService.JobsSetup(settings.jobs(), baseThread, metrics), settings.memory()),
+        new WorkmateService.JobsSetup(settings.jobs(), baseThread, metrics, clock),
+        settings.memory()),
         "workmate", config);
     try {
       // creates the tables on first use; on failure it has terminated the system already
@@ -145,7 +149,8 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
       awaitTermination(system);
       return JOURNAL_UNAVAILABLE;
     }
-    JournalHealth journalHealth = JournalHealth.start(system, journal.kind().configName());
+    JournalHealth journalHealth = JournalHealth.start(system, journal.kind().configName(),
+        clock);
     CompletableFuture<WorkmateService.Actors> started = new CompletableFuture<>();
     system.tell(new WorkmateService.Start(started));
     WorkmateSettings.Http http = settings.http();
@@ -162,7 +167,7 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
       binding.addToCoordinatedShutdown(Duration.ofSeconds(10), system);
       system.tell(new WorkmateService.Serve(new WorkmateService.ServiceSetup(notifier,
-          settings.service(), control.signal(), journalHealth::state, processes), drain));
+          settings.service(), control.signal(), journalHealth::state, processes, clock), drain));
       out().println("Workmate listening on http://" + http.host() + ":"
           + binding.localAddress().getPort() + " (data: " + settings.dataDir() + ", journal: "
           + journal.kind().configName() + ")");

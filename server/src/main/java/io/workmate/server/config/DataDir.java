@@ -10,8 +10,11 @@ final class DataDir {
   private DataDir() {}
 
   static Path resolve(Config config, Map<String, String> environment) {
-    String configured = config.hasPath("workmate.data-dir")
-        ? config.getString("workmate.data-dir") : "";
+    return resolve(config.getString("workmate.data-dir"), environment);
+  }
+
+  /** {@code configured}: the value of {@code workmate.data-dir}, empty for the default. */
+  static Path resolve(String configured, Map<String, String> environment) {
     if (!configured.isBlank()) {
       return Path.of(configured).toAbsolutePath().normalize();
     }

@@ -1,27 +1,23 @@
 package io.workmate.server.config;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigObject;
 import io.workmate.codex.ApprovalHandling;
 import io.workmate.codex.CommandLimits;
-import io.workmate.support.Backoff;
 import io.workmate.codex.config.McpServer;
-import io.workmate.jobs.JobLedger;
 import io.workmate.protocol.codex.ApprovalDecision;
 import io.workmate.protocol.codex.ApprovalPolicy;
 import io.workmate.protocol.codex.SandboxMode;
 import io.workmate.runtime.Mode;
+import io.workmate.support.Backoff;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
 
 /**
  * The typed, validated view of the {@code workmate} config tree. {@link #from} reports every
@@ -95,283 +91,259 @@ public record WorkmateSettings(
       Duration turnWatchdog, Backoff restartBackoff, ApprovalHandling approvals,
       Map<String, McpServer> mcpServers, Map<String, CommandLimits> limits) {}
 
+  /**
+   * Reads and checks every setting. The defaults are those of the HOCON files; nothing here
+   * supplies a value the config does not have.
+   *
+   * @throws InvalidSettingsException naming every problem with its key
+   */
   public static WorkmateSettings from(Config config, Map<String, String> environment) {
-    Problems problems = new Problems();
-    Path dataDir = DataDir.resolve(config, environment);
-    Gateway gateway = gateway(config, problems);
-    Codex codex = codex(config, problems);
-    String host = problems.read("workmate.scripted-provider.host",
-        () -> config.getString("workmate.scripted-provider.host"), "127.0.0.1");
-    int port = problems.read("workmate.scripted-provider.port",
-        () -> config.getInt("workmate.scripted-provider.port"), 0);
-    if (port < 0 || port > 65535) {
-      problems.add("workmate.scripted-provider.port must be within 0..65535, got " + port);
-    }
-    Runtime runtime = runtime(config, problems);
-    Http http = http(config, problems);
-    Jobs jobs = jobs(config, problems);
-    Service service = service(config, problems);
-    Memory memory = memory(config, problems);
-    UnknownSettings.in(config).forEach(problems::add);
-    problems.throwIfAny();
-    return new WorkmateSettings(dataDir, gateway, codex, host, port, runtime, http, jobs,
-        memory, service);
+    SettingsReader in = new SettingsReader(config);
+    String dataDir = in.string("workmate.data-dir");
+    Gateway gateway = gateway(in);
+    Codex codex = codex(in);
+    String host = in.nonBlank("workmate.scripted-provider.host", "a host name or address");
+    Integer port = in.integer("workmate.scripted-provider.port", 0, 65535);
+    Runtime runtime = runtime(in);
+    Http http = http(in);
+    Jobs jobs = jobs(in);
+    Service service = service(in);
+    Memory memory = memory(in);
+    UnknownSettings.in(config).forEach(in::add);
+    in.throwIfAny();
+    return new WorkmateSettings(DataDir.resolve(dataDir, environment), gateway, codex, host,
+        port, runtime, http, jobs, memory, service);
   }
 
-  private static Runtime runtime(Config config, Problems problems) {
+  private static Runtime runtime(SettingsReader in) {
     String prefix = "workmate.openclaw.";
-    Mode mode = problems.read("workmate.mode", () -> Mode.parse(config.getString("workmate.mode")),
-        Mode.AUTO);
-    Optional<URI> local = gatewayUrl(config, problems, prefix + "local-url");
-    Optional<URI> remote = gatewayUrl(config, problems, prefix + "remote-url");
-    String fingerprint = problems.read(prefix + "remote-fingerprint",
-        () -> config.getString(prefix + "remote-fingerprint"), "");
-    if (!fingerprint.isBlank()) {
+    Mode mode = in.parsed("workmate.mode", Mode::parse);
+    Optional<URI> local = gatewayUrl(in, prefix + "local-url");
+    Optional<URI> remote = gatewayUrl(in, prefix + "remote-url");
+    String fingerprint = in.string(prefix + "remote-fingerprint");
+    if (fingerprint != null && !fingerprint.isBlank()) {
       String hex = fingerprint.replace(":", "").toLowerCase(Locale.ROOT);
       if (!hex.matches("[0-9a-f]{64}")) {
-        problems.add(prefix + "remote-fingerprint must be a SHA-256 fingerprint (64 hex digits, "
+        in.add(prefix + "remote-fingerprint must be a SHA-256 fingerprint (64 hex digits, "
             + "colons allowed)");
-      } else if (remote.isPresent() && !"wss".equals(remote.get().getScheme())) {
-        problems.add(prefix + "remote-fingerprint needs a wss:// remote-url");
+      } else if (remote != null && remote.isPresent()
+          && !"wss".equals(remote.get().getScheme())) {
+        in.add(prefix + "remote-fingerprint needs a wss:// remote-url");
       }
     }
-    Duration backoffMin = positive(problems, prefix + "reconnect-backoff.min", config,
-        Duration.ofMillis(250));
-    Duration backoffMax = positive(problems, prefix + "reconnect-backoff.max", config,
-        Duration.ofSeconds(5));
-    Backoff backoff = problems.read(prefix + "reconnect-backoff",
-        () -> new Backoff(backoffMin, backoffMax, 2.0, 0.2), Backoff.defaults());
-    return new Runtime(mode, local, remote,
-        fingerprint.isBlank() ? Optional.empty() : Optional.of(fingerprint),
-        new Secret(problems.read(prefix + "token", () -> config.getString(prefix + "token"), "")),
-        problems.read(prefix + "agent-id", () -> config.getString(prefix + "agent-id"), "main"),
-        positive(problems, prefix + "connect-timeout", config, Duration.ofSeconds(10)),
-        positive(problems, prefix + "request-timeout", config, Duration.ofSeconds(30)), backoff,
-        positive(problems, prefix + "stable-for", config, Duration.ofSeconds(3)),
-        positive(problems, prefix + "max-stable-for", config, Duration.ofSeconds(60)),
-        positive(problems, prefix + "flap-window", config, Duration.ofSeconds(30)),
-        positive(problems, prefix + "reattach-window", config, Duration.ofSeconds(10)));
-  }
-
-  private static Optional<URI> gatewayUrl(Config config, Problems problems, String key) {
-    String value = problems.read(key, () -> config.getString(key), "");
-    return value.isBlank() ? Optional.empty() : parseUrl(key, value, "ws", "wss",
-        "a ws:// or wss:// URL such as ws://127.0.0.1:18789", problems);
-  }
-
-  private static Http http(Config config, Problems problems) {
-    String host = problems.read("workmate.http.host",
-        () -> config.getString("workmate.http.host"), "127.0.0.1");
-    int port = problems.read("workmate.http.port", () -> config.getInt("workmate.http.port"),
-        8420);
-    if (port < 0 || port > 65535) {
-      problems.add("workmate.http.port must be within 0..65535, got " + port);
+    Backoff backoff = backoff(in, prefix + "reconnect-backoff", prefix + "reconnect-backoff.min",
+        prefix + "reconnect-backoff.max");
+    String token = in.string(prefix + "token");
+    String agentId = in.nonBlank(prefix + "agent-id", "the id of an OpenClaw agent");
+    Duration connectTimeout = in.positive(prefix + "connect-timeout");
+    Duration requestTimeout = in.positive(prefix + "request-timeout");
+    Duration stableFor = in.positive(prefix + "stable-for");
+    Duration maxStableFor = in.positive(prefix + "max-stable-for");
+    if (stableFor != null && maxStableFor != null && maxStableFor.compareTo(stableFor) < 0) {
+      in.add(prefix + "max-stable-for (" + maxStableFor + ") must not be below "
+          + prefix + "stable-for (" + stableFor + ")");
     }
-    Secret token = new Secret(problems.read("workmate.http.token",
-        () -> config.getString("workmate.http.token"), ""));
-    return new Http(host, port, token);
+    Duration flapWindow = in.positive(prefix + "flap-window");
+    Duration reattachWindow = in.positive(prefix + "reattach-window");
+    if (!in.clean()) {
+      return null;
+    }
+    return new Runtime(mode, local, remote,
+        fingerprint.isBlank() ? Optional.empty() : Optional.of(fingerprint), new Secret(token),
+        agentId, connectTimeout, requestTimeout, backoff, stableFor, maxStableFor, flapWindow,
+        reattachWindow);
+  }
+
+  /** Empty for an empty value; null when the value is not a ws(s) URL. */
+  private static Optional<URI> gatewayUrl(SettingsReader in, String key) {
+    String value = in.string(key);
+    if (value == null) {
+      return null;
+    }
+    return value.isBlank() ? Optional.empty() : parseUrl(key, value, "ws", "wss",
+        "a ws:// or wss:// URL such as ws://127.0.0.1:18789", in);
+  }
+
+  /** A capped backoff doubling from {@code minKey} to {@code maxKey}, jitter 0.2. */
+  private static Backoff backoff(SettingsReader in, String key, String minKey, String maxKey) {
+    Duration min = in.positive(minKey);
+    Duration max = in.positive(maxKey);
+    return min == null || max == null ? null
+        : in.read(key, () -> new Backoff(min, max, 2.0, 0.2));
+  }
+
+  private static Http http(SettingsReader in) {
+    String host = in.nonBlank("workmate.http.host", "a host name or address");
+    Integer port = in.integer("workmate.http.port", 0, 65535);
+    String token = in.string("workmate.http.token");
+    return in.clean() ? new Http(host, port, new Secret(token)) : null;
   }
 
   private static final java.util.regex.Pattern MEMORY_AGENT =
       java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
 
-  private static Memory memory(Config config, Problems problems) {
+  private static Memory memory(SettingsReader in) {
     String targetsKey = "workmate.memory.targets";
     String defaultKey = "workmate.memory.default-target";
-    String pairs = problems.read(targetsKey, () -> config.getString(targetsKey), "");
-    String defaultTarget = problems.read(defaultKey, () -> config.getString(defaultKey), "main");
-    if (!MEMORY_AGENT.matcher(defaultTarget).matches()) {
-      problems.add(defaultKey + " must be an agent id (letters, digits, '.', '_', '-'), got '"
+    String pairs = in.string(targetsKey);
+    String defaultTarget = in.string(defaultKey);
+    if (defaultTarget != null && !MEMORY_AGENT.matcher(defaultTarget).matches()) {
+      in.add(defaultKey + " must be an agent id (letters, digits, '.', '_', '-'), got '"
           + defaultTarget + "'");
     }
-    Map<String, String> targets = new java.util.LinkedHashMap<>();
-    for (String pair : pairs.split(",")) {
+    Map<String, String> targets = new LinkedHashMap<>();
+    for (String pair : pairs == null ? new String[0] : pairs.split(",")) {
       if (pair.isBlank()) {
         continue;
       }
       String[] sides = pair.trim().split("=", -1);
       if (sides.length != 2 || !MEMORY_AGENT.matcher(sides[0].trim()).matches()
           || !MEMORY_AGENT.matcher(sides[1].trim()).matches()) {
-        problems.add(targetsKey + " must be comma-separated workmate-agent=openclaw-agent pairs;"
+        in.add(targetsKey + " must be comma-separated workmate-agent=openclaw-agent pairs;"
             + " '" + pair.trim() + "' is not one");
         continue;
       }
-      targets.put(sides[0].trim(), sides[1].trim());
-    }
-    return new Memory(Map.copyOf(targets), defaultTarget);
-  }
-
-  private static Jobs jobs(Config config, Problems problems) {
-    String prefix = "workmate.jobs.";
-    int maxConcurrent = within(problems, config, prefix + "max-concurrent", 1, 1024, 4);
-    int rateLimit = within(problems, config, prefix + "rate-limit-per-minute", 0, 1_000_000, 0);
-    Duration initial = positive(problems, prefix + "backoff.initial", config,
-        Duration.ofSeconds(1));
-    Duration max = positive(problems, prefix + "backoff.max", config, Duration.ofSeconds(60));
-    double multiplier = problems.read(prefix + "backoff.multiplier",
-        () -> config.getDouble(prefix + "backoff.multiplier"), 2.0);
-    double jitter = problems.read(prefix + "backoff.jitter",
-        () -> config.getDouble(prefix + "backoff.jitter"), 0.2);
-    Backoff backoff = problems.read(prefix + "backoff",
-        () -> new Backoff(initial, max, multiplier, jitter), Backoff.defaults());
-    int maxAttempts = within(problems, config, prefix + "default-max-attempts", 1, 100, 3);
-    Duration timeout = positive(problems, prefix + "default-timeout", config,
-        Duration.ofMinutes(10));
-    if (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(Duration.ofDays(1)) > 0) {
-      problems.add(prefix + "default-timeout must be within 1s..1d, got " + timeout);
-    }
-    boolean echo = problems.read(prefix + "echo-agent",
-        () -> config.getBoolean(prefix + "echo-agent"), false);
-    Duration writeInterval = problems.read(prefix + "ledger-write-interval",
-        () -> config.getDuration(prefix + "ledger-write-interval"),
-        JobLedger.DEFAULT_WRITE_INTERVAL);
-    if (writeInterval.isNegative() || writeInterval.compareTo(Duration.ofSeconds(1)) > 0) {
-      problems.add(prefix + "ledger-write-interval must be within 0..1s, got " + writeInterval);
-    }
-    return new Jobs(maxConcurrent, rateLimit, backoff, maxAttempts, timeout, echo,
-        writeInterval);
-  }
-
-  private static Service service(Config config, Problems problems) {
-    String prefix = "workmate.service.";
-    Duration drain = problems.read(prefix + "drain-timeout",
-        () -> config.getDuration(prefix + "drain-timeout"), Duration.ofSeconds(60));
-    if (drain.isNegative() || drain.compareTo(Duration.ofHours(1)) > 0) {
-      problems.add(prefix + "drain-timeout must be within 0s..1h, got " + drain);
-    }
-    Duration status = positive(problems, prefix + "status-interval", config,
-        Duration.ofSeconds(5));
-    boolean hooks = problems.read(prefix + "test-hooks",
-        () -> config.getBoolean(prefix + "test-hooks"), false);
-    return new Service(drain, status, hooks);
-  }
-
-  private static int within(Problems problems, Config config, String key, int min, int max,
-      int fallback) {
-    int value = problems.read(key, () -> config.getInt(key), fallback);
-    if (value < min || value > max) {
-      problems.add(key + " must be within " + min + ".." + max + ", got " + value);
-      return fallback;
-    }
-    return value;
-  }
-
-  private static Gateway gateway(Config config, Problems problems) {
-    String prefix = "workmate.ai-gateway.";
-    String url = problems.read(prefix + "url", () -> config.getString(prefix + "url"), "");
-    String key = problems.read(prefix + "key", () -> config.getString(prefix + "key"), "");
-    Optional<URI> parsed = Optional.empty();
-    if (!url.isBlank()) {
-      parsed = parseGatewayUrl(url, problems);
-      if (key.isBlank()) {
-        problems.add("workmate.ai-gateway.url is set but workmate.ai-gateway.key "
-            + "(WORKMATE_AI_GATEWAY_KEY) is empty; the gateway needs a key");
+      String previous = targets.put(sides[0].trim(), sides[1].trim());
+      if (previous != null) {
+        in.add(targetsKey + " names agent '" + sides[0].trim() + "' twice ('" + previous
+            + "' and '" + sides[1].trim() + "')");
       }
-    } else if (!key.isBlank()) {
-      problems.add("workmate.ai-gateway.key is set but workmate.ai-gateway.url "
-          + "(WORKMATE_AI_GATEWAY_URL) is empty");
     }
-    return new Gateway(parsed, new Secret(key),
-        problems.read(prefix + "model", () -> config.getString(prefix + "model"), "gpt-5.5"),
-        problems.read(prefix + "provider-name", () -> config.getString(prefix + "provider-name"),
-            "Workmate AI gateway"),
-        problems.read(prefix + "request-max-retries",
-            () -> config.getInt(prefix + "request-max-retries"), 0),
-        problems.read(prefix + "stream-max-retries",
-            () -> config.getInt(prefix + "stream-max-retries"), 0),
-        positive(problems, prefix + "stream-idle-timeout", config, Duration.ofSeconds(300)));
+    return in.clean() ? new Memory(Map.copyOf(targets), defaultTarget) : null;
   }
 
-  private static Optional<URI> parseGatewayUrl(String url, Problems problems) {
-    return parseUrl("workmate.ai-gateway.url", url, "http", "https",
-        "an absolute http(s) URL such as https://gateway.example.com/v1", problems);
+  private static Jobs jobs(SettingsReader in) {
+    String prefix = "workmate.jobs.";
+    Integer maxConcurrent = in.integer(prefix + "max-concurrent", 1, 1024);
+    Integer rateLimit = in.integer(prefix + "rate-limit-per-minute", 0, 1_000_000);
+    Duration initial = in.positive(prefix + "backoff.initial");
+    Duration max = in.positive(prefix + "backoff.max");
+    Double multiplier = in.decimal(prefix + "backoff.multiplier", 1.0, 100.0);
+    Double jitter = in.decimal(prefix + "backoff.jitter", 0.0, 1.0);
+    Backoff backoff = initial == null || max == null || multiplier == null || jitter == null
+        ? null : in.read(prefix + "backoff", () -> new Backoff(initial, max, multiplier, jitter));
+    Integer maxAttempts = in.integer(prefix + "default-max-attempts", 1, 100);
+    Duration timeout = in.duration(prefix + "default-timeout", Duration.ofSeconds(1),
+        Duration.ofDays(1), "1s..1d");
+    Boolean echo = in.flag(prefix + "echo-agent");
+    Duration writeInterval = in.duration(prefix + "ledger-write-interval", Duration.ZERO,
+        Duration.ofSeconds(1), "0..1s");
+    return in.clean() ? new Jobs(maxConcurrent, rateLimit, backoff, maxAttempts, timeout, echo,
+        writeInterval) : null;
   }
 
-  /** An absolute URL with one of two schemes and a host, or a problem naming the key. */
+  private static Service service(SettingsReader in) {
+    String prefix = "workmate.service.";
+    Duration drain = in.duration(prefix + "drain-timeout", Duration.ZERO, Duration.ofHours(1),
+        "0s..1h");
+    Duration status = in.positive(prefix + "status-interval");
+    Boolean hooks = in.flag(prefix + "test-hooks");
+    return in.clean() ? new Service(drain, status, hooks) : null;
+  }
+
+  private static Gateway gateway(SettingsReader in) {
+    String prefix = "workmate.ai-gateway.";
+    String url = in.string(prefix + "url");
+    String key = in.string(prefix + "key");
+    Optional<URI> parsed = Optional.empty();
+    if (url != null && key != null) {
+      if (!url.isBlank()) {
+        parsed = parseUrl(prefix + "url", url, "http", "https",
+            "an absolute http(s) URL such as https://gateway.example.com/v1", in);
+        if (key.isBlank()) {
+          in.add("workmate.ai-gateway.url is set but workmate.ai-gateway.key "
+              + "(WORKMATE_AI_GATEWAY_KEY) is empty; the gateway needs a key");
+        }
+      } else if (!key.isBlank()) {
+        in.add("workmate.ai-gateway.key is set but workmate.ai-gateway.url "
+            + "(WORKMATE_AI_GATEWAY_URL) is empty");
+      }
+    }
+    String model = in.nonBlank(prefix + "model", "a model slug such as gpt-5.5");
+    String providerName = in.nonBlank(prefix + "provider-name", "a display name");
+    Integer requestRetries = in.integer(prefix + "request-max-retries", 0, 10);
+    Integer streamRetries = in.integer(prefix + "stream-max-retries", 0, 10);
+    Duration idle = in.positive(prefix + "stream-idle-timeout");
+    return in.clean() ? new Gateway(parsed, new Secret(key), model, providerName,
+        requestRetries, streamRetries, idle) : null;
+  }
+
+  /** An absolute URL with one of two schemes and a host, or a problem naming the key (null). */
   private static Optional<URI> parseUrl(String key, String value, String scheme,
-      String secureScheme, String expected, Problems problems) {
+      String secureScheme, String expected, SettingsReader in) {
     try {
       URI uri = new URI(value);
       String actual = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
       if (!actual.equals(scheme) && !actual.equals(secureScheme) || uri.getHost() == null) {
-        problems.add(key + " must be " + expected + ", got '" + value + "'");
-        return Optional.empty();
+        in.add(key + " must be " + expected + ", got '" + value + "'");
+        return null;
       }
       return Optional.of(uri);
     } catch (java.net.URISyntaxException e) {
-      problems.add(key + " is not a valid URL: " + e.getMessage());
-      return Optional.empty();
+      in.add(key + " is not a valid URL: " + e.getMessage());
+      return null;
     }
   }
 
-  private static Codex codex(Config config, Problems problems) {
+  private static Codex codex(SettingsReader in) {
     String prefix = "workmate.codex.";
-    String binary = problems.read(prefix + "binary", () -> config.getString(prefix + "binary"), "");
-    int processes = problems.read(prefix + "processes", () -> config.getInt(prefix + "processes"),
-        1);
-    if (processes < 1 || processes > 64) {
-      problems.add("workmate.codex.processes must be within 1..64, got " + processes);
+    String binary = in.string(prefix + "binary");
+    Integer processes = in.integer(prefix + "processes", 1, 64);
+    SandboxMode sandbox = in.parsed(prefix + "sandbox", SandboxMode::parse);
+    ApprovalPolicy policy = in.parsed(prefix + "approval-policy", ApprovalPolicy::parse);
+    Backoff backoff = backoff(in, prefix + "restart-backoff", prefix + "restart-backoff.min",
+        prefix + "restart-backoff.max");
+    Duration requestTimeout = in.positive(prefix + "request-timeout");
+    Duration initializeTimeout = in.positive(prefix + "initialize-timeout");
+    Duration turnWatchdog = in.positive(prefix + "turn-watchdog");
+    ApprovalHandling approvals = approvals(in);
+    Map<String, McpServer> mcpServers = mcpServers(in);
+    Map<String, CommandLimits> limits = limits(in);
+    if (!in.clean()) {
+      return null;
     }
-    SandboxMode sandbox = problems.read(prefix + "sandbox",
-        () -> SandboxMode.parse(config.getString(prefix + "sandbox")),
-        SandboxMode.WORKSPACE_WRITE);
-    ApprovalPolicy policy = problems.read(prefix + "approval-policy",
-        () -> ApprovalPolicy.parse(config.getString(prefix + "approval-policy")),
-        ApprovalPolicy.ON_REQUEST);
-    Duration backoffMin = positive(problems, prefix + "restart-backoff.min", config,
-        Duration.ofMillis(200));
-    Duration backoffMax = positive(problems, prefix + "restart-backoff.max", config,
-        Duration.ofSeconds(30));
-    Backoff backoff = problems.read(prefix + "restart-backoff",
-        () -> new Backoff(backoffMin, backoffMax, 2.0, 0.2), Backoff.defaults());
     return new Codex(binary.isBlank() ? Optional.empty() : Optional.of(Path.of(binary)),
-        processes, sandbox, policy,
-        positive(problems, prefix + "request-timeout", config, Duration.ofSeconds(60)),
-        positive(problems, prefix + "initialize-timeout", config, Duration.ofSeconds(30)),
-        positive(problems, prefix + "turn-watchdog", config, Duration.ofMinutes(5)), backoff,
-        approvals(config, problems), mcpServers(config, problems), limits(config, problems));
+        processes, sandbox, policy, requestTimeout, initializeTimeout, turnWatchdog, backoff,
+        approvals, mcpServers, limits);
   }
 
   /** {@code workmate.codex.limits}, see {@link CodexLimitsSettings}. */
-  private static Map<String, CommandLimits> limits(Config config, Problems problems) {
-    CodexLimitsSettings.Parsed parsed = CodexLimitsSettings.parse(config);
-    parsed.problems().forEach(problems::add);
+  private static Map<String, CommandLimits> limits(SettingsReader in) {
+    CodexLimitsSettings.Parsed parsed = CodexLimitsSettings.parse(in.config());
+    parsed.problems().forEach(in::add);
     return parsed.limits();
   }
 
-  private static ApprovalHandling approvals(Config config, Problems problems) {
+  private static ApprovalHandling approvals(SettingsReader in) {
     String prefix = "workmate.codex.approvals.";
-    ApprovalHandling.Mode mode = problems.read(prefix + "mode", () -> {
-      String value = config.getString(prefix + "mode").toUpperCase(Locale.ROOT);
+    ApprovalHandling.Mode mode = in.parsed(prefix + "mode", value -> {
       try {
-        return ApprovalHandling.Mode.valueOf(value);
+        return ApprovalHandling.Mode.valueOf(value.toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("expected ask, accept or decline, got '"
-            + config.getString(prefix + "mode") + "'");
+        throw new IllegalArgumentException("expected ask, accept or decline, got '" + value
+            + "'");
       }
-    }, ApprovalHandling.Mode.ASK);
-    Duration timeout = positive(problems, prefix + "timeout", config, Duration.ofMinutes(10));
-    ApprovalDecision onTimeout = problems.read(prefix + "default-decision",
-        () -> ApprovalDecision.parse(config.getString(prefix + "default-decision")),
-        ApprovalDecision.DECLINE);
-    return new ApprovalHandling(mode, timeout, onTimeout);
+    });
+    Duration timeout = in.positive(prefix + "timeout");
+    ApprovalDecision onTimeout = in.parsed(prefix + "default-decision", ApprovalDecision::parse);
+    return mode == null || timeout == null || onTimeout == null ? null
+        : new ApprovalHandling(mode, timeout, onTimeout);
   }
 
-  private static Map<String, McpServer> mcpServers(Config config, Problems problems) {
+  private static Map<String, McpServer> mcpServers(SettingsReader in) {
     Map<String, McpServer> servers = new LinkedHashMap<>();
     String path = "workmate.codex.mcp-servers";
-    ConfigObject object = problems.read(path, () -> config.getObject(path), null);
+    ConfigObject object = in.read(path, () -> in.config().getObject(path));
     if (object == null) {
       return servers;
     }
     // HOCON objects are unordered; sort so config.toml is stable across runs
     for (String name : new java.util.TreeSet<>(object.keySet())) {
-      String key = path + "." + name;
-      problems.read(key, () -> {
-        Config server = object.toConfig().getConfig(quote(name));
-        servers.put(name, mcpServer(server));
-        return name;
-      }, name);
+      McpServer server = in.read(path + "." + name,
+          () -> mcpServer(object.toConfig().getConfig(quote(name))));
+      if (server != null) {
+        servers.put(name, server);
+      }
     }
     return servers;
   }
@@ -402,43 +374,5 @@ public record WorkmateSettings(
 
   private static String quote(String key) {
     return "\"" + key.replace("\"", "\\\"") + "\"";
-  }
-
-  private static Duration positive(Problems problems, String key, Config config,
-      Duration fallback) {
-    Duration value = problems.read(key, () -> config.getDuration(key), fallback);
-    if (value.isNegative() || value.isZero()) {
-      problems.add(key + " must be a positive duration such as 30s or 5m, got " + value);
-      return fallback;
-    }
-    return value;
-  }
-
-  /** Collects problems instead of stopping at the first. */
-  private static final class Problems {
-    private final List<String> messages = new ArrayList<>();
-
-    <T> T read(String key, Supplier<T> reader, T fallback) {
-      try {
-        return reader.get();
-      } catch (ConfigException.Missing e) {
-        messages.add(key + " is missing");
-      } catch (ConfigException e) {
-        messages.add(key + ": " + e.getMessage().replaceFirst("^.*?: ", ""));
-      } catch (RuntimeException e) {
-        messages.add(key + ": " + e.getMessage());
-      }
-      return fallback;
-    }
-
-    void add(String message) {
-      messages.add(message);
-    }
-
-    void throwIfAny() {
-      if (!messages.isEmpty()) {
-        throw new InvalidSettingsException(messages);
-      }
-    }
   }
 }

@@ -47,6 +47,7 @@ public final class JobsAssembly {
     WorkmateSettings.Jobs jobs = setup.jobs();
     ActorRef<JobDispatcher.Command> dispatcher = context.spawn(JobDispatcher.create(
         JobDispatcher.Settings.of(jobs.backoff(), List.of(), setup.metrics())
+            .withClock(setup.clock())
             .withDefaultAgent(CODEX.id())
             .withLedgerWriteInterval(jobs.ledgerWriteInterval())), "jobs");
     AgentFactories factories = AgentFactories.standard()

@@ -30,18 +30,21 @@ public final class JournalHealth implements AutoCloseable {
   public record State(String kind, boolean ok, String detail, Instant checkedAt) {}
 
   private final ActorSystem<?> system;
+  private final Clock clock;
   private final String kind;
   private final AtomicReference<State> state;
   private final ExecutorService checker;
   private final Cancellable schedule;
   /** When the last check started; only the checker thread reads and writes it. */
-  private Instant lastCheck = Instant.now();
+  private Instant lastCheck;
 
-  private JournalHealth(ActorSystem<?> system, String kind) {
+  private JournalHealth(ActorSystem<?> system, String kind, Clock clock) {
     this.system = system;
+    this.clock = clock;
+    this.lastCheck = clock.instant();
     this.kind = kind;
     // only built after JournalStartup succeeded: the journal answered a moment ago
-    this.state = new AtomicReference<>(new State(kind, true, "", Instant.now()));
+    this.state = new AtomicReference<>(new State(kind, true, "", clock.instant()));
     this.checker = Executors.newSingleThreadExecutor(runnable -> {
       Thread thread = new Thread(runnable, "workmate-journal-health");
       thread.setDaemon(true);
@@ -51,9 +54,12 @@ public final class JournalHealth implements AutoCloseable {
         () -> checker.execute(this::check), system.executionContext());
   }
 
-  /** Starts checking the journal of {@code system} ({@code kind}: h2 or postgres). */
-  public static JournalHealth start(ActorSystem<?> system, String kind) {
-    return new JournalHealth(system, kind);
+  /**
+   * Starts checking the journal of {@code system} ({@code kind}: h2 or postgres); {@code clock}
+   * stamps the checks.
+   */
+  public static JournalHealth start(ActorSystem<?> system, String kind, Clock clock) {
+    return new JournalHealth(system, kind, clock);
   }
 
   public State state() {
@@ -62,18 +68,17 @@ public final class JournalHealth implements AutoCloseable {
 
   private void check() {
     Instant since = lastCheck;
-    lastCheck = Clock.systemUTC().instant();
+    lastCheck = clock.instant();
     try {
       JournalSchema.probe(system, CHECK_TIMEOUT);
       // the probe's small write may fit in space H2 reuses inside its file while the
       // entities' writes fail: a failure they met since the last check counts too
       Optional<JournalWriteFailures.Failure> failed = JournalWriteFailures.since(since);
-      state.set(failed.isEmpty() ? new State(kind, true, "", Clock.systemUTC().instant())
+      state.set(failed.isEmpty() ? new State(kind, true, "", clock.instant())
           : new State(kind, false, "a journal write failed at " + failed.get().at() + ": "
-              + failed.get().message(), Clock.systemUTC().instant()));
+              + failed.get().message(), clock.instant()));
     } catch (RuntimeException e) {
-      state.set(new State(kind, false, String.valueOf(e.getMessage()),
-          Clock.systemUTC().instant()));
+      state.set(new State(kind, false, String.valueOf(e.getMessage()), clock.instant()));
     }
   }
 

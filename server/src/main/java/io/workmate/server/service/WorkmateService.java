@@ -53,10 +53,11 @@ public final class WorkmateService {
    * @param signal the drain's progress, shared with the HTTP API and the main thread
    * @param journal the journal's last health check
    * @param processes the process-group registry and orphan sweep
+   * @param clock the service's clock: the drain's and the watchdog's times
    */
   public record ServiceSetup(SystemdNotifier notifier,
       WorkmateSettings.Service settings, DrainSignal signal,
-      Supplier<JournalHealth.State> journal, ProcessHygiene processes) {}
+      Supplier<JournalHealth.State> journal, ProcessHygiene processes, Clock clock) {}
 
   /** The top-level actors, for the HTTP API. */
   public record Actors(ActorRef<CodexPool.Command> codex,
@@ -70,9 +71,10 @@ public final class WorkmateService {
    * @param jobs {@code workmate.jobs}
    * @param baseThread the settings of a codex job's thread (its cwd when the job names none)
    * @param metrics where the dispatcher and the service gauges report
+   * @param clock the service's clock: stamps job events, computes retries and deadlines
    */
   public record JobsSetup(WorkmateSettings.Jobs jobs, ThreadSettings baseThread,
-      MeterRegistry metrics) {}
+      MeterRegistry metrics, Clock clock) {}
 
   private WorkmateService() {}
 
@@ -121,7 +123,7 @@ public final class WorkmateService {
     return Behaviors.receive(Command.class)
         .onMessage(Serve.class, serve -> {
           ServiceSetup setup = serve.setup();
-          Clock clock = Clock.systemUTC();
+          Clock clock = setup.clock();
           ActorRef<ServiceDrain.Command> drain = context.spawn(ServiceDrain.create(
               actors.dispatcher(), setup.notifier(), setup.settings().drainTimeout(),
               setup.signal(), clock), "drain");

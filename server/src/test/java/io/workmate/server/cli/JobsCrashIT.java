@@ -1,5 +1,6 @@
 package io.workmate.server.cli;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -25,8 +26,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -163,16 +166,18 @@ class JobsCrashIT {
 
   /** Waits until at least {@code target} jobs succeeded; answers how many had. */
   private int awaitSucceeded(String url, int target, Duration limit) throws Exception {
-    long deadline = System.nanoTime() + limit.toNanos();
-    int succeeded = 0;
-    while ((succeeded = count(url, "succeeded")) < target) {
-      if (System.nanoTime() > deadline) {
-        fail(succeeded + " of " + target + " jobs succeeded within " + limit + "\n"
-            + serviceErrors());
-      }
-      Thread.sleep(200);
+    AtomicInteger succeeded = new AtomicInteger();
+    try {
+      await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200)).atMost(limit)
+          .until(() -> {
+            succeeded.set(count(url, "succeeded"));
+            return succeeded.get() >= target;
+          });
+    } catch (ConditionTimeoutException e) {
+      fail(succeeded.get() + " of " + target + " jobs succeeded within " + limit + "\n"
+          + serviceErrors());
     }
-    return succeeded;
+    return succeeded.get();
   }
 
   private int count(String url, String status) throws Exception {

@@ -26,10 +26,13 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -320,16 +323,16 @@ class JournalFaultsIT {
   /** Polls {@code check} every 100 ms until {@code done} holds; fails after {@code limit}. */
   private static <T> T await(Check<T> check, Predicate<T> done, Duration limit, String what)
       throws Exception {
-    long deadline = System.nanoTime() + limit.toNanos();
-    T last = null;
-    while (System.nanoTime() < deadline) {
-      last = check.get();
-      if (done.test(last)) {
-        return last;
-      }
-      Thread.sleep(100);
+    AtomicReference<T> last = new AtomicReference<>();
+    try {
+      return Awaitility.await(what).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+          .atMost(limit).until(() -> {
+            last.set(check.get());
+            return last.get();
+          }, done::test);
+    } catch (ConditionTimeoutException e) {
+      return fail(what + " within " + limit + "; last: " + last.get());
     }
-    return fail(what + " within " + limit + "; last: " + last);
   }
 
   /** Writes up to {@code bytes} zeros into {@code file}, stopping quietly when the disk is full. */

@@ -284,4 +284,70 @@ class WorkmateSettingsTest {
     assertEquals(Map.of("codex", "main", "reviewer", "ops"), settings.memory().targets());
     assertEquals("main", settings.memory().defaultTarget());
   }
+
+  @Test
+  void aTargetNamedTwiceIsReportedByKey() {
+    InvalidSettingsException invalid = assertThrows(InvalidSettingsException.class, () -> load(
+        Optional.empty(), Map.of("XDG_DATA_HOME", tmp.toString(),
+            "WORKMATE_MEMORY_TARGETS", "codex=main,codex=ops"), Map.of()));
+    assertEquals(List.of("workmate.memory.targets names agent 'codex' twice ('main' and 'ops')"),
+        invalid.problems());
+  }
+
+  @Test
+  void everyDefaultIsTheHoconFilesAloneSoAKeyRemovedFromThemIsMissing() {
+    Map<String, String> env = Map.of("XDG_DATA_HOME", tmp.toString());
+    Config config = WorkmateConfig.load(Optional.empty(), env, Map.of());
+    List<String> keys = new java.util.ArrayList<>();
+    config.getConfig("workmate").entrySet()
+        .forEach(entry -> keys.add("workmate." + entry.getKey()));
+    keys.removeIf(key -> key.startsWith("workmate.journal.") || key.equals("workmate.home"));
+    assertTrue(keys.size() > 50, "the settings: " + keys);
+    for (String key : keys) {
+      InvalidSettingsException invalid = assertThrows(InvalidSettingsException.class,
+          () -> WorkmateSettings.from(config.withoutPath(key), env), key);
+      assertEquals(List.of(key + " is missing"), invalid.problems(), key);
+    }
+  }
+
+  @Test
+  void gatewayOpenClawHttpAndBackoffValuesAreCheckedByKey() throws Exception {
+    Path file = tmp.resolve("bad.conf");
+    Files.writeString(file, "workmate.ai-gateway.request-max-retries = 11\n"
+        + "workmate.ai-gateway.stream-max-retries = -1\n"
+        + "workmate.ai-gateway.model = \"\"\n"
+        + "workmate.ai-gateway.provider-name = \" \"\n"
+        + "workmate.openclaw.agent-id = \"\"\n"
+        + "workmate.openclaw.stable-for = 90s\n"
+        + "workmate.openclaw.reconnect-backoff.min = 10s\n"
+        + "workmate.http.host = \"\"\n"
+        + "workmate.scripted-provider.port = 70000\n"
+        + "workmate.jobs.backoff.multiplier = 0.5\n"
+        + "workmate.jobs.backoff.jitter = 1.5\n"
+        + "workmate.codex.restart-backoff.max = 100ms\n"
+        + "workmate.service.status-interval = 0s\n"
+        + "workmate.service.test-hooks = sometimes\n");
+    InvalidSettingsException invalid = assertThrows(InvalidSettingsException.class,
+        () -> load(Optional.of(file), Map.of("XDG_DATA_HOME", tmp.toString()), Map.of()));
+    List<String> problems = invalid.problems();
+    for (String expected : List.of(
+        "workmate.ai-gateway.request-max-retries must be within 0..10, got 11",
+        "workmate.ai-gateway.stream-max-retries must be within 0..10, got -1",
+        "workmate.ai-gateway.model must be a model slug such as gpt-5.5, got an empty value",
+        "workmate.ai-gateway.provider-name must be a display name, got an empty value",
+        "workmate.openclaw.agent-id must be the id of an OpenClaw agent, got an empty value",
+        "workmate.openclaw.max-stable-for (PT1M) must not be below workmate.openclaw.stable-for "
+            + "(PT1M30S)",
+        "workmate.openclaw.reconnect-backoff: backoff max PT5S is below min PT10S",
+        "workmate.http.host must be a host name or address, got an empty value",
+        "workmate.scripted-provider.port must be within 0..65535, got 70000",
+        "workmate.jobs.backoff.multiplier must be within 1.0..100.0, got 0.5",
+        "workmate.jobs.backoff.jitter must be within 0.0..1.0, got 1.5",
+        "workmate.codex.restart-backoff: backoff max PT0.1S is below min PT0.2S",
+        "workmate.service.status-interval must be a positive duration such as 30s or 5m, got PT0S")) {
+      assertTrue(problems.contains(expected), expected + " in " + problems);
+    }
+    assertTrue(has(problems, "workmate.service.test-hooks: "), problems.toString());
+    assertEquals(14, problems.size(), problems.toString());
+  }
 }

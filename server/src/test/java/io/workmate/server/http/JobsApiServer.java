@@ -99,7 +99,7 @@ final class JobsApiServer implements AutoCloseable {
         RuntimeSettings.of(Mode.OFFLINE, Optional.empty(), Optional.empty(),
             ThreadSettings.defaults(dir)), codex), "runtime");
     testKit.spawn(ServiceGauges.create(codex, runtime, metrics), "gauges");
-    journal = JournalHealth.start(testKit.system(), "h2");
+    journal = JournalHealth.start(testKit.system(), "h2", java.time.Clock.systemUTC());
     api = new HttpApi(testKit.system(), runtime, new Secret(TOKEN), Optional.of(
         new HttpApi.Jobs(dispatcher, 3, 600, metrics, journal::state)));
     binding = Http.get(testKit.system()).newServerAt("127.0.0.1", 0).bind(api.routes())
