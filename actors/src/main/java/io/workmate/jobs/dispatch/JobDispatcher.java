@@ -20,17 +20,13 @@ import io.workmate.support.Backoff;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -42,34 +38,22 @@ import org.apache.pekko.actor.typed.javadsl.StashBuffer;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * The scheduler of the job queue. It records every job's transitions in its {@link JobLedger}
- * child (which group-commits them, many jobs' transitions per journal write), keeps the queued jobs in memory ordered by priority (higher first) and then by submission
- * order, and starts each on an agent ({@link Agent} protocol) that fits it and has room:
+ * The scheduler of the job queue: it keeps the queued jobs in memory (priority, then submission
+ * order), starts each on an agent that fits it and has room ({@link AgentSlots}: routing, each
+ * agent's {@code maxConcurrent} and per-minute rate limit) as a {@link JobAttempt} child, which
+ * runs the attempt and reports its outcome once; it schedules retries ({@code retryAt}) and
+ * expires jobs whose deadline passed between attempts; it keeps the listing index and the
+ * watchers ({@link JobBook}) and routes reviewers' answers to the attempt waiting on them
+ * ({@link ApprovalRouting}). Every transition is journaled by its {@link JobLedger} child (which
+ * group-commits them).
  *
- * <ul>
- *   <li><b>Routing:</b> a job naming an agent runs on that agent (which must also offer the
- *       job's capabilities); a job naming capabilities runs on the least busy agent offering all
- *       of them; a job naming neither runs on the default agent (the first one given at start).
- *       A queued job no live agent fits waits; a head job that cannot run does not hold back the
- *       ones behind it that can.</li>
- *   <li><b>Limits:</b> each agent's {@code maxConcurrent} attempts at once and
- *       {@code rateLimitPerMinute} starts in any 60 s window.</li>
- *   <li><b>An attempt:</b> {@code Start} → {@link Agent.Invoke} → the agent's updates (items and
- *       approvals go to the job's watchers, approvals also to the entity as
- *       {@code waiting_approval}) → {@code Succeed}, or {@code FailAttempt} with
- *       {@code retryAt = now + backoff.delay(attempts - 1)} while attempts are left and the
- *       deadline allows (else {@code null}: dead). An attempt running past
- *       {@code spec.timeoutSeconds} (or the job's deadline) is interrupted and failed.</li>
- *   <li><b>Cancel</b> removes a queued job, interrupts a running one, or stops a pending
- *       retry.</li>
- * </ul>
+ * <p>A queued job no live agent fits waits; a head job that cannot run does not hold back the ones
+ * behind it that can. {@code Cancel} removes a queued job, interrupts a running one (through its
+ * attempt), or stops a pending retry.
  *
- * <p>Recovery: it first takes every job from its {@link JobLedger} once the ledger has recovered
- * them from the journal ({@link JobLedger.GetJobs}, in submission order), fills the listing index
- * and, before taking new work (commands that arrive meanwhile are stashed): queues the jobs last
- * {@code queued} in their original order, requeues the jobs last {@code running}/{@code waiting_approval}
- * ({@link JobOp.Requeue}: the cut-short attempt stays counted, or the job goes dead if it was
- * the last), and schedules the retry of the jobs last {@code failed}.
+ * <p>Recovery ({@link JobRecovery}, before any other work: commands meanwhile are stashed) takes
+ * every job from the ledger, with the jobs cut short by the restart requeued; the dispatcher then
+ * queues the queued ones in their original order and schedules the retries of the failed ones.
  */
 public final class JobDispatcher {
 
@@ -88,27 +72,8 @@ public final class JobDispatcher {
   /** Jobs a {@link ListJobs} page holds at most. */
   public static final int MAX_PAGE = 1000;
 
-  /**
-   * The wait before an attempt's outcome is sent again when the journal did not store it,
-   * doubled per try up to {@link #RECORD_AGAIN_MAX}. It is sent until it is stored: given up
-   * (after 5 tries, as it was), a disk full for longer than 10 s left the job running in the
-   * journal and the listing until the next restart.
-   */
-  private static final Duration RECORD_AGAIN_AFTER = Duration.ofSeconds(2);
-  /** Short, so a job's outcome is stored soon after the disk has room again; a try is cheap. */
-  private static final Duration RECORD_AGAIN_MAX = Duration.ofSeconds(10);
-  /** After an interrupt, how long the agent may take to end the invocation before it is dropped. */
-  private static final Duration ABANDON_AFTER = Duration.ofSeconds(30);
-  private static final Duration DECIDE_TIMEOUT = Duration.ofSeconds(30);
-  /** An op the ledger has not answered after this counts as not stored. */
-  private static final Duration LEDGER_TIMEOUT = Duration.ofSeconds(30);
-  private static final Duration SWEEP_EVERY = Duration.ofSeconds(5);
   /** Commands held while the queue is rebuilt; beyond this they are refused. */
   private static final int STASH_CAPACITY = 10_000;
-  private static final Duration RECOVERY_READ_RETRY = Duration.ofSeconds(2);
-  /** How long the ledger may take to replay the journal before it is asked again. */
-  private static final Duration RECOVERY_TIMEOUT = Duration.ofSeconds(60);
-  private static final int RECOVERY_TRIES = 3;
   private static final Pattern VALID_ID = Pattern.compile("[A-Za-z0-9_-]{1,200}");
 
   // ---- protocol ----
@@ -251,56 +216,27 @@ public final class JobDispatcher {
    */
   public record QueueState(List<String> queued, Set<String> running, Set<String> retrying) {}
 
-  private record Submitted(String jobId, JobReply reply, String failure,
+  /** The ledger's answer to an op passed on for a caller ({@code reply} null: not stored). */
+  private record Answered(String jobId, JobReply reply, String failure,
       ActorRef<JobReply> replyTo) implements Command {}
-
-  /** An entity's answer to a command the dispatcher passed on for a caller (may be null). */
-  private record EntityAnswered(String jobId, JobReply reply, String failure,
-      ActorRef<JobReply> replyTo, boolean retry) implements Command {}
-
-  private record StartAnswered(String jobId, long token, JobReply reply, String failure)
-      implements Command {}
-
-  private record FromAgent(Agent.Update update) implements Command {}
-
-  private record AttemptTimedOut(String jobId, long token) implements Command {}
-
-  private record AttemptAbandoned(String jobId, long token) implements Command {}
-
-  private record OutcomeRecorded(String jobId, long token, String outcome, JobReply reply,
-      String failure) implements Command {}
-
-  private record RetryDue(String jobId) implements Command {}
-
-  /** Stores the attempt's outcome again after the journal did not answer. */
-  private record RecordAgain(String jobId, long token) implements Command {}
-
-  private record DeadlineDue(String jobId) implements Command {}
-
-  private record RateWindowOpened() implements Command {}
-
-  private record LedgerAnswered(JobLedger.Answered answered) implements Command {}
-
-  private record SweepUnanswered() implements Command {}
 
   private record WatchAnswered(String jobId, ActorRef<JobFeed> watcher, JobReply reply)
       implements Command {}
 
   private record WatcherGone(String jobId, ActorRef<JobFeed> watcher) implements Command {}
 
-  private record DecisionAnswered(String approvalId, String jobId, Agent.Decided decided,
-      ActorRef<ApprovalAnswer> replyTo) implements Command {}
-
-  /** The answer to a transition the dispatcher made on its own (approvals, thread, expiry). */
+  /** The answer to an op the dispatcher sent on its own (an expiry). */
   private record Observed(String jobId, JobReply reply) implements Command {}
 
-  private record RecoveryLoaded(List<Job> jobs, String failure) implements Command {}
+  private record FromAttempt(JobAttempt.Report report) implements Command {}
 
-  private record RecoveryReadAgain() implements Command {}
+  private record Recovered(List<Job> jobs) implements Command {}
 
-  /** The answer to a recovery {@code Requeue} ({@code viaGet}: to the {@code Get} after it). */
-  private record RecoveryAnswered(String jobId, int tries, boolean viaGet, JobReply reply,
-      String failure) implements Command {}
+  private record RetryDue(String jobId) implements Command {}
+
+  private record DeadlineDue(String jobId) implements Command {}
+
+  private record RateWindowOpened() implements Command {}
 
   // ---- settings ----
 
@@ -389,85 +325,28 @@ public final class JobDispatcher {
         stash -> new JobDispatcher(context, timers, stash, settings).starting())));
   }
 
+
   // ---- state ----
 
-  /** One attempt in progress. */
-  private static final class Run {
-    final String jobId;
-    final JobSpec spec;
-    final long token;
-    final AgentSlot slot;
-    int attempt;
-    String invocationId;
-    Instant startedAt;
-    boolean timedOut;
-    boolean deadlineHit;
-    boolean interruptSent;
-    boolean finishing;
-    String outcome;
-    JobOp outcomeCommand;
-    int recordTries;
-    /** The entity was told {@code waiting_approval} and not yet told the approval was answered. */
-    boolean awaitingApproval;
-    /** Set when the service stops: the attempt ends as released, not failed (a drain). */
-    String releaseReason;
-    /** The approval the attempt waited on when it was released: withdrawn with it. */
-    String withdrawnApprovalId;
-    final Map<String, PendingApproval> approvals = new LinkedHashMap<>();
-    final List<ActorRef<JobReply>> cancelWaiters = new ArrayList<>();
-
-    Run(String jobId, JobSpec spec, long token, AgentSlot slot) {
-      this.jobId = jobId;
-      this.spec = spec;
-      this.token = token;
-      this.slot = slot;
-    }
-
-    boolean cancelRequested() {
-      return !cancelWaiters.isEmpty();
-    }
-
-    boolean invoked() {
-      return invocationId != null;
-    }
-  }
-
-  /** An op sent to the ledger: what to make of its answer, and when it was sent. */
-  private record Awaiting(BiFunction<JobReply, String, Command> onAnswer, long sentAtNanos) {}
+  /** An attempt in progress: its actor and the agent it holds a slot of. */
+  private record Attempt(ActorRef<JobAttempt.Command> ref, AgentSlot slot) {}
 
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final StashBuffer<Command> stash;
   private final Settings settings;
   private final JobMetrics metrics;
-  private final ActorRef<Agent.Update> agentUpdates;
-  private final String defaultAgent;
-
-  /** Agents by id, in id order (the least-busy pick is then deterministic). */
-  private final Map<String, AgentSlot> slots = new TreeMap<>();
   private final ActorRef<JobLedger.Command> ledger;
-  private final ActorRef<JobLedger.Answered> ledgerAnswers;
-  /** What to make of the ledger's answer to each op sent, by ticket. */
-  private final LinkedHashMap<Long, Awaiting> awaiting = new LinkedHashMap<>();
-  private long tickets;
-  /** The latest state of every job that is not terminal. */
-  private final Map<String, Job> live = new HashMap<>();
-  private final JobIndex index = new JobIndex();
+  private final ActorRef<JobAttempt.Report> attemptReports;
+  private final AgentSlots agents;
+  private final JobBook<Command> book;
   private final JobQueue queue = new JobQueue();
-  private final Map<Integer, Integer> queuedByPriority = new HashMap<>();
-  private final Map<String, Run> running = new HashMap<>();
-  private final Map<String, String> jobOfInvocation = new HashMap<>();
-  private final Map<String, String> jobOfApproval = new HashMap<>();
+  private final ApprovalRouting approvals = new ApprovalRouting();
+  private final Map<String, Attempt> running = new HashMap<>();
   private final Set<String> retrying = new HashSet<>();
   private final Set<String> deadlinesScheduled = new HashSet<>();
-  private final Map<String, Set<ActorRef<JobFeed>>> watchers = new HashMap<>();
-  private final Set<ActorRef<Finished>> finishedSubscribers = new HashSet<>();
+  private long attemptsStarted;
   private boolean rateWakeScheduled;
-  private long tokens;
-
-  private final Set<String> recoveryPending = new HashSet<>();
-  /** Approvals withdrawn by a release (a drain), with their job: a late answer names the new one. */
-  private final Map<String, String> jobOfWithdrawnApproval = new HashMap<>();
   private boolean draining;
   private ActorRef<Drained> drainWaiter;
   private int released;
@@ -479,101 +358,82 @@ public final class JobDispatcher {
     this.stash = stash;
     this.settings = settings;
     this.metrics = new JobMetrics(settings.metrics());
-    this.agentUpdates = context.messageAdapter(Agent.Update.class, FromAgent::new);
-    this.defaultAgent = settings.defaultAgent();
-    settings.agents().forEach(handle -> slots.put(handle.id(), new AgentSlot(handle)));
-    // a ledger that failed on a bug starts again; the ops it held are swept as unanswered
+    this.agents = new AgentSlots(settings.agents(), settings.defaultAgent());
+    this.book = new JobBook<>(context, metrics, WatcherGone::new, agents::kindOf);
+    this.attemptReports = context.messageAdapter(JobAttempt.Report.class, FromAttempt::new);
+    // a ledger that failed on a bug starts again; the asks it held time out as not stored
     this.ledger = context.spawn(Behaviors.supervise(
         JobLedger.create(settings.ledger(), settings.clock(), settings.ledgerWriteInterval()))
-            .onFailure(
-            SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5),
-                0.2)), "ledger");
-    timers.startTimerWithFixedDelay("ledger-sweep", new SweepUnanswered(), SWEEP_EVERY);
-    this.ledgerAnswers = context.messageAdapter(JobLedger.Answered.class, LedgerAnswered::new);
+            .onFailure(SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200),
+                Duration.ofSeconds(5), 0.2)), "ledger");
   }
-
-  private Behavior<Command> behavior() {
-    return Behaviors.receive(Command.class)
-        .onMessage(Submit.class, this::onSubmit)
-        .onMessage(Submitted.class, this::onSubmitted)
-        .onMessage(Cancel.class, this::onCancel)
-        .onMessage(Retry.class, retry -> passOn(retry.jobId(), retry.replyTo(), true,
-            new JobOp.Retry()))
-        .onMessage(Get.class, get -> passOn(get.jobId(), get.replyTo(), false,
-            new JobOp.Get()))
-        .onMessage(GetHistory.class, get -> passOn(get.jobId(), get.replyTo(), false,
-            new JobOp.GetHistory()))
-        .onMessage(EntityAnswered.class, this::onEntityAnswered)
-        .onMessage(ListJobs.class, this::onListJobs)
-        .onMessage(Watch.class, this::onWatch)
-        .onMessage(WatchAnswered.class, this::onWatchAnswered)
-        .onMessage(WatcherGone.class, this::onWatcherGone)
-        .onMessage(ListApprovals.class, this::onListApprovals)
-        .onMessage(DecideApproval.class, this::onDecideApproval)
-        .onMessage(DecisionAnswered.class, this::onDecisionAnswered)
-        .onMessage(GetQueue.class, this::onGetQueue)
-        .onMessage(GetStats.class, get -> {
-          get.replyTo().tell(stats(false));
-          return Behaviors.same();
-        })
-        .onMessage(AgentsChanged.class, this::onAgentsChanged)
-        .onMessage(SubscribeFinished.class, subscribe -> {
-          finishedSubscribers.add(subscribe.subscriber());
-          return Behaviors.same();
-        })
-        .onMessage(StartAnswered.class, this::onStartAnswered)
-        .onMessage(FromAgent.class, this::onFromAgent)
-        .onMessage(AttemptTimedOut.class, this::onAttemptTimedOut)
-        .onMessage(AttemptAbandoned.class, this::onAttemptAbandoned)
-        .onMessage(OutcomeRecorded.class, this::onOutcomeRecorded)
-        .onMessage(Observed.class, this::onObserved)
-        .onMessage(RetryDue.class, this::onRetryDue)
-        .onMessage(RecordAgain.class, this::onRecordAgain)
-        .onMessage(DeadlineDue.class, this::onDeadlineDue)
-        .onMessage(Drain.class, this::onDrain)
-        .onMessage(ReleaseRunning.class, this::onReleaseRunning)
-        .onMessage(Stall.class, this::onStall)
-        .onMessage(RateWindowOpened.class, opened -> {
-          rateWakeScheduled = false;
-          startWhatFits();
-          return Behaviors.same();
-        })
-        .onMessage(LedgerAnswered.class, this::onLedgerAnswered)
-        .onMessage(SweepUnanswered.class, this::onSweepUnanswered)
-        .build();
-  }
-
-  // ---- recovery ----
 
   private Behavior<Command> starting() {
-    askForRecoveredJobs();
+    context.spawn(JobRecovery.create(ledger,
+        context.messageAdapter(JobRecovery.Recovered.class, r -> new Recovered(r.jobs()))),
+        "recovery");
     return Behaviors.receive(Command.class)
-        .onMessage(RecoveryLoaded.class, this::onRecoveryLoaded)
-        .onMessage(RecoveryReadAgain.class, again -> {
-          askForRecoveredJobs();
-          return Behaviors.same();
-        })
-        .onMessage(RecoveryAnswered.class, this::onRecoveryAnswered)
-        .onMessage(GetStats.class, get -> {
-          get.replyTo().tell(stats(true));
-          return Behaviors.same();
-        })
-        // taken at once: a drain must hold back the jobs recovery would start
-        .onMessage(Drain.class, this::onDrain)
-        .onMessage(LedgerAnswered.class, this::onLedgerAnswered)
-        .onMessage(SweepUnanswered.class, this::onSweepUnanswered)
+        .onMessage(Recovered.class, this::onRecovered)
+        .onMessage(GetStats.class, get -> onGetStats(get, true))
+        .onMessage(Drain.class, this::onDrain) // at once: it must hold back what recovery starts
         .onAnyMessage(this::stashWhileRecovering)
         .build();
   }
 
-  /** The ledger answers once its shards have replayed the journal, however long that takes. */
-  private void askForRecoveredJobs() {
-    context.ask(JobLedger.AllJobs.class, ledger, RECOVERY_TIMEOUT,
-        replyTo -> new JobLedger.GetJobs(RECOVERY_TIMEOUT, replyTo),
-        (all, failure) -> all != null
-            ? new RecoveryLoaded(all.jobs(), all.failure())
-            : new RecoveryLoaded(null, String.valueOf(failure)));
+  private Behavior<Command> scheduling() {
+    return Behaviors.receive(Command.class)
+        .onMessage(Submit.class, this::onSubmit)
+        .onMessage(Cancel.class, this::onCancel)
+        .onMessage(Retry.class, retry -> passOn(retry.jobId(), retry.replyTo(), new JobOp.Retry()))
+        .onMessage(Get.class, get -> passOn(get.jobId(), get.replyTo(), new JobOp.Get()))
+        .onMessage(GetHistory.class,
+            get -> passOn(get.jobId(), get.replyTo(), new JobOp.GetHistory()))
+        .onMessage(Answered.class, this::onAnswered)
+        .onMessage(Observed.class, this::onObserved)
+        .onMessage(ListJobs.class, this::onListJobs)
+        .onMessage(Watch.class, this::onWatch)
+        .onMessage(WatchAnswered.class, this::onWatchAnswered)
+        .onMessage(WatcherGone.class, gone -> {
+          book.watcherGone(gone.jobId(), gone.watcher());
+          return Behaviors.same();
+        })
+        .onMessage(ListApprovals.class, list -> {
+          list.replyTo().tell(approvals.pending());
+          return Behaviors.same();
+        })
+        .onMessage(DecideApproval.class, this::onDecideApproval)
+        .onMessage(GetQueue.class, get -> {
+          get.replyTo().tell(new QueueState(queue.inStartOrder(), Set.copyOf(running.keySet()),
+              Set.copyOf(retrying)));
+          return Behaviors.same();
+        })
+        .onMessage(GetStats.class, get -> onGetStats(get, false))
+        .onMessage(AgentsChanged.class, changed -> {
+          agents.replaceAll(changed.agents());
+          return startWhatFits();
+        })
+        .onMessage(SubscribeFinished.class, subscribe -> {
+          book.subscribe(subscribe.subscriber());
+          return Behaviors.same();
+        })
+        .onMessage(FromAttempt.class, this::onFromAttempt)
+        .onMessage(RetryDue.class, this::onRetryDue)
+        .onMessage(DeadlineDue.class, this::onDeadlineDue)
+        .onMessage(RateWindowOpened.class, opened -> {
+          rateWakeScheduled = false;
+          return startWhatFits();
+        })
+        .onMessage(Drain.class, this::onDrain)
+        .onMessage(ReleaseRunning.class, release -> {
+          running.values().forEach(attempt ->
+              attempt.ref().tell(new JobAttempt.Release(release.reason())));
+          return Behaviors.same();
+        })
+        .onMessage(Stall.class, this::onStall)
+        .build();
   }
+
+  // ---- recovery ----
 
   private Behavior<Command> stashWhileRecovering(Command command) {
     if (!stash.isFull()) {
@@ -582,226 +442,110 @@ public final class JobDispatcher {
     }
     JobReply refused = new JobReply.Rejected(UNAVAILABLE,
         "the job queue is still being recovered; try again");
-    if (command instanceof Submit submit) {
-      submit.replyTo().tell(refused);
-    } else if (command instanceof Cancel cancel) {
-      cancel.replyTo().tell(refused);
-    } else if (command instanceof Get get) {
-      get.replyTo().tell(refused);
-    } else if (command instanceof GetHistory get) {
-      get.replyTo().tell(refused);
-    } else if (command instanceof Retry retry) {
-      retry.replyTo().tell(refused);
+    ActorRef<JobReply> replyTo = command instanceof Submit c ? c.replyTo()
+        : command instanceof Cancel c ? c.replyTo()
+        : command instanceof Get c ? c.replyTo()
+        : command instanceof GetHistory c ? c.replyTo()
+        : command instanceof Retry c ? c.replyTo() : null;
+    if (replyTo != null) {
+      replyTo.tell(refused);
     } else {
       context.getLog().warn("recovery: dropped {} (the stash is full)", command);
     }
     return Behaviors.same();
   }
 
-  private Behavior<Command> onRecoveryLoaded(RecoveryLoaded loaded) {
-    if (loaded.jobs() == null) {
-      context.getLog().warn("recovery: could not take the jobs from the ledger ({}), trying again"
-          + " in {}", loaded.failure(), RECOVERY_READ_RETRY);
-      timers.startSingleTimer("recovery-read", new RecoveryReadAgain(), RECOVERY_READ_RETRY);
-      return Behaviors.same();
-    }
-    int queued = 0;
-    int retryingCount = 0;
-    for (Job job : loaded.jobs()) {
-      index.put(JobSummary.of(job)); // in submission order, as the ledger lists them
-      noteWithdrawnApproval(job);
+  private Behavior<Command> onRecovered(Recovered recovered) {
+    for (Job job : recovered.jobs()) {
+      book.recovered(job); // in submission order, as the ledger lists them
+      approvals.noteWithdrawn(job);
       if (job.status().isTerminal()) {
         continue;
       }
-      live.put(job.id(), job);
-      scheduleDeadline(job.id(), job.spec());
+      scheduleDeadline(job);
       switch (job.status()) {
-        case QUEUED -> {
-          enqueue(job.id());
-          queued++;
-        }
+        case QUEUED -> enqueue(job.id());
         case FAILED -> {
           if (job.retryAt() != null) {
             scheduleRetry(job.id(), job.retryAt());
-            retryingCount++;
-          } else {
-            recoveryPending.add(job.id());
-            askRecovery(job.id(), 1, true, new JobOp.Get());
           }
         }
-        default -> {
-          // running or waiting for an approval when the service stopped
-          recoveryPending.add(job.id());
-          String reason = "the service restarted during attempt " + job.attempts();
-          askRecovery(job.id(), 1, false, new JobOp.Requeue(reason));
-        }
+        default -> context.getLog().error("recovery: job {} is {} and could not be requeued",
+            job.id(), job.status());
       }
     }
-    metrics.statusCounts(index.counts());
-    context.getLog().info("recovery: {} jobs: {} queued, {} waiting to retry, {} cut short by the"
-        + " restart", loaded.jobs().size(), queued, retryingCount, recoveryPending.size());
-    return recoveryPending.isEmpty() ? recovered() : Behaviors.same();
-  }
-
-  private void askRecovery(String jobId, int tries, boolean viaGet,
-      JobOp command) {
-    askLedger(jobId, command,
-        (reply, failure) -> new RecoveryAnswered(jobId, tries, viaGet, reply, failure));
-  }
-
-  private Behavior<Command> onRecoveryAnswered(RecoveryAnswered answered) {
-    String jobId = answered.jobId();
-    if (!recoveryPending.contains(jobId)) {
-      return Behaviors.same();
-    }
-    if (answered.reply() instanceof JobReply.Current current) {
-      observe(current.job());
-      adoptRecovered(current.job());
-    } else if (answered.reply() instanceof JobReply.Rejected && !answered.viaGet()) {
-      // its status is not the one its events said: take it as the entity has it
-      askRecovery(jobId, answered.tries(), true, new JobOp.Get());
-      return Behaviors.same();
-    } else if (answered.reply() == null && answered.tries() < RECOVERY_TRIES) {
-      context.getLog().warn("recovery: job {}: no answer ({}), asking again", jobId,
-          String.valueOf(answered.failure()));
-      askRecovery(jobId, answered.tries() + 1, true, new JobOp.Get());
-      return Behaviors.same();
-    } else {
-      context.getLog().error("recovery: job {} left as it is: {}", jobId,
-          answered.reply() != null ? answered.reply() : String.valueOf(answered.failure()));
-    }
-    recoveryPending.remove(jobId);
-    return recoveryPending.isEmpty() ? recovered() : Behaviors.same();
-  }
-
-  /** Takes a job as its entity has it after recovery. */
-  private void adoptRecovered(Job job) {
-    switch (job.status()) {
-      case QUEUED -> enqueue(job.id());
-      case FAILED -> {
-        if (job.retryAt() != null) {
-          scheduleRetry(job.id(), job.retryAt());
-        }
-      }
-      case RUNNING, WAITING_APPROVAL -> {
-        // only when a Get answered after a refused Requeue: nothing sensible to do but say so
-        context.getLog().error("recovery: job {} is {} and could not be requeued", job.id(),
-            job.status());
-      }
-      default -> { }
-    }
-  }
-
-  private Behavior<Command> recovered() {
+    metrics.statusCounts(book.counts());
     context.getLog().info("recovery: done; {} queued, {} waiting to retry", queue.size(),
         retrying.size());
     startWhatFits();
     tellIfDrained();
-    return stash.unstashAll(behavior());
+    return stash.unstashAll(scheduling());
   }
 
-  // ---- submit, get, list ----
+  // ---- submit, get, list, watch ----
 
   private Behavior<Command> onSubmit(Submit submit) {
+    JobSpec spec = submit.spec();
     if (draining) {
       submit.replyTo().tell(new JobReply.Rejected(DRAINING, "the service is stopping and takes "
           + "no new jobs; submit again once it is back"));
-      return Behaviors.same();
+    } else if (!agents.anyFits(spec)) {
+      submit.replyTo().tell(new JobReply.Rejected(NO_MATCHING_AGENT, agents.noAgentMessage(spec)));
+    } else {
+      askLedger(JobIds.forSpec(spec), new JobOp.Submit(spec), submit.replyTo());
     }
-    JobSpec spec = submit.spec();
-    if (!anyAgentFits(spec)) {
-      submit.replyTo().tell(new JobReply.Rejected(NO_MATCHING_AGENT, noAgentMessage(spec)));
-      return Behaviors.same();
-    }
-    String jobId = JobIds.forSpec(spec);
-    askLedger(jobId, new JobOp.Submit(spec),
-        (reply, failure) -> new Submitted(jobId, reply, failure, submit.replyTo()));
     return Behaviors.same();
   }
 
-  private Behavior<Command> onSubmitted(Submitted submitted) {
-    if (submitted.reply() == null) {
-      submitted.replyTo().tell(new JobReply.Rejected(UNAVAILABLE,
-          "the job store did not answer: " + submitted.failure()));
-      return Behaviors.same();
-    }
-    if (submitted.reply() instanceof JobReply.Current current) {
-      Job job = current.job();
-      boolean known = index.contains(job.id());
-      observe(job);
-      if (!known && job.status() == JobStatus.QUEUED) {
-        enqueue(job.id());
-      }
-    }
-    submitted.replyTo().tell(submitted.reply());
-    startWhatFits();
-    return Behaviors.same();
-  }
-
-  /** Passes a command on to the job's entity; the answer comes back through the dispatcher. */
-  private Behavior<Command> passOn(String jobId, ActorRef<JobReply> replyTo,
-      boolean retry, JobOp command) {
-    if (!isValidId(jobId) || !index.contains(jobId)) {
+  /** Passes an op on to the ledger; its answer comes back through the dispatcher. */
+  private Behavior<Command> passOn(String jobId, ActorRef<JobReply> replyTo, JobOp op) {
+    if (!isValidId(jobId) || !book.knows(jobId)) {
       replyTo.tell(new JobReply.NotFound(jobId));
-      return Behaviors.same();
+    } else {
+      askLedger(jobId, op, replyTo);
     }
-    askLedger(jobId, command,
-        (reply, failure) -> new EntityAnswered(jobId, reply, failure, replyTo, retry));
     return Behaviors.same();
   }
 
-  private Behavior<Command> onEntityAnswered(EntityAnswered answered) {
+  /** Takes the answer in (a job now queued is queued here too) and passes it on. */
+  private Behavior<Command> onAnswered(Answered answered) {
     JobReply reply = answered.reply() != null ? answered.reply()
         : new JobReply.Rejected(UNAVAILABLE,
             "the job store did not answer: " + answered.failure());
     if (reply instanceof JobReply.Current current) {
       observe(current.job());
-      if (answered.retry() && current.job().status() == JobStatus.QUEUED) {
-        enqueue(current.job().id());
-        startWhatFits();
+      if (current.job().status() == JobStatus.QUEUED) {
+        enqueue(current.job().id()); // a submit or a retry; a no-op when it is queued already
       }
     }
     answered.replyTo().tell(reply);
-    return Behaviors.same();
+    return startWhatFits();
   }
 
   private Behavior<Command> onListJobs(ListJobs list) {
     int limit = Math.max(1, Math.min(MAX_PAGE, list.limit()));
-    JobIndex.Page page = index.page(list.status(), limit, list.after());
+    JobIndex.Page page = book.index().page(list.status(), limit, list.after());
     list.replyTo().tell(new JobPage(page.jobs(), page.next()));
     return Behaviors.same();
   }
 
-  private Behavior<Command> onGetQueue(GetQueue get) {
-    get.replyTo().tell(new QueueState(queue.inStartOrder(),
-        Set.copyOf(running.keySet()), Set.copyOf(retrying)));
+  private Behavior<Command> onGetStats(GetStats get, boolean recovering) {
+    get.replyTo().tell(new Stats(book.counts(), queue.depthByPriority(),
+        agents.runningByAgent(), recovering, draining));
     return Behaviors.same();
   }
 
-  private Stats stats(boolean recovering) {
-    Map<String, Integer> byAgent = new TreeMap<>();
-    slots.values().forEach(slot -> byAgent.put(slot.id(), slot.running()));
-    return new Stats(index.counts(), Map.copyOf(queuedByPriority), byAgent, recovering,
-        draining);
-  }
-
-  // ---- watching ----
-
   private Behavior<Command> onWatch(Watch watch) {
     String jobId = watch.jobId();
-    if (!isValidId(jobId) || !index.contains(jobId)) {
+    Job live = book.live(jobId);
+    if (!isValidId(jobId) || !book.knows(jobId)) {
       watch.watcher().tell(new JobFeed.End(jobId, null));
-      return Behaviors.same();
+    } else if (live != null) {
+      book.watch(live, watch.watcher());
+    } else { // terminal: the ledger has the final state
+      LedgerAsk.ask(context, ledger, jobId, new JobOp.Get(),
+          (reply, failure) -> new WatchAnswered(jobId, watch.watcher(), reply));
     }
-    Job current = live.get(jobId);
-    if (current != null) {
-      addWatcher(jobId, watch.watcher());
-      watch.watcher().tell(new JobFeed.Status(current));
-      return Behaviors.same();
-    }
-    // terminal: its entity has the final state
-    askLedger(jobId, new JobOp.Get(),
-        (reply, failure) -> new WatchAnswered(jobId, watch.watcher(), reply));
     return Behaviors.same();
   }
 
@@ -815,79 +559,16 @@ public final class JobDispatcher {
     return Behaviors.same();
   }
 
-  private void addWatcher(String jobId, ActorRef<JobFeed> watcher) {
-    Set<ActorRef<JobFeed>> forJob = watchers.computeIfAbsent(jobId, id -> new HashSet<>());
-    if (forJob.add(watcher)) {
-      context.watchWith(watcher, new WatcherGone(jobId, watcher));
-    }
-  }
-
-  private Behavior<Command> onWatcherGone(WatcherGone gone) {
-    Set<ActorRef<JobFeed>> forJob = watchers.get(gone.jobId());
-    if (forJob != null) {
-      forJob.remove(gone.watcher());
-      if (forJob.isEmpty()) {
-        watchers.remove(gone.jobId());
-      }
-    }
-    return Behaviors.same();
-  }
-
-  private void publish(String jobId, JobFeed event) {
-    Set<ActorRef<JobFeed>> forJob = watchers.get(jobId);
-    if (forJob != null) {
-      forJob.forEach(watcher -> watcher.tell(event));
-    }
-  }
-
-  /**
-   * Takes in a job as its entity answered it: the listing index, the live set, the meters, the
-   * deadline timer and the watchers (the status, and the end once terminal).
-   */
+  /** Takes in a job as the ledger answered it ({@link JobBook#observe}), and its deadline. */
   private void observe(Job job) {
-    JobSummary previous = index.get(job.id());
-    if (previous != null && previous.updatedAt() != null && job.updatedAt() != null
-        && job.updatedAt().isBefore(previous.updatedAt())) {
-      return; // an older answer overtaken by a newer one
+    if (!book.observe(job)) {
+      return;
     }
-    boolean changed = previous == null || previous.status() != job.status()
-        || previous.attempts() != job.attempts()
-        || !Objects.equals(previous.updatedAt(), job.updatedAt());
-    index.put(JobSummary.of(job));
-    noteWithdrawnApproval(job);
-    if (previous != null && previous.status() != job.status()) {
-      metrics.statusCount(previous.status(), index.count(previous.status()));
-    }
-    metrics.statusCount(job.status(), index.count(job.status()));
-    if (job.status().isTerminal()) {
-      boolean wasLive = live.remove(job.id()) != null;
-      if (deadlinesScheduled.remove(job.id())) {
-        timers.cancel(deadlineKey(job.id()));
-      }
-      if (wasLive || (previous != null && !previous.status().isTerminal())) {
-        metrics.jobFinished(Duration.between(job.createdAt(), job.updatedAt()));
-        if (!finishedSubscribers.isEmpty()) {
-          AgentSlot slot = job.agent() == null ? null : slots.get(job.agent());
-          Finished finished =
-              new Finished(job, slot == null ? null : slot.handle().profile().kind());
-          finishedSubscribers.forEach(subscriber -> subscriber.tell(finished));
-        }
-      }
-    } else {
-      live.put(job.id(), job);
-      scheduleDeadline(job.id(), job.spec());
-    }
-    if (changed) {
-      publish(job.id(), new JobFeed.Status(job));
-    }
-    if (job.status().isTerminal()) {
-      Set<ActorRef<JobFeed>> forJob = watchers.remove(job.id());
-      if (forJob != null) {
-        forJob.forEach(watcher -> {
-          watcher.tell(new JobFeed.End(job.id(), job));
-          context.unwatch(watcher);
-        });
-      }
+    approvals.noteWithdrawn(job);
+    if (!job.status().isTerminal()) {
+      scheduleDeadline(job);
+    } else if (deadlinesScheduled.remove(job.id())) {
+      timers.cancel(deadlineKey(job.id()));
     }
   }
 
@@ -900,146 +581,58 @@ public final class JobDispatcher {
     return Behaviors.same();
   }
 
-  // ---- agents ----
-
-  private Behavior<Command> onAgentsChanged(AgentsChanged changed) {
-    Map<String, AgentSlot> next = new TreeMap<>();
-    for (AgentHandle handle : changed.agents()) {
-      AgentSlot slot = slots.get(handle.id());
-      if (slot != null) {
-        slot.replace(handle);
-      } else {
-        slot = new AgentSlot(handle);
-      }
-      next.put(handle.id(), slot);
-    }
-    slots.clear();
-    slots.putAll(next);
-    startWhatFits();
-    return Behaviors.same();
-  }
-
-  private boolean anyAgentFits(JobSpec spec) {
-    if (spec.agent() != null) {
-      AgentSlot slot = slots.get(spec.agent());
-      return slot != null && slot.offersAll(spec.capabilities());
-    }
-    if (spec.capabilities().isEmpty() && defaultAgent != null) {
-      return slots.containsKey(defaultAgent);
-    }
-    return slots.values().stream().anyMatch(slot -> slot.offersAll(spec.capabilities()));
-  }
-
-  private String noAgentMessage(JobSpec spec) {
-    if (spec.agent() != null) {
-      AgentSlot slot = slots.get(spec.agent());
-      return slot == null
-          ? "no agent '" + spec.agent() + "'; agents: " + String.join(", ", slots.keySet())
-          : "agent '" + spec.agent() + "' does not offer all of " + spec.capabilities();
-    }
-    if (spec.capabilities().isEmpty()) {
-      return "no default agent is running";
-    }
-    return "no agent offers all of " + spec.capabilities();
-  }
-
-  /** The agent the job should start on now, or null when none that fits has room. */
-  private AgentSlot pickAgent(JobSpec spec, Instant now) {
-    if (spec.agent() != null || (spec.capabilities().isEmpty() && defaultAgent != null)) {
-      AgentSlot slot = slots.get(spec.agent() != null ? spec.agent() : defaultAgent);
-      return slot != null && slot.offersAll(spec.capabilities()) && slot.hasCapacity()
-          && slot.withinRate(now) ? slot : null;
-    }
-    AgentSlot best = null;
-    for (AgentSlot slot : slots.values()) {
-      if (slot.offersAll(spec.capabilities()) && slot.hasCapacity() && slot.withinRate(now)
-          && (best == null || slot.running() < best.running())) {
-        best = slot;
-      }
-    }
-    return best;
-  }
-
-  private boolean anyAgentFree(Instant now) {
-    for (AgentSlot slot : slots.values()) {
-      if (slot.hasCapacity() && slot.withinRate(now)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Wakes the queue when a rate-limited agent with room may start again. */
-  private void scheduleRateWake(Instant now) {
-    if (rateWakeScheduled || queue.isEmpty()) {
-      return;
-    }
-    Instant earliest = null;
-    for (AgentSlot slot : slots.values()) {
-      if (slot.hasCapacity() && !slot.withinRate(now)) {
-        Instant at = slot.nextStartAllowed(now);
-        earliest = earliest == null || at.isBefore(earliest) ? at : earliest;
-      }
-    }
-    if (earliest != null) {
-      rateWakeScheduled = true;
-      Duration delay = Duration.between(now, earliest).plusMillis(1);
-      timers.startSingleTimer("rate-window", new RateWindowOpened(),
-          delay.isNegative() ? Duration.ZERO : delay);
-    }
-  }
-
-  // ---- the queue ----
+  // ---- the queue and the attempts ----
 
   /** Queues the job within its priority at its submission order (its place in the index). */
   private void enqueue(String jobId) {
-    Job job = live.get(jobId);
+    Job job = book.live(jobId);
     if (job == null || running.containsKey(jobId)) {
       return;
     }
-    Long order = index.orderOf(jobId);
+    Long order = book.index().orderOf(jobId);
     JobQueue.Entry entry = new JobQueue.Entry(jobId, job.spec().priority(),
-        order != null ? order : index.nextOrder(),
-        JobQueue.Route.of(job.spec()));
+        order != null ? order : book.index().nextOrder(), JobQueue.Route.of(job.spec()));
     if (queue.add(entry)) {
-      int depth = queuedByPriority.merge(entry.priority(), 1, Integer::sum);
-      metrics.queueDepth(entry.priority(), depth);
+      metrics.queueDepth(entry.priority(), queue.depth(entry.priority()));
     }
   }
 
   private boolean dequeue(String jobId) {
     JobQueue.Entry entry = queue.remove(jobId);
-    if (entry == null) {
-      return false;
+    if (entry != null) {
+      metrics.queueDepth(entry.priority(), queue.depth(entry.priority()));
     }
-    int depth = queuedByPriority.merge(entry.priority(), -1, Integer::sum);
-    if (depth <= 0) {
-      queuedByPriority.remove(entry.priority());
-    }
-    metrics.queueDepth(entry.priority(), Math.max(0, depth));
-    return true;
+    return entry != null;
   }
 
   /**
    * Starts queued jobs while an agent that fits one has room: each time the first job, in start
-   * order, among the heads of the routes. A head that cannot run does not hold back the routes
-   * behind it.
+   * order, among the heads of the routes. A draining dispatcher starts none (they stay queued for
+   * the next start of the service).
    */
-  private void startWhatFits() {
+  private Behavior<Command> startWhatFits() {
     if (draining) {
-      return; // queued jobs stay queued for the next start of the service
+      return Behaviors.same();
     }
     Instant now = settings.clock().instant();
-    while (!queue.isEmpty() && anyAgentFree(now) && startNext(now)) {
+    while (!queue.isEmpty() && agents.anyFree(now) && startNext(now)) {
       // one job started (or a stale head dropped) per round
     }
-    scheduleRateWake(now);
+    Instant wake = queue.isEmpty() || rateWakeScheduled ? null : agents.nextRateWindow(now);
+    if (wake != null) {
+      rateWakeScheduled = true;
+      Duration delay = Duration.between(now, wake).plusMillis(1);
+      timers.startSingleTimer("rate-window", new RateWindowOpened(),
+          delay.isNegative() ? Duration.ZERO : delay);
+    }
+    return Behaviors.same();
   }
 
   /** Starts (or drops) one head; false when no head can start now. */
   private boolean startNext(Instant now) {
     for (JobQueue.Entry head : queue.heads()) {
-      Job job = live.get(head.jobId());
+      Job job = book.live(head.jobId());
+      AgentSlot slot = job == null ? null : agents.pick(job.spec(), now);
       if (job == null) {
         dequeue(head.jobId());
         return true;
@@ -1047,272 +640,76 @@ public final class JobDispatcher {
       if (job.spec().deadline() != null && !job.spec().deadline().isAfter(now)) {
         // its deadline timer may not have fired yet: never start a job that is already late
         dequeue(head.jobId());
-        tellLedger(job.id(), new JobOp.Expire(deadlineMessage()));
+        expire(job.id());
         return true;
       }
-      AgentSlot slot = pickAgent(job.spec(), now);
       if (slot != null) {
         dequeue(head.jobId());
-        startAttempt(job, slot, now);
+        slot.started(now);
+        ActorRef<JobAttempt.Command> attempt = context.spawn(JobAttempt.create(job.id(),
+            job.spec(), slot.handle(), ledger, settings.clock(), settings.backoff(),
+            attemptReports), "attempt-" + (++attemptsStarted));
+        running.put(job.id(), new Attempt(attempt, slot));
+        metrics.running(running.size());
         return true;
       }
     }
     return false;
   }
 
-  private void startAttempt(Job job, AgentSlot slot, Instant now) {
-    String jobId = job.id();
-    slot.started(now);
-    Run run = new Run(jobId, job.spec(), ++tokens, slot);
-    running.put(jobId, run);
-    metrics.running(running.size());
-    askLedger(jobId, new JobOp.Start(slot.id(), null),
-        (reply, failure) -> new StartAnswered(jobId, run.token, reply, failure));
-    Duration limit = Duration.ofSeconds(job.spec().timeoutSeconds());
-    if (job.spec().deadline() != null) {
-      Duration untilDeadline = Duration.between(now, job.spec().deadline());
-      limit = untilDeadline.compareTo(limit) < 0 ? untilDeadline : limit;
-    }
-    timers.startSingleTimer(timeoutKey(jobId), new AttemptTimedOut(jobId, run.token),
-        limit.isNegative() ? Duration.ZERO : limit);
-  }
-
-  private Behavior<Command> onStartAnswered(StartAnswered answered) {
-    Run run = current(answered.jobId(), answered.token());
-    if (run == null) {
-      return Behaviors.same();
-    }
-    if (!(answered.reply() instanceof JobReply.Current current)
-        || current.job().status() != JobStatus.RUNNING) {
-      // cancelled meanwhile, or the store failed: this attempt never started
-      context.getLog().info("job {}: not started: {}", run.jobId,
-          answered.reply() != null ? answered.reply() : answered.failure());
-      if (answered.reply() instanceof JobReply.Current current) {
-        observe(current.job());
-      } else if (live.containsKey(run.jobId)) {
+  private Behavior<Command> onFromAttempt(FromAttempt message) {
+    JobAttempt.Report report = message.report();
+    String jobId = report.jobId();
+    if (report instanceof JobAttempt.JobChanged changed) {
+      observe(changed.job());
+    } else if (report instanceof JobAttempt.Feed feed) {
+      book.publish(jobId, feed.event());
+    } else if (report instanceof JobAttempt.ApprovalsChanged changed) {
+      approvals.changed(changed);
+    } else if (report instanceof JobAttempt.NotStarted notStarted) {
+      context.getLog().info("job {}: not started: {}", jobId, notStarted.why());
+      attemptEnded(jobId, notStarted.cancels());
+      if (notStarted.job() != null) {
+        observe(notStarted.job());
+      } else if (book.live(jobId) != null) {
         // the store did not answer: the job is still queued as far as it knows; try again later
-        scheduleRetry(run.jobId, settings.clock().instant().plus(settings.backoff().delay(0)));
+        scheduleRetry(jobId, settings.clock().instant().plus(settings.backoff().delay(0)));
       }
-      endRun(run);
-      answerCancelWaitersDirectly(run);
+    } else if (report instanceof JobAttempt.Recorded recorded) {
+      attemptEnded(jobId, recorded.cancels());
+      metrics.attemptEnded(recorded.outcome(), recorded.ran());
+      if (recorded.reply() instanceof JobReply.Current current) {
+        Job job = current.job();
+        observe(job);
+        if (job.status() == JobStatus.FAILED && job.retryAt() != null) {
+          scheduleRetry(jobId, job.retryAt());
+        } else if (job.status() == JobStatus.QUEUED) {
+          released++;
+          enqueue(jobId); // released by a drain: queued again, started by the next run
+        }
+      } else {
+        context.getLog().warn("job {}: outcome not recorded: {}", jobId, recorded.reply());
+      }
+    }
+    if (report instanceof JobAttempt.NotStarted || report instanceof JobAttempt.Recorded) {
       startWhatFits();
       tellIfDrained();
-      return Behaviors.same();
-    }
-    observe(current.job());
-    run.attempt = current.job().attempts();
-    run.startedAt = settings.clock().instant();
-    if (run.cancelRequested()) {
-      record(run, "cancelled", new JobOp.Cancel("cancelled by request"));
-      return Behaviors.same();
-    }
-    if (run.releaseReason != null) {
-      record(run, "released", new JobOp.Release(run.releaseReason, run.withdrawnApprovalId));
-      return Behaviors.same();
-    }
-    if (run.timedOut || run.deadlineHit) {
-      failAttempt(run, run.deadlineHit ? deadlineMessage() : timeoutMessage(run), "timed_out");
-      return Behaviors.same();
-    }
-    run.invocationId = run.jobId + "#" + run.attempt;
-    jobOfInvocation.put(run.invocationId, run.jobId);
-    Agent.Invocation invocation = new Agent.Invocation(run.invocationId, run.spec.prompt(),
-        run.spec.cwd(), run.spec.approvalPolicy(), Duration.ofSeconds(run.spec.timeoutSeconds()));
-    run.slot.handle().ref().tell(new Agent.Invoke(invocation, agentUpdates));
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onFromAgent(FromAgent fromAgent) {
-    Agent.Update update = fromAgent.update();
-    String jobId = jobOfInvocation.get(update.invocationId());
-    Run run = jobId == null ? null : running.get(jobId);
-    if (run == null || run.finishing || !update.invocationId().equals(run.invocationId)) {
-      return Behaviors.same(); // a late update of an attempt already over
-    }
-    if (update instanceof Agent.Update.Started started) {
-      if (started.threadId() != null) {
-        tellLedger(jobId, new JobOp.AttachThread(started.threadId()));
-      }
-    } else if (update instanceof Agent.Update.Item item) {
-      publish(jobId, new JobFeed.Item(jobId, run.attempt, item.type(), item.data()));
-    } else if (update instanceof Agent.Update.ApprovalRequested requested) {
-      PendingApproval approval = requested.approval();
-      run.approvals.put(approval.id(), approval);
-      jobOfApproval.put(approval.id(), jobId);
-      publish(jobId, new JobFeed.ApprovalRequested(jobId, run.attempt, approval));
-      if (!run.awaitingApproval) {
-        run.awaitingApproval = true;
-        tellLedger(jobId, new JobOp.AwaitApproval(approval.id()));
-      }
-    } else if (update instanceof Agent.Update.ApprovalResolved resolved) {
-      run.approvals.remove(resolved.approvalId());
-      jobOfApproval.remove(resolved.approvalId());
-      publish(jobId, new JobFeed.ApprovalResolved(jobId, run.attempt, resolved.approvalId(),
-          resolved.decision()));
-      if (run.approvals.isEmpty()) {
-        resumeAfterApprovals(run);
-      }
-    } else if (update instanceof Agent.Update.Finished finished) {
-      onFinished(run, finished.outcome(), finished.text(), finished.error());
     }
     return Behaviors.same();
   }
 
-  private void resumeAfterApprovals(Run run) {
-    if (run.awaitingApproval) {
-      run.awaitingApproval = false;
-      tellLedger(run.jobId, new JobOp.ApprovalAnswered());
+  /** Frees the attempt's slot; the cancels it did not answer go to the ledger as they are. */
+  private void attemptEnded(String jobId, List<ActorRef<JobReply>> cancels) {
+    Attempt attempt = running.remove(jobId);
+    if (attempt != null) {
+      attempt.slot().ended();
     }
+    approvals.forget(jobId);
+    metrics.running(running.size());
+    cancels.forEach(waiter -> askLedger(jobId, new JobOp.Cancel("cancelled by request"), waiter));
   }
 
-  private void onFinished(Run run, Agent.Outcome outcome, String text, String error) {
-    forgetApprovals(run);
-    // the entity takes commands in order: it is running again before the outcome arrives
-    resumeAfterApprovals(run);
-    if (outcome == Agent.Outcome.SUCCEEDED && !run.cancelRequested()) {
-      record(run, "succeeded", new JobOp.Succeed(text));
-    } else if (run.cancelRequested()) {
-      record(run, "cancelled", new JobOp.Cancel("cancelled by request"));
-    } else if (run.releaseReason != null) {
-      record(run, "released", new JobOp.Release(run.releaseReason, run.withdrawnApprovalId));
-    } else if (run.deadlineHit) {
-      failAttempt(run, deadlineMessage(), "timed_out");
-    } else if (run.timedOut) {
-      failAttempt(run, timeoutMessage(run), "timed_out");
-    } else {
-      failAttempt(run, error != null ? error : "the agent failed without saying why",
-          outcome == Agent.Outcome.INTERRUPTED ? "interrupted" : "failed");
-    }
-  }
-
-  private Behavior<Command> onAttemptTimedOut(AttemptTimedOut timeout) {
-    Run run = current(timeout.jobId(), timeout.token());
-    if (run == null || run.finishing) {
-      return Behaviors.same();
-    }
-    Instant deadline = run.spec.deadline();
-    if (deadline != null && !settings.clock().instant().isBefore(deadline)) {
-      run.deadlineHit = true; // the attempt's limit was the job's deadline
-    } else {
-      run.timedOut = true;
-    }
-    interrupt(run);
-    return Behaviors.same();
-  }
-
-  private void interrupt(Run run) {
-    if (!run.invoked() || run.interruptSent) {
-      return; // not started yet (acted on when the entity answers the start), or already sent
-    }
-    run.interruptSent = true;
-    run.slot.handle().ref().tell(new Agent.Interrupt(run.invocationId));
-    timers.startSingleTimer(abandonKey(run.jobId), new AttemptAbandoned(run.jobId, run.token),
-        ABANDON_AFTER);
-  }
-
-  private Behavior<Command> onAttemptAbandoned(AttemptAbandoned abandoned) {
-    Run run = current(abandoned.jobId(), abandoned.token());
-    if (run != null && !run.finishing) {
-      context.getLog().warn("job {}: agent {} did not end attempt {} within {} of the interrupt; "
-          + "dropping it", run.jobId, run.slot.id(), run.attempt, ABANDON_AFTER);
-      onFinished(run, Agent.Outcome.INTERRUPTED, null,
-          "the agent did not stop within " + ABANDON_AFTER.toSeconds() + " s of an interrupt");
-    }
-    return Behaviors.same();
-  }
-
-  private void failAttempt(Run run, String error, String outcome) {
-    Instant now = settings.clock().instant();
-    Instant retryAt = run.attempt < run.spec.maxAttempts()
-        ? now.plus(settings.backoff().delay(Math.max(0, run.attempt - 1)))
-        : null;
-    Instant deadline = run.spec.deadline();
-    if (retryAt != null && deadline != null && (run.deadlineHit || retryAt.isAfter(deadline))) {
-      retryAt = null;
-      error = error + " (the deadline leaves no room for another attempt)";
-    }
-    Instant due = retryAt;
-    String message = error;
-    record(run, outcome, new JobOp.FailAttempt(message, due));
-  }
-
-  /** Sends the attempt's outcome to the entity; the agent's slot frees once it is stored. */
-  private void record(Run run, String outcome,
-      JobOp command) {
-    run.finishing = true;
-    run.outcome = outcome;
-    run.outcomeCommand = command;
-    run.recordTries = 1;
-    timers.cancel(timeoutKey(run.jobId));
-    timers.cancel(abandonKey(run.jobId));
-    askLedger(run.jobId, command,
-        (reply, failure) -> new OutcomeRecorded(run.jobId, run.token, outcome, reply, failure));
-  }
-
-  private Behavior<Command> onRecordAgain(RecordAgain again) {
-    Run run = current(again.jobId(), again.token());
-    if (run != null) {
-      run.recordTries++;
-      askLedger(run.jobId, run.outcomeCommand, (reply, failure) ->
-          new OutcomeRecorded(run.jobId, run.token, run.outcome, reply, failure));
-    }
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onOutcomeRecorded(OutcomeRecorded recorded) {
-    Run run = current(recorded.jobId(), recorded.token());
-    if (run == null) {
-      return Behaviors.same();
-    }
-    if (recorded.reply() == null) {
-      // the journal did not store it (overloaded, or failing writes: a full disk): the slot
-      // stays taken until the outcome is stored, or the job would stay running forever
-      Duration wait = RECORD_AGAIN_AFTER.multipliedBy(1L << Math.min(run.recordTries - 1, 3));
-      wait = wait.compareTo(RECORD_AGAIN_MAX) > 0 ? RECORD_AGAIN_MAX : wait;
-      context.getLog().warn("job {}: outcome not stored yet ({}), trying again in {}", run.jobId,
-          String.valueOf(recorded.failure()), wait);
-      timers.startSingleTimer(recordKey(run.jobId), new RecordAgain(run.jobId, run.token), wait);
-      return Behaviors.same();
-    }
-    endRun(run);
-    if (run.startedAt != null) {
-      metrics.attemptEnded(recorded.outcome(),
-          Duration.between(run.startedAt, settings.clock().instant()));
-    }
-    JobReply reply = recorded.reply();
-    if (reply instanceof JobReply.Current current) {
-      Job job = current.job();
-      observe(job);
-      if (job.status() == JobStatus.FAILED && job.retryAt() != null) {
-        scheduleRetry(job.id(), job.retryAt());
-      }
-      if (job.status() == JobStatus.QUEUED) {
-        released++;
-        enqueue(job.id()); // released by a drain: queued again, started by the next run
-      }
-      if (job.status() == JobStatus.CANCELLED) {
-        run.cancelWaiters.forEach(waiter -> waiter.tell(reply));
-        run.cancelWaiters.clear();
-      }
-    } else {
-      context.getLog().warn("job {}: outcome not recorded: {}", run.jobId, reply);
-    }
-    // the attempt ended before the cancel reached it: the entity says why it can't be cancelled
-    answerCancelWaitersDirectly(run);
-    startWhatFits();
-    tellIfDrained();
-    return Behaviors.same();
-  }
-
-  private void answerCancelWaitersDirectly(Run run) {
-    for (ActorRef<JobReply> waiter : run.cancelWaiters) {
-      askLedger(run.jobId, new JobOp.Cancel("cancelled by request"),
-          (reply, failure) -> new EntityAnswered(run.jobId, reply, failure, waiter, false));
-    }
-    run.cancelWaiters.clear();
-  }
-
-  // ---- retries and deadlines ----
+  // ---- retries, deadlines, cancel ----
 
   private void scheduleRetry(String jobId, Instant retryAt) {
     retrying.add(jobId);
@@ -1329,112 +726,67 @@ public final class JobDispatcher {
     return Behaviors.same();
   }
 
-  private void scheduleDeadline(String jobId, JobSpec spec) {
-    if (spec.deadline() == null || !deadlinesScheduled.add(jobId)) {
+  /** Expires the job when its deadline passes queued or between attempts (an attempt's own). */
+  private void scheduleDeadline(Job job) {
+    Instant deadline = job.spec().deadline();
+    if (deadline == null || !deadlinesScheduled.add(job.id())) {
       return;
     }
-    Duration delay = Duration.between(settings.clock().instant(), spec.deadline());
-    timers.startSingleTimer(deadlineKey(jobId), new DeadlineDue(jobId),
+    Duration delay = Duration.between(settings.clock().instant(), deadline);
+    timers.startSingleTimer(deadlineKey(job.id()), new DeadlineDue(job.id()),
         delay.isNegative() ? Duration.ZERO : delay);
   }
 
   private Behavior<Command> onDeadlineDue(DeadlineDue due) {
     String jobId = due.jobId();
     deadlinesScheduled.remove(jobId);
-    Run run = running.get(jobId);
-    if (run != null) {
-      if (!run.finishing) {
-        run.deadlineHit = true;
-        interrupt(run);
-      }
-      return Behaviors.same();
-    }
-    boolean waiting = dequeue(jobId);
-    if (retrying.remove(jobId)) {
-      timers.cancel(retryKey(jobId));
-      waiting = true;
-    }
-    if (waiting) {
-      tellLedger(jobId, new JobOp.Expire(deadlineMessage()));
+    if (!running.containsKey(jobId) && (dequeue(jobId) | stopRetry(jobId))) {
+      expire(jobId);
     }
     return Behaviors.same();
   }
 
-  // ---- cancel ----
+  private void expire(String jobId) {
+    LedgerAsk.ask(context, ledger, jobId, new JobOp.Expire("the job's deadline passed"),
+        (reply, failure) -> new Observed(jobId, reply));
+  }
+
+  private boolean stopRetry(String jobId) {
+    timers.cancel(retryKey(jobId));
+    return retrying.remove(jobId);
+  }
 
   private Behavior<Command> onCancel(Cancel cancel) {
     String jobId = cancel.jobId();
-    if (!isValidId(jobId) || !index.contains(jobId)) {
+    Attempt attempt = running.get(jobId);
+    if (!isValidId(jobId) || !book.knows(jobId)) {
       cancel.replyTo().tell(new JobReply.NotFound(jobId));
-      return Behaviors.same();
+    } else if (attempt != null) {
+      attempt.ref().tell(new JobAttempt.Cancel(cancel.replyTo()));
+    } else {
+      dequeue(jobId);
+      stopRetry(jobId);
+      askLedger(jobId, new JobOp.Cancel("cancelled by request"), cancel.replyTo());
     }
-    Run run = running.get(jobId);
-    if (run != null) {
-      boolean first = !run.cancelRequested();
-      run.cancelWaiters.add(cancel.replyTo());
-      if (first && !run.finishing) {
-        interrupt(run); // the outcome is then recorded as cancelled
-      }
-      return Behaviors.same();
-    }
-    dequeue(jobId);
-    if (retrying.remove(jobId)) {
-      timers.cancel(retryKey(jobId));
-    }
-    askLedger(jobId, new JobOp.Cancel("cancelled by request"),
-        (reply, failure) -> new EntityAnswered(jobId, reply, failure, cancel.replyTo(), false));
     return Behaviors.same();
   }
 
-  // ---- approvals ----
-
-  private Behavior<Command> onListApprovals(ListApprovals list) {
-    List<JobApproval> pending = new ArrayList<>();
-    for (Run run : running.values()) {
-      run.approvals.values().forEach(approval ->
-          pending.add(new JobApproval(run.jobId, run.attempt, approval)));
-    }
-    pending.sort(Comparator.comparing((JobApproval a) -> a.approval().requestedAt())
-        .thenComparing(a -> a.approval().id()));
-    list.replyTo().tell(List.copyOf(pending));
-    return Behaviors.same();
-  }
+  // ---- approvals and draining ----
 
   private Behavior<Command> onDecideApproval(DecideApproval decide) {
-    String jobId = decide.approvalId() == null ? null : jobOfApproval.get(decide.approvalId());
-    Run run = jobId == null ? null : running.get(jobId);
-    if (jobId == null && decide.approvalId() != null
-        && jobOfWithdrawnApproval.containsKey(decide.approvalId())) {
-      decide.replyTo().tell(new ApprovalAnswer.Refused(decide.approvalId(),
-          withdrawnMessage(decide.approvalId(), jobOfWithdrawnApproval.get(decide.approvalId()))));
-      return Behaviors.same();
-    }
-    if (run == null || run.finishing || !run.approvals.containsKey(decide.approvalId())) {
+    String jobId = approvals.jobOf(decide.approvalId());
+    Attempt attempt = jobId == null ? null : running.get(jobId);
+    String withdrawn = jobId == null ? approvals.withdrawnMessage(decide.approvalId()) : null;
+    if (attempt != null) {
+      attempt.ref().tell(new JobAttempt.Decide(decide.approvalId(), decide.decision(),
+          decide.replyTo()));
+    } else if (withdrawn != null) {
+      decide.replyTo().tell(new ApprovalAnswer.Refused(decide.approvalId(), withdrawn));
+    } else {
       decide.replyTo().tell(new ApprovalAnswer.NotFound(decide.approvalId()));
-      return Behaviors.same();
     }
-    context.ask(Agent.Decided.class, run.slot.handle().ref(), DECIDE_TIMEOUT,
-        replyTo -> new Agent.Decide(run.invocationId, decide.approvalId(), decide.decision(),
-            replyTo),
-        (decided, failure) -> new DecisionAnswered(decide.approvalId(), jobId,
-            decided != null ? decided : new Agent.Decided(false, "the agent did not answer: "
-                + failure), decide.replyTo()));
     return Behaviors.same();
   }
-
-  private Behavior<Command> onDecisionAnswered(DecisionAnswered answered) {
-    answered.replyTo().tell(answered.decided().ok()
-        ? new ApprovalAnswer.Done(answered.jobId(), answered.approvalId())
-        : new ApprovalAnswer.Refused(answered.approvalId(), answered.decided().message()));
-    return Behaviors.same();
-  }
-
-  private void forgetApprovals(Run run) {
-    run.approvals.keySet().forEach(jobOfApproval::remove);
-    run.approvals.clear();
-  }
-
-  // ---- draining ----
 
   private Behavior<Command> onDrain(Drain drain) {
     if (!draining) {
@@ -1444,32 +796,11 @@ public final class JobDispatcher {
     }
     drainWaiter = drain.replyTo();
     // a person may not answer before the drain ends: give those attempts back now
-    for (Run run : List.copyOf(running.values())) {
-      if (run.awaitingApproval || !run.approvals.isEmpty()) {
-        release(run, "interrupted by shutdown while waiting for an approval: requeued without "
-            + "spending an attempt; it asks again when it runs");
-      }
-    }
+    running.values().forEach(attempt -> attempt.ref().tell(new JobAttempt.ReleaseIfAwaitingApproval(
+        "interrupted by shutdown while waiting for an approval: requeued without spending an "
+            + "attempt; it asks again when it runs")));
     tellIfDrained();
     return Behaviors.same();
-  }
-
-  private Behavior<Command> onReleaseRunning(ReleaseRunning releaseRunning) {
-    for (Run run : List.copyOf(running.values())) {
-      release(run, releaseRunning.reason());
-    }
-    return Behaviors.same();
-  }
-
-  /** Interrupts {@code run}; its outcome is then recorded as {@link JobOp.Release}. */
-  private void release(Run run, String reason) {
-    if (run.finishing || run.releaseReason != null) {
-      return;
-    }
-    run.releaseReason = reason;
-    run.withdrawnApprovalId = run.approvals.isEmpty() ? null
-        : run.approvals.keySet().iterator().next();
-    interrupt(run); // not invoked yet: the start's answer records the release
   }
 
   private void tellIfDrained() {
@@ -1479,121 +810,26 @@ public final class JobDispatcher {
     }
   }
 
+  /** Blocks the dispatcher's thread on purpose, as a bug would (see {@link Stall}). */
   private Behavior<Command> onStall(Stall stall) {
     context.getLog().warn("test hook: stalling the dispatcher for {}", stall.duration());
-    try {
-      Thread.sleep(stall.duration().toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    return Behaviors.same();
-  }
-
-  private void noteWithdrawnApproval(Job job) {
-    if (job.withdrawnApprovalId() == null) {
-      return;
-    }
-    if (job.status().isTerminal()) {
-      jobOfWithdrawnApproval.remove(job.withdrawnApprovalId());
-    } else {
-      jobOfWithdrawnApproval.put(job.withdrawnApprovalId(), job.id());
-    }
-  }
-
-  private String withdrawnMessage(String approvalId, String jobId) {
-    Run run = running.get(jobId);
-    String now = run == null || run.approvals.isEmpty()
-        ? "it asks again under a new id when its next attempt reaches that point"
-        : "it now waits on approval " + run.approvals.keySet().iterator().next();
-    return "approval " + approvalId + " was withdrawn when the service stopped and job " + jobId
-        + " was requeued; " + now;
-  }
-
-  // ---- the ledger ----
-
-  /** Sends {@code op} to the ledger; {@code onAnswer} makes its answer a message to self. */
-  private void askLedger(String jobId, JobOp op, BiFunction<JobReply, String, Command> onAnswer) {
-    long ticket = ++tickets;
-    awaiting.put(ticket, new Awaiting(onAnswer, System.nanoTime()));
-    ledger.tell(new JobLedger.Apply(jobId, op, ticket, ledgerAnswers));
-  }
-
-  /** An op whose answer only updates what the dispatcher knows of the job. */
-  private void tellLedger(String jobId, JobOp op) {
-    askLedger(jobId, op, (reply, failure) -> new Observed(jobId, reply));
-  }
-
-  private Behavior<Command> onLedgerAnswered(LedgerAnswered message) {
-    JobLedger.Answered answered = message.answered();
-    Awaiting waiting = awaiting.remove(answered.ticket());
-    if (waiting != null) {
-      // a message of its own, as an ask's answer was: the handlers expect to run one at a time
-      context.getSelf().tell(waiting.onAnswer().apply(answered.reply(), answered.failure()));
-    }
-    return Behaviors.same();
-  }
-
-  /**
-   * Answers, as not stored, the ops the ledger has not answered within {@link #LEDGER_TIMEOUT}
-   * (it answers every op unless it failed itself). Tickets grow, so the oldest come first.
-   */
-  private Behavior<Command> onSweepUnanswered(SweepUnanswered sweep) {
-    long now = System.nanoTime();
-    Iterator<Map.Entry<Long, Awaiting>> oldest = awaiting.entrySet().iterator();
-    while (oldest.hasNext()) {
-      Awaiting waiting = oldest.next().getValue();
-      if (now - waiting.sentAtNanos() < LEDGER_TIMEOUT.toNanos()) {
-        break;
-      }
-      oldest.remove();
-      context.getSelf().tell(waiting.onAnswer().apply(null,
-          "the job store did not answer within " + LEDGER_TIMEOUT.toSeconds() + " s"));
+    long until = System.nanoTime() + stall.duration().toNanos();
+    for (long left = stall.duration().toNanos(); left > 0; left = until - System.nanoTime()) {
+      LockSupport.parkNanos(left);
     }
     return Behaviors.same();
   }
 
   // ---- helpers ----
 
-  private Run current(String jobId, long token) {
-    Run run = running.get(jobId);
-    return run != null && run.token == token ? run : null;
-  }
-
-  private void endRun(Run run) {
-    timers.cancel(timeoutKey(run.jobId));
-    timers.cancel(abandonKey(run.jobId));
-    timers.cancel(recordKey(run.jobId));
-    running.remove(run.jobId);
-    if (run.invocationId != null) {
-      jobOfInvocation.remove(run.invocationId);
-    }
-    forgetApprovals(run);
-    run.slot.ended();
-    metrics.running(running.size());
-  }
-
-  private String timeoutMessage(Run run) {
-    return "attempt " + run.attempt + " timed out after " + run.spec.timeoutSeconds() + " s";
-  }
-
-  private static String deadlineMessage() {
-    return "the job's deadline passed";
+  /** Applies {@code op}; the answer is taken in ({@link #onAnswered}) and passed to replyTo. */
+  private void askLedger(String jobId, JobOp op, ActorRef<JobReply> replyTo) {
+    LedgerAsk.ask(context, ledger, jobId, op,
+        (reply, failure) -> new Answered(jobId, reply, failure, replyTo));
   }
 
   private static boolean isValidId(String jobId) {
     return jobId != null && VALID_ID.matcher(jobId).matches();
-  }
-
-  private static String timeoutKey(String jobId) {
-    return "timeout|" + jobId;
-  }
-
-  private static String abandonKey(String jobId) {
-    return "abandon|" + jobId;
-  }
-
-  private static String recordKey(String jobId) {
-    return "record|" + jobId;
   }
 
   private static String retryKey(String jobId) {
