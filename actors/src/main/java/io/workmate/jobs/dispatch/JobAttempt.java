@@ -56,6 +56,8 @@ public final class JobAttempt {
    */
   static final Duration RECORD_AGAIN_AFTER = Duration.ofSeconds(2);
   static final Duration RECORD_AGAIN_MAX = Duration.ofSeconds(10);
+  /** The error of a job whose deadline passed. */
+  static final String DEADLINE_PASSED = "the job's deadline passed";
 
   // ---- protocol ----
 
@@ -95,6 +97,15 @@ public final class JobAttempt {
     String jobId();
   }
 
+  /** The attempt's one report of its end. */
+  public sealed interface Ended extends Report {
+    /** The job as the ledger has it at the end, or null when the ledger did not say. */
+    Job job();
+
+    /** Cancel requests the attempt did not answer (it ended before they reached it). */
+    List<ActorRef<JobReply>> cancels();
+  }
+
   /** The ledger answered one of the attempt's ops with the job as it is now. */
   public record JobChanged(String jobId, Job job) implements Report {}
 
@@ -110,7 +121,7 @@ public final class JobAttempt {
    * it did not answer). {@code cancels}: cancel requests still to be answered.
    */
   public record NotStarted(String jobId, Job job, String why, List<ActorRef<JobReply>> cancels)
-      implements Report {}
+      implements Ended {}
 
   /**
    * The end: the outcome ({@code succeeded}, {@code failed}, {@code timed_out},
@@ -118,7 +129,12 @@ public final class JobAttempt {
    * ledger's answer to it. {@code cancels}: cancel requests still to be answered.
    */
   public record Recorded(String jobId, String outcome, JobReply reply, Duration ran,
-      List<ActorRef<JobReply>> cancels) implements Report {}
+      List<ActorRef<JobReply>> cancels) implements Ended {
+    @Override
+    public Job job() {
+      return reply instanceof JobReply.Current current ? current.job() : null;
+    }
+  }
 
   /** Why a running attempt is being interrupted; the higher rank decides the outcome. */
   sealed interface Stop {
@@ -412,7 +428,7 @@ public final class JobAttempt {
           new JobOp.Release(released.reason(), released.withdrawnApprovalId()), 1);
     }
     if (why instanceof DeadlinePassed) {
-      return failAttempt("the job's deadline passed", "timed_out", true);
+      return failAttempt(DEADLINE_PASSED, "timed_out", true);
     }
     return failAttempt("attempt " + attempt + " timed out after " + spec.timeoutSeconds() + " s",
         "timed_out", false);
