@@ -1,6 +1,5 @@
 package io.workmate.jobs.dispatch;
 
-import io.workmate.agents.Agent;
 import io.workmate.agents.AgentHandle;
 import io.workmate.agents.AgentKind;
 import io.workmate.codex.PendingApproval;
