@@ -56,8 +56,20 @@ public final class JobAttempt {
    */
   static final Duration RECORD_AGAIN_AFTER = Duration.ofSeconds(2);
   static final Duration RECORD_AGAIN_MAX = Duration.ofSeconds(10);
+  /**
+   * What an op sent to the ledger is for, carried as its {@code ticket} so the answer finds its
+   * handler: the attempt sends its ops with one adapter and times the two it waits on (the start
+   * and the outcome) with a timer, as the IoT tutorial's query does; an actor spawned per ask
+   * would cost a job more than the rest of its attempt.
+   */
+  private static final long START_OP = 1;
+  private static final long OUTCOME_OP = 2;
+  private static final long OBSERVED_OP = 3;
+  private static final String LEDGER_TIMER = "ledger";
+
   /** The error of a job whose deadline passed. */
   static final String DEADLINE_PASSED = "the job's deadline passed";
+  private static final String LEDGER_WAIT = LedgerAsk.TIMEOUT.toSeconds() + " s";
 
   // ---- protocol ----
 
@@ -185,6 +197,7 @@ public final class JobAttempt {
   private final Clock clock;
   private final Backoff backoff;
   private final ActorRef<Report> reportTo;
+  private final ActorRef<JobLedger.Answered> ledgerAnswers;
   /** The approvals the agent waits on, oldest first: the ledger knows the job waits meanwhile. */
   private final Map<String, PendingApproval> approvals = new LinkedHashMap<>();
   private final List<ActorRef<JobReply>> cancelWaiters = new ArrayList<>();
@@ -211,7 +224,13 @@ public final class JobAttempt {
       timers.startSingleTimer("deadline", new DeadlineDue(),
           untilDeadline.isNegative() ? Duration.ZERO : untilDeadline);
     }
-    LedgerAsk.ask(context, ledger, jobId, new JobOp.Start(agent.id(), null), StartAnswered::new);
+    this.ledgerAnswers = context.messageAdapter(JobLedger.Answered.class, answered ->
+        answered.ticket() == START_OP ? new StartAnswered(answered.reply(), answered.failure())
+            : answered.ticket() == OUTCOME_OP
+                ? new OutcomeAnswered(answered.reply(), answered.failure())
+                : new LedgerObserved(answered.reply()));
+    apply(new JobOp.Start(agent.id(), null), START_OP,
+        new StartAnswered(null, "the job store did not answer within " + LEDGER_WAIT));
   }
 
   // ---- starting: the ledger has not answered the Start yet ----
@@ -234,6 +253,7 @@ public final class JobAttempt {
   }
 
   private Behavior<Command> onStartAnswered(StartAnswered answered, Stop early) {
+    timers.cancel(LEDGER_TIMER);
     if (!(answered.reply() instanceof JobReply.Current current)
         || current.job().status() != JobStatus.RUNNING) {
       // cancelled meanwhile, or the store failed: this attempt never started
@@ -327,7 +347,8 @@ public final class JobAttempt {
     timers.cancel("timeout");
     timers.cancel("deadline");
     timers.cancel("abandon");
-    LedgerAsk.ask(context, ledger, jobId, op, OutcomeAnswered::new);
+    apply(op, OUTCOME_OP,
+        new OutcomeAnswered(null, "the job store did not answer within " + LEDGER_WAIT));
     return Behaviors.receive(Command.class)
         .onMessage(OutcomeAnswered.class, answered -> onOutcomeAnswered(outcome, tries, answered))
         .onMessage(RecordAgain.class, again -> recording(outcome, op, tries + 1))
@@ -343,6 +364,7 @@ public final class JobAttempt {
 
   private Behavior<Command> onOutcomeAnswered(String outcome, int tries,
       OutcomeAnswered answered) {
+    timers.cancel(LEDGER_TIMER);
     if (answered.reply() == null) {
       Duration wait = RECORD_AGAIN_AFTER.multipliedBy(1L << Math.min(tries - 1, 3));
       wait = wait.compareTo(RECORD_AGAIN_MAX) > 0 ? RECORD_AGAIN_MAX : wait;
@@ -484,7 +506,19 @@ public final class JobAttempt {
 
   /** An op whose answer only updates what the dispatcher knows of the job. */
   private void tellLedger(JobOp op) {
-    LedgerAsk.ask(context, ledger, jobId, op, (reply, failure) -> new LedgerObserved(reply));
+    apply(op, OBSERVED_OP, null);
+  }
+
+  /**
+   * Sends {@code op} to the ledger; when {@code unanswered} is given, it comes instead of the
+   * answer if the ledger has not answered within {@link LedgerAsk#TIMEOUT} (it answers every op
+   * unless it failed itself).
+   */
+  private void apply(JobOp op, long purpose, Command unanswered) {
+    ledger.tell(new JobLedger.Apply(jobId, op, purpose, ledgerAnswers));
+    if (unanswered != null) {
+      timers.startSingleTimer(LEDGER_TIMER, unanswered, LedgerAsk.TIMEOUT);
+    }
   }
 
   private Behavior<Command> onLedgerObserved(LedgerObserved observed) {
