@@ -15,6 +15,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.PreRestart;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -174,6 +175,15 @@ public final class JobLedger {
    */
   public static Behavior<Command> create(String name, Clock clock, Duration writeInterval) {
     return create(name, clock, WRITE_TIMEOUT, writeInterval);
+  }
+
+  /**
+   * As {@link #create(String, Clock, Duration)}, started again (after a backoff) when it fails on
+   * a bug: the ops it held are not answered, so their asks time out as not stored.
+   */
+  public static Behavior<Command> supervised(String name, Clock clock, Duration writeInterval) {
+    return Behaviors.supervise(create(name, clock, writeInterval)).onFailure(
+        SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
   }
 
   /**

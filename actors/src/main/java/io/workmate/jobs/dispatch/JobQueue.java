@@ -36,6 +36,7 @@ final class JobQueue {
 
   private final Map<Route, TreeSet<Entry>> byRoute = new HashMap<>();
   private final Map<String, Entry> byId = new HashMap<>();
+  private final Map<Integer, Integer> depthByPriority = new HashMap<>();
 
   /** Queues {@code entry}; false when its job is queued already. */
   boolean add(Entry entry) {
@@ -43,6 +44,7 @@ final class JobQueue {
       return false;
     }
     byRoute.computeIfAbsent(entry.route(), route -> new TreeSet<>(START_ORDER)).add(entry);
+    depthByPriority.merge(entry.priority(), 1, Integer::sum);
     return true;
   }
 
@@ -57,7 +59,20 @@ final class JobQueue {
     if (route.isEmpty()) {
       byRoute.remove(entry.route());
     }
+    if (depthByPriority.merge(entry.priority(), -1, Integer::sum) <= 0) {
+      depthByPriority.remove(entry.priority());
+    }
     return entry;
+  }
+
+  /** Queued jobs of {@code priority}. */
+  int depth(int priority) {
+    return depthByPriority.getOrDefault(priority, 0);
+  }
+
+  /** Queued jobs per priority (only priorities with some). */
+  Map<Integer, Integer> depthByPriority() {
+    return Map.copyOf(depthByPriority);
   }
 
   boolean isEmpty() {

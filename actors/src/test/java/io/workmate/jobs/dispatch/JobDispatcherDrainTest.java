@@ -157,7 +157,7 @@ class JobDispatcherDrainTest {
       TestProbe<Agent.Command> agent) {
     AgentHandle handle = new AgentHandle(
         new AgentProfile("probe", AgentKind.HTTP, Set.of(), 1, 0), agent.getRef());
-    return testKit.spawn(JobDispatcher.create(JobDispatcher.Settings.of(
+    return testKit.spawn(JobDispatcher.create(JobDispatcherSettings.of(
         new Backoff(Duration.ofMillis(50), Duration.ofMillis(200), 2.0, 0.0), List.of(handle))
         .withLedger(ledger)));
   }

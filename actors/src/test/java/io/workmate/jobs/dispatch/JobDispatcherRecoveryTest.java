@@ -1,5 +1,6 @@
 package io.workmate.jobs.dispatch;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -156,7 +157,7 @@ class JobDispatcherRecoveryTest {
         testKit.spawn(CodexAgent.create(pool, fixture.threadSettings("recovery")), "codex");
     AgentHandle agent = new AgentHandle(
         new AgentProfile("codex", AgentKind.CODEX, Set.of("code"), 1, 0), codex);
-    return testKit.spawn(JobDispatcher.create(JobDispatcher.Settings.of(SMALL_BACKOFF,
+    return testKit.spawn(JobDispatcher.create(JobDispatcherSettings.of(SMALL_BACKOFF,
         List.of(agent))), "dispatcher");
   }
 
@@ -207,16 +208,13 @@ class JobDispatcherRecoveryTest {
 
   private static Job awaitStatus(ActorTestKit testKit, ActorRef<JobDispatcher.Command> dispatcher,
       String id, JobStatus status) {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    Job job = get(testKit, dispatcher, id);
-    while (job.status() != status) {
-      if (job.status().isTerminal() || System.nanoTime() > deadline) {
-        fail("job " + id + " did not reach " + status + ": " + job);
-      }
-      sleep(50);
-      job = get(testKit, dispatcher, id);
-    }
-    return job;
+    return await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(50))
+        .until(() -> get(testKit, dispatcher, id), job -> {
+          if (job.status() != status && job.status().isTerminal()) {
+            fail("job " + id + " did not reach " + status + ": " + job);
+          }
+          return job.status() == status;
+        });
   }
 
   private static Map<String, List<JobEvent>> currentJobEvents(ActorTestKit testKit)
@@ -224,7 +222,7 @@ class JobDispatcherRecoveryTest {
     List<EventEnvelope> envelopes = PersistenceQuery.get(testKit.system())
         .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier())
         .currentEventsByPersistenceId(JobLedgerShard.persistenceId(
-            JobDispatcher.Settings.DEFAULT_LEDGER, 0).id(), 0, Long.MAX_VALUE)
+            JobDispatcherSettings.DEFAULT_LEDGER, 0).id(), 0, Long.MAX_VALUE)
         .runWith(Sink.seq(), testKit.system())
         .toCompletableFuture().get(20, TimeUnit.SECONDS);
     return envelopes.stream()
@@ -233,22 +231,8 @@ class JobDispatcherRecoveryTest {
   }
 
   private static void awaitModelSaw(CodexFixture fixture, String prompt) {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    while (fixture.provider().requests().stream()
-        .noneMatch(request -> request.userTexts().stream().anyMatch(t -> t.contains(prompt)))) {
-      if (System.nanoTime() > deadline) {
-        fail("the model never saw " + prompt);
-      }
-      sleep(50);
-    }
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
+    await("the model sees " + prompt).atMost(TIMEOUT).pollInterval(Duration.ofMillis(50))
+        .until(() -> fixture.provider().requests().stream()
+            .anyMatch(request -> request.userTexts().stream().anyMatch(t -> t.contains(prompt))));
   }
 }

@@ -1,5 +1,6 @@
 package io.workmate.jobs.dispatch;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -269,10 +270,11 @@ class JobDispatcherTest {
     assertEquals(waiting.approvalId(), approval.approval().id());
     assertTrue(approval.approval().summary().contains("approved-by-reviewer.txt"),
         approval.approval().summary());
-    sleep(500);
-    assertEquals(JobStatus.WAITING_APPROVAL, get(dispatcher, job.id()).status(),
-        "nothing moves until the reviewer answers");
-    assertFalse(java.nio.file.Files.exists(cwd.resolve("approved-by-reviewer.txt")));
+    await().during(Duration.ofMillis(500)).atMost(TIMEOUT).untilAsserted(() -> {
+      assertEquals(JobStatus.WAITING_APPROVAL, get(dispatcher, job.id()).status(),
+          "nothing moves until the reviewer answers");
+      assertFalse(java.nio.file.Files.exists(cwd.resolve("approved-by-reviewer.txt")));
+    });
 
     TestProbe<JobDispatcher.ApprovalAnswer> answer = testKit.createTestProbe();
     dispatcher.tell(new JobDispatcher.DecideApproval("no-such-approval",
@@ -301,7 +303,7 @@ class JobDispatcherTest {
     AgentHandle agent = new AgentHandle(
         new AgentProfile("codex", AgentKind.CODEX, Set.of("code"), maxConcurrent, 0), codex);
     // each test's dispatcher has a ledger of its own in the class's journal
-    return testKit.spawn(JobDispatcher.create(JobDispatcher.Settings.of(SMALL_BACKOFF,
+    return testKit.spawn(JobDispatcher.create(JobDispatcherSettings.of(SMALL_BACKOFF,
         List.of(agent))
         .withLedger("dispatch-" + LEDGERS.incrementAndGet())));
   }
@@ -349,16 +351,13 @@ class JobDispatcherTest {
 
   private static Job awaitStatus(ActorRef<JobDispatcher.Command> dispatcher, String id,
       JobStatus status) {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    Job job = get(dispatcher, id);
-    while (job.status() != status) {
-      if (job.status().isTerminal() || System.nanoTime() > deadline) {
-        fail("job " + id + " did not reach " + status + ": " + job);
-      }
-      sleep(50);
-      job = get(dispatcher, id);
-    }
-    return job;
+    return await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(50))
+        .until(() -> get(dispatcher, id), job -> {
+          if (job.status() != status && job.status().isTerminal()) {
+            fail("job " + id + " did not reach " + status + ": " + job);
+          }
+          return job.status() == status;
+        });
   }
 
   private static boolean modelSaw(String prompt) {
@@ -367,21 +366,7 @@ class JobDispatcherTest {
   }
 
   private static void awaitModelSaw(String prompt) {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    while (!modelSaw(prompt)) {
-      if (System.nanoTime() > deadline) {
-        fail("the model never saw " + prompt);
-      }
-      sleep(50);
-    }
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
-    }
+    await("the model sees " + prompt).atMost(TIMEOUT).pollInterval(Duration.ofMillis(50))
+        .until(() -> modelSaw(prompt));
   }
 }

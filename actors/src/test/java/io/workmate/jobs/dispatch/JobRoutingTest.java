@@ -1,5 +1,6 @@
 package io.workmate.jobs.dispatch;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -284,7 +285,7 @@ class JobRoutingTest {
       SimpleMeterRegistry meters, ProbeAgent... agents) {
     List<AgentHandle> handles = java.util.Arrays.stream(agents).map(ProbeAgent::handle).toList();
     // each test's dispatcher has a ledger of its own in the class's journal
-    return testKit.spawn(JobDispatcher.create(new JobDispatcher.Settings(SMALL_BACKOFF, clock,
+    return testKit.spawn(JobDispatcher.create(new JobDispatcherSettings(SMALL_BACKOFF, clock,
         meters, handles).withLedger("routing-" + LEDGERS.incrementAndGet())));
   }
 
@@ -330,21 +331,13 @@ class JobRoutingTest {
 
   private static Job awaitStatus(ActorRef<JobDispatcher.Command> dispatcher, String id,
       JobStatus status) {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    Job job = get(dispatcher, id);
-    while (job.status() != status) {
-      if ((job.status().isTerminal() && job.status() != status)
-          || System.nanoTime() > deadline) {
-        fail("job " + id + " did not reach " + status + ": " + job);
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
-      }
-      job = get(dispatcher, id);
-    }
-    return job;
+    return await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(20))
+        .until(() -> get(dispatcher, id), job -> {
+          if (job.status() != status && job.status().isTerminal()) {
+            fail("job " + id + " did not reach " + status + ": " + job);
+          }
+          return job.status() == status;
+        });
   }
 
   /** A clock the test moves forward (the rate window is measured on the dispatcher's clock). */

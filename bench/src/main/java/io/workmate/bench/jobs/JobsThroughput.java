@@ -9,6 +9,7 @@ import io.workmate.jobs.JobReply;
 import io.workmate.jobs.JobSpec;
 import io.workmate.jobs.JobStatus;
 import io.workmate.jobs.dispatch.JobDispatcher;
+import io.workmate.jobs.dispatch.JobDispatcherSettings;
 import io.workmate.persistence.JournalConfig;
 import io.workmate.persistence.JournalSettings;
 import io.workmate.persistence.JournalStartup;
@@ -54,7 +55,7 @@ final class JobsThroughput {
       AgentHandle agent = new AgentHandle(
           new AgentProfile("echo", AgentKind.ECHO, Set.of(), inFlight * 2, 0), echo);
       ActorRef<JobDispatcher.Command> dispatcher = system.systemActorOf(
-          JobDispatcher.create(JobDispatcher.Settings.of(Backoff.defaults(), List.of(agent))),
+          JobDispatcher.create(JobDispatcherSettings.of(Backoff.defaults(), List.of(agent))),
           "dispatcher", org.apache.pekko.actor.typed.Props.empty());
 
       // warm-up: JIT, pools, the first entity spawns

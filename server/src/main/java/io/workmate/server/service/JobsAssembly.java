@@ -9,6 +9,7 @@ import io.workmate.codex.CodexPool;
 import io.workmate.codex.ThreadSettings;
 import io.workmate.gateway.GatewayConnection;
 import io.workmate.jobs.dispatch.JobDispatcher;
+import io.workmate.jobs.dispatch.JobDispatcherSettings;
 import io.workmate.registry.AgentFactories;
 import io.workmate.registry.AgentRegistry;
 import io.workmate.server.config.WorkmateSettings;
@@ -46,7 +47,7 @@ public final class JobsAssembly {
       Optional<ActorRef<GatewayConnection.Command>> gateway, WorkmateService.JobsSetup setup) {
     WorkmateSettings.Jobs jobs = setup.jobs();
     ActorRef<JobDispatcher.Command> dispatcher = context.spawn(JobDispatcher.create(
-        JobDispatcher.Settings.of(jobs.backoff(), List.of(), setup.metrics())
+        JobDispatcherSettings.of(jobs.backoff(), List.of(), setup.metrics())
             .withClock(setup.clock())
             .withDefaultAgent(CODEX.id())
             .withLedgerWriteInterval(jobs.ledgerWriteInterval())), "jobs");

@@ -11,6 +11,7 @@ import io.workmate.agents.EchoAgent;
 import io.workmate.codex.CodexPool;
 import io.workmate.codex.ThreadSettings;
 import io.workmate.jobs.dispatch.JobDispatcher;
+import io.workmate.jobs.dispatch.JobDispatcherSettings;
 import io.workmate.runtime.Mode;
 import io.workmate.runtime.RuntimeSettings;
 import io.workmate.runtime.RuntimeSupervisor;
@@ -91,7 +92,7 @@ final class JobsApiServer implements AutoCloseable {
           extra.profile().capabilities(), extra.profile().maxConcurrent(), extra.behavior()));
     }
     dispatcher = testKit.spawn(JobDispatcher.create(
-        JobDispatcher.Settings.of(FAST_BACKOFF, agents, metrics)), "jobs");
+        JobDispatcherSettings.of(FAST_BACKOFF, agents, metrics)), "jobs");
     // without a pool the runtime only answers health and mode: no gateway, no codex is asked
     ActorRef<CodexPool.Command> codex = pool.orElseGet(
         () -> testKit.<CodexPool.Command>createTestProbe().ref());
