@@ -21,8 +21,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * The durable record of every job: {@value #SHARDS} {@link JobLedgerShard}(s), a job in the
- * shard its id hashes to. This actor group-commits: an op that arrives while its shard is writing waits
+ * The durable record of every job: a fixed number of {@link JobLedgerShard}s, a job in the shard
+ * its id hashes to (see {@link #shardOf(String, int)}). This actor group-commits: an op that arrives while its shard is writing waits
  * for that write and goes out with every other op that arrived meanwhile, as one batch (one
  * journal row). Under load the batches grow and the journal writes stay few; an op alone is
  * written at once.
@@ -42,12 +42,17 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 public final class JobLedger {
 
   /**
-   * Shards per ledger. Fixed: a job's shard follows from its id and this number, so changing it
-   * would hide the jobs already journaled. One, because the embedded journal serialises commits
-   * anyway and one lane batches the most: measured on 2 cores, 1, 2 and 4 shards all passed
-   * 19,000 jobs/s, and the HTTP enqueue median was 3.3, 5.6 and 7 ms.
+   * The shards of a ledger journaled before their number was a setting ({@code
+   * workmate.jobs.ledger-shards}, fixed for a data dir once it holds jobs: a job's shard follows
+   * from its id and this number, so another number would hide the jobs already journaled). One
+   * is also the usual choice on the embedded journal, which serialises commits anyway: measured
+   * on 2 cores, 1, 2 and 4 shards all passed 19,000 jobs/s, and the HTTP enqueue median was 3.3,
+   * 5.6 and 7 ms.
    */
-  public static final int SHARDS = 1;
+  public static final int LEGACY_SHARDS = 1;
+
+  /** The most shards a ledger may have. */
+  public static final int MAX_SHARDS = 64;
 
   /** Ops one journal row carries at most. */
   static final int MAX_BATCH = 1000;
@@ -142,7 +147,7 @@ public final class JobLedger {
    * every 10 ms, five times the default interval. Null for an interval of zero.
    */
   private final ScheduledExecutorService intervalTimer;
-  private final Lane[] lanes = new Lane[SHARDS];
+  private final Lane[] lanes;
   /** {@link GetJobs} waiting for shards, by request number: what each shard answered so far. */
   private final Map<Long, Gathering> gatherings = new HashMap<>();
   private long requests;
@@ -150,12 +155,14 @@ public final class JobLedger {
   /** One {@link GetJobs} in progress. */
   private static final class Gathering {
     final ActorRef<AllJobs> replyTo;
-    final List<List<Job>> byShard = new ArrayList<>(SHARDS);
-    int missing = SHARDS;
+    final List<List<Job>> byShard;
+    int missing;
 
-    Gathering(ActorRef<AllJobs> replyTo) {
+    Gathering(ActorRef<AllJobs> replyTo, int shards) {
       this.replyTo = replyTo;
-      for (int n = 0; n < SHARDS; n++) {
+      this.byShard = new ArrayList<>(shards);
+      this.missing = shards;
+      for (int n = 0; n < shards; n++) {
         byShard.add(null);
       }
     }
@@ -166,31 +173,33 @@ public final class JobLedger {
    * ledger of a name per journal), stamping events with {@code clock}.
    */
   public static Behavior<Command> create(String name, Clock clock) {
-    return create(name, clock, DEFAULT_WRITE_INTERVAL);
+    return create(name, clock, LEGACY_SHARDS, DEFAULT_WRITE_INTERVAL);
   }
 
   /**
-   * As {@link #create(String, Clock)}, starting a shard's writes at least {@code writeInterval}
-   * apart (zero: each as soon as the last one ended).
+   * As {@link #create(String, Clock)}, with {@code shards} shards, starting a shard's writes at
+   * least {@code writeInterval} apart (zero: each as soon as the last one ended).
    */
-  public static Behavior<Command> create(String name, Clock clock, Duration writeInterval) {
-    return create(name, clock, WRITE_TIMEOUT, writeInterval);
+  public static Behavior<Command> create(String name, Clock clock, int shards,
+      Duration writeInterval) {
+    return create(name, clock, shards, WRITE_TIMEOUT, writeInterval);
   }
 
   /**
-   * As {@link #create(String, Clock, Duration)}, started again (after a backoff) when it fails on
-   * a bug: the ops it held are not answered, so their asks time out as not stored.
+   * As {@link #create(String, Clock, int, Duration)}, started again (after a backoff) when it
+   * fails on a bug: the ops it held are not answered, so their asks time out as not stored.
    */
-  public static Behavior<Command> supervised(String name, Clock clock, Duration writeInterval) {
-    return Behaviors.supervise(create(name, clock, writeInterval)).onFailure(
+  public static Behavior<Command> supervised(String name, Clock clock, int shards,
+      Duration writeInterval) {
+    return Behaviors.supervise(create(name, clock, shards, writeInterval)).onFailure(
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
   }
 
   /**
-   * As {@link #create(String, Clock, Duration)}, giving a shard {@code writeTimeout} to store a
-   * batch.
+   * As {@link #create(String, Clock, int, Duration)}, giving a shard {@code writeTimeout} to store
+   * a batch.
    */
-  static Behavior<Command> create(String name, Clock clock, Duration writeTimeout,
+  static Behavior<Command> create(String name, Clock clock, int shards, Duration writeTimeout,
       Duration writeInterval) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(clock, "clock");
@@ -199,18 +208,23 @@ public final class JobLedger {
     if (writeInterval.isNegative()) {
       throw new IllegalArgumentException("writeInterval must not be negative: " + writeInterval);
     }
+    if (shards < 1 || shards > MAX_SHARDS) {
+      throw new IllegalArgumentException("shards must be 1.." + MAX_SHARDS + ": " + shards);
+    }
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new JobLedger(context, timers, name, clock, writeTimeout, writeInterval).behavior()));
+        new JobLedger(context, timers, name, clock, shards, writeTimeout, writeInterval)
+            .behavior()));
   }
 
-  /** The shard of {@code jobId}. */
-  public static int shardOf(String jobId) {
-    return Math.floorMod(jobId.hashCode(), SHARDS); // String.hashCode is fixed by the JLS
+  /** The shard of {@code jobId} in a ledger of {@code shards} shards. */
+  public static int shardOf(String jobId, int shards) {
+    return Math.floorMod(jobId.hashCode(), shards); // String.hashCode is fixed by the JLS
   }
 
   private JobLedger(ActorContext<Command> context, TimerScheduler<Command> timers, String name,
-      Clock clock, Duration writeTimeout, Duration writeInterval) {
+      Clock clock, int shards, Duration writeTimeout, Duration writeInterval) {
     this.context = context;
+    this.lanes = new Lane[shards];
     this.timers = timers;
     this.name = name;
     this.clock = clock;
@@ -223,7 +237,7 @@ public final class JobLedger {
           return thread;
         });
     long now = System.nanoTime();
-    for (int n = 0; n < SHARDS; n++) {
+    for (int n = 0; n < lanes.length; n++) {
       lanes[n] = new Lane();
       lanes[n].lastWriteStart = now - writeIntervalNanos;
       spawnShard(n);
@@ -271,7 +285,7 @@ public final class JobLedger {
   }
 
   private Behavior<Command> onApply(Apply apply) {
-    int shard = shardOf(apply.jobId());
+    int shard = shardOf(apply.jobId(), lanes.length);
     if (lanes[shard].shard == null) {
       // the journal just failed a write: answer now rather than hold callers through a backoff
       // that may repeat for as long as the disk stays full
@@ -286,8 +300,8 @@ public final class JobLedger {
 
   private Behavior<Command> onGetJobs(GetJobs get) {
     long request = ++requests;
-    gatherings.put(request, new Gathering(get.replyTo()));
-    for (int n = 0; n < SHARDS; n++) {
+    gatherings.put(request, new Gathering(get.replyTo(), lanes.length));
+    for (int n = 0; n < lanes.length; n++) {
       int shard = n;
       ActorRef<JobLedgerShard.Command> target = lanes[shard].shard;
       if (target == null) {
@@ -321,7 +335,7 @@ public final class JobLedger {
     gathering.byShard.forEach(all::addAll);
     // each shard's list is in submission order; across shards, creation time orders them
     // (a stable sort, so equal times keep their shard's order)
-    if (SHARDS > 1) {
+    if (lanes.length > 1) {
       all.sort(Comparator.comparing(Job::createdAt));
     }
     gathering.replyTo.tell(new AllJobs(all, null));

@@ -177,6 +177,56 @@ class JobLedgerJournalTest {
         rows + " journal rows for " + transitions + " transitions: batches should share rows");
   }
 
+  @Test
+  void aLedgerOfSeveralShardsJournalsEachJobInItsShardAndRecoversThemAllInSubmissionOrder()
+      throws Exception {
+    Path h2 = dir.resolve("journal/workmate");
+    int shards = 3;
+    List<String> ids = new ArrayList<>();
+    for (int n = 0; n < 12; n++) {
+      ids.add("sharded-" + n);
+    }
+    Clock ticking = new TickingClock(Instant.parse("2026-12-06T00:00:00Z"));
+    ActorTestKit writer = H2TestJournal.start("jobs-sharded", h2);
+    try {
+      ActorRef<JobLedger.Command> ledger = writer.spawn(
+          JobLedger.create(LEDGER, ticking, shards, Duration.ZERO), "job-ledger");
+      TestProbe<Answered> probe = writer.createTestProbe();
+      for (String id : ids) {
+        ledger.tell(new Apply(id, new Submit(JobSpec.of("p " + id, ticking.instant())), 0,
+            probe.ref()));
+        assertNull(probe.receiveMessage(Duration.ofSeconds(30)).failure());
+      }
+      Map<String, List<JobEvent>> byJob = new LinkedHashMap<>();
+      for (EventEnvelope row : currentLedgerEvents(writer, shards)) {
+        for (JobEvent event : ((Recorded) row.event()).events()) {
+          assertEquals(JobLedgerShard.persistenceId(LEDGER, JobLedger.shardOf(event.jobId(),
+              shards)).id(), row.persistenceId(), event.jobId() + " journaled in its shard");
+          byJob.computeIfAbsent(event.jobId(), id -> new ArrayList<>()).add(event);
+        }
+      }
+      assertEquals(ids.size(), byJob.size());
+      assertTrue(ids.stream().map(id -> JobLedger.shardOf(id, shards)).distinct().count() > 1,
+          "the ids spread over more than one shard");
+    } finally {
+      writer.shutdownTestKit();
+    }
+
+    ActorTestKit reader = H2TestJournal.start("jobs-sharded-again", h2);
+    try {
+      ActorRef<JobLedger.Command> ledger = reader.spawn(
+          JobLedger.create(LEDGER, Clock.systemUTC(), shards, Duration.ZERO), "job-ledger");
+      TestProbe<JobLedger.AllJobs> all = reader.createTestProbe();
+      ledger.tell(new JobLedger.GetJobs(Duration.ofSeconds(30), all.ref()));
+      JobLedger.AllJobs recovered = all.receiveMessage(Duration.ofSeconds(60));
+      assertNull(recovered.failure());
+      assertEquals(ids, recovered.jobs().stream().map(Job::id).toList(),
+          "every job of every shard, in submission order");
+    } finally {
+      reader.shutdownTestKit();
+    }
+  }
+
   // ---- helpers ----
 
   private static String burstJob(int n) {
@@ -227,10 +277,16 @@ class JobLedgerJournalTest {
   /** The rows of every shard of the ledger {@value #LEDGER}, shard by shard. */
   private static List<EventEnvelope> currentLedgerEvents(ActorTestKit testKit)
       throws Exception {
+    return currentLedgerEvents(testKit, JobLedger.LEGACY_SHARDS);
+  }
+
+  /** Every row of the ledger's {@code shards} shards, shard by shard. */
+  private static List<EventEnvelope> currentLedgerEvents(ActorTestKit testKit, int shards)
+      throws Exception {
     JdbcReadJournal journal = PersistenceQuery.get(testKit.system())
         .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
     List<EventEnvelope> envelopes = new ArrayList<>();
-    for (int shard = 0; shard < JobLedger.SHARDS; shard++) {
+    for (int shard = 0; shard < shards; shard++) {
       envelopes.addAll(journal.currentEventsByPersistenceId(
               JobLedgerShard.persistenceId(LEDGER, shard).id(), 0, Long.MAX_VALUE)
           .runWith(Sink.seq(), testKit.system())
@@ -250,7 +306,7 @@ class JobLedgerJournalTest {
       Recorded recorded = assertInstanceOf(Recorded.class, envelope.event());
       assertFalse(recorded.events().isEmpty(), "an empty batch was journaled");
       for (JobEvent event : recorded.events()) {
-        assertEquals(JobLedgerShard.persistenceId(LEDGER, JobLedger.shardOf(event.jobId())).id(),
+        assertEquals(JobLedgerShard.persistenceId(LEDGER, JobLedger.shardOf(event.jobId(), JobLedger.LEGACY_SHARDS)).id(),
             persistenceId, "the shard of " + event.jobId());
         byJob.computeIfAbsent(event.jobId(), id -> new ArrayList<>()).add(event);
       }

@@ -86,7 +86,7 @@ class JobLedgerTest {
   void opsArrivingWithinTheWriteIntervalWaitForItToEndAndShareOneWrite() {
     String name = "paced-" + ++ledgers;
     ActorRef<JobLedger.Command> ledger =
-        testKit.spawn(JobLedger.create(name, Clock.systemUTC(), Duration.ofSeconds(2)));
+        testKit.spawn(JobLedger.create(name, Clock.systemUTC(), 1, Duration.ofSeconds(2)));
     TestProbe<JobLedger.Answered> answers = testKit.createTestProbe();
     // an idle ledger writes an op at once
     ledger.tell(new JobLedger.Apply("job-0", new JobOp.Submit(spec(0)), 0, answers.ref()));
@@ -146,7 +146,7 @@ class JobLedgerTest {
   void aBatchTheJournalRefusedIsAnsweredAsNotStoredAndTheLedgerCarriesOn() {
     String name = "refused-" + ++ledgers;
     ActorRef<JobLedger.Command> ledger = testKit.spawn(
-        JobLedger.create(name, Clock.systemUTC(), Duration.ofSeconds(2),
+        JobLedger.create(name, Clock.systemUTC(), 1, Duration.ofSeconds(2),
             JobLedger.DEFAULT_WRITE_INTERVAL));
     TestProbe<JobLedger.Answered> answers = testKit.createTestProbe();
     journal.failNextPersisted();

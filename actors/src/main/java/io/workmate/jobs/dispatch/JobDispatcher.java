@@ -227,7 +227,7 @@ public final class JobDispatcher {
     this.waiting = new WaitingJobs<>(timers, metrics, settings.clock(), RetryDue::new,
         DeadlineDue::new, new RateWindowOpened());
     this.ledger = context.spawn(JobLedger.supervised(settings.ledger(), settings.clock(),
-        settings.ledgerWriteInterval()), "ledger");
+        settings.ledgerShards(), settings.ledgerWriteInterval()), "ledger");
     this.running = new RunningAttempts(context, settings, ledger,
         context.messageAdapter(JobAttempt.Report.class, FromAttempt::new), metrics);
   }

@@ -22,10 +22,11 @@ import java.util.Objects;
  * @param ledger the name of the {@link JobLedger} the jobs are journaled in
  * @param ledgerWriteInterval the least time between two journal writes of the ledger
  *     ({@link JobLedger#DEFAULT_WRITE_INTERVAL}); zero: each as soon as the last one ended
+ * @param ledgerShards the ledger's shards: fixed for a journal once it holds jobs
  */
 public record JobDispatcherSettings(Backoff backoff, Clock clock, MeterRegistry metrics,
     List<AgentHandle> agents, String defaultAgent, String ledger,
-    Duration ledgerWriteInterval) {
+    Duration ledgerWriteInterval, int ledgerShards) {
 
   /** The name of the ledger unless told otherwise: one dispatcher per journal. */
   public static final String DEFAULT_LEDGER = "jobs";
@@ -40,6 +41,10 @@ public record JobDispatcherSettings(Backoff backoff, Clock clock, MeterRegistry 
       throw new IllegalArgumentException(
           "ledgerWriteInterval must not be negative: " + ledgerWriteInterval);
     }
+    if (ledgerShards < 1 || ledgerShards > JobLedger.MAX_SHARDS) {
+      throw new IllegalArgumentException(
+          "ledgerShards must be 1.." + JobLedger.MAX_SHARDS + ": " + ledgerShards);
+    }
     agents = List.copyOf(agents);
   }
 
@@ -48,7 +53,7 @@ public record JobDispatcherSettings(Backoff backoff, Clock clock, MeterRegistry 
       List<AgentHandle> agents) {
     this(backoff, clock, metrics, agents,
         agents.isEmpty() ? null : agents.get(0).id(), DEFAULT_LEDGER,
-        JobLedger.DEFAULT_WRITE_INTERVAL);
+        JobLedger.DEFAULT_WRITE_INTERVAL, JobLedger.LEGACY_SHARDS);
   }
 
   /** On the system clock. */
@@ -64,7 +69,7 @@ public record JobDispatcherSettings(Backoff backoff, Clock clock, MeterRegistry 
 
   public JobDispatcherSettings withClock(Clock newClock) {
     return new JobDispatcherSettings(backoff, newClock, metrics, agents, defaultAgent, ledger,
-        ledgerWriteInterval);
+        ledgerWriteInterval, ledgerShards);
   }
 
   /**
@@ -73,7 +78,7 @@ public record JobDispatcherSettings(Backoff backoff, Clock clock, MeterRegistry 
    */
   public JobDispatcherSettings withDefaultAgent(String agentId) {
     return new JobDispatcherSettings(backoff, clock, metrics, agents, agentId, ledger,
-        ledgerWriteInterval);
+        ledgerWriteInterval, ledgerShards);
   }
 
   /**
@@ -82,12 +87,18 @@ public record JobDispatcherSettings(Backoff backoff, Clock clock, MeterRegistry 
    */
   public JobDispatcherSettings withLedger(String name) {
     return new JobDispatcherSettings(backoff, clock, metrics, agents, defaultAgent, name,
-        ledgerWriteInterval);
+        ledgerWriteInterval, ledgerShards);
   }
 
   /** The least time between two journal writes of the ledger (zero: no pause). */
   public JobDispatcherSettings withLedgerWriteInterval(Duration interval) {
     return new JobDispatcherSettings(backoff, clock, metrics, agents, defaultAgent, ledger,
-        interval);
+        interval, ledgerShards);
+  }
+
+  /** The number of the ledger's shards; a journal's jobs are found only under the same number. */
+  public JobDispatcherSettings withLedgerShards(int shards) {
+    return new JobDispatcherSettings(backoff, clock, metrics, agents, defaultAgent, ledger,
+        ledgerWriteInterval, shards);
   }
 }

@@ -7,6 +7,7 @@ import io.workmate.codex.ThreadSettings;
 import io.workmate.nativeos.SystemdNotifier;
 import io.workmate.persistence.JournalConfig;
 import io.workmate.persistence.JournalCorruptException;
+import io.workmate.persistence.JournalKind;
 import io.workmate.persistence.JournalSettings;
 import io.workmate.persistence.JournalStartup;
 import io.workmate.server.config.WorkmateSettings;
@@ -14,14 +15,17 @@ import io.workmate.server.http.HttpApi;
 import io.workmate.server.service.CodexLauncher;
 import io.workmate.server.service.DataDirLock;
 import io.workmate.server.service.DrainSignal;
-import io.workmate.server.service.ServiceControl;
-import io.workmate.server.service.ServiceDrain;
 import io.workmate.server.service.JournalHealth;
+import io.workmate.server.service.LedgerShards;
 import io.workmate.server.service.ProcessHygiene;
 import io.workmate.server.service.RuntimeAssembly;
+import io.workmate.server.service.ServiceControl;
+import io.workmate.server.service.ServiceDrain;
 import io.workmate.server.service.WorkmateService;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -125,6 +129,15 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
     } catch (RuntimeException e) {
       return usageError("invalid journal configuration: " + e.getMessage());
     }
+    WorkmateSettings.Jobs jobs;
+    try {
+      jobs = settings.jobs().withLedgerShards(LedgerShards.resolve(settings.dataDir(),
+          settings.jobs().ledgerShards(), journalMayHoldJobs(journal)));
+    } catch (LedgerShards.Mismatch e) {
+      return usageError(e.getMessage());
+    } catch (IOException e) {
+      return usageError("cannot read or record the job ledger's shards: " + e.getMessage());
+    }
     Config config = JournalConfig.overlay(journal).withFallback(config());
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     // the one place the service reads the system's time; everything below is handed this clock
@@ -133,7 +146,7 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
     ActorSystem<WorkmateService.Command> system = ActorSystem.create(WorkmateService.create(
         launcher.appServerSettings().withRegistration(processes), launcher.processes(),
         RuntimeAssembly.runtimeSettings(settings, launcher),
-        new WorkmateService.JobsSetup(settings.jobs(), baseThread, metrics, clock),
+        new WorkmateService.JobsSetup(jobs, baseThread, metrics, clock),
         settings.memory()),
         "workmate", config);
     try {
@@ -237,5 +250,15 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
     } catch (java.net.UnknownHostException e) {
       return false;
     }
+  }
+
+  /**
+   * Whether the journal may already hold jobs: an H2 file that exists, or any PostgreSQL
+   * database, which other services may have written (its data dir then keeps the legacy number
+   * unless it records another).
+   */
+  private static boolean journalMayHoldJobs(JournalSettings journal) {
+    return journal.kind() != JournalKind.H2
+        || Files.exists(Path.of(journal.h2Path() + ".mv.db"));
   }
 }

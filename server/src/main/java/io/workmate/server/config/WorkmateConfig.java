@@ -73,6 +73,7 @@ public final class WorkmateConfig {
     table.put("WORKMATE_JOBS_DEFAULT_TIMEOUT", "workmate.jobs.default-timeout");
     table.put("WORKMATE_JOBS_ECHO_AGENT", "workmate.jobs.echo-agent");
     table.put("WORKMATE_JOBS_LEDGER_WRITE_INTERVAL", "workmate.jobs.ledger-write-interval");
+    table.put("WORKMATE_JOBS_LEDGER_SHARDS", "workmate.jobs.ledger-shards");
     table.put("WORKMATE_MEMORY_TARGETS", "workmate.memory.targets");
     table.put("WORKMATE_MEMORY_DEFAULT_TARGET", "workmate.memory.default-target");
     table.put("WORKMATE_SERVICE_DRAIN_TIMEOUT", "workmate.service.drain-timeout");

@@ -8,6 +8,7 @@ import io.workmate.codex.config.McpServer;
 import io.workmate.protocol.codex.ApprovalDecision;
 import io.workmate.protocol.codex.ApprovalPolicy;
 import io.workmate.protocol.codex.SandboxMode;
+import io.workmate.jobs.JobLedger;
 import io.workmate.runtime.Mode;
 import io.workmate.support.Backoff;
 import java.net.URI;
@@ -69,10 +70,18 @@ public record WorkmateSettings(
    * @param defaultTimeout one attempt's limit when its request names none
    * @param echoAgent whether the no-op agent {@code echo} is offered too
    * @param ledgerWriteInterval the least time between two journal writes of the job ledger
+   * @param ledgerShards the job ledger's shards as configured; a data dir keeps the number it
+   *     was first served with ({@code LedgerShards})
    */
   public record Jobs(int maxConcurrent, int rateLimitPerMinute, Backoff backoff,
       int defaultMaxAttempts, Duration defaultTimeout, boolean echoAgent,
-      Duration ledgerWriteInterval) {}
+      Duration ledgerWriteInterval, int ledgerShards) {
+
+    public Jobs withLedgerShards(int shards) {
+      return new Jobs(maxConcurrent, rateLimitPerMinute, backoff, defaultMaxAttempts,
+          defaultTimeout, echoAgent, ledgerWriteInterval, shards);
+    }
+  }
 
   /** The HTTP API. */
   public record Http(String host, int port, Secret token) {}
@@ -228,8 +237,9 @@ public record WorkmateSettings(
     Boolean echo = in.flag(prefix + "echo-agent");
     Duration writeInterval = in.duration(prefix + "ledger-write-interval", Duration.ZERO,
         Duration.ofSeconds(1), "0..1s");
+    Integer shards = in.integer(prefix + "ledger-shards", 1, JobLedger.MAX_SHARDS);
     return in.clean() ? new Jobs(maxConcurrent, rateLimit, backoff, maxAttempts, timeout, echo,
-        writeInterval) : null;
+        writeInterval, shards) : null;
   }
 
   private static Service service(SettingsReader in) {

@@ -50,7 +50,8 @@ public final class JobsAssembly {
         JobDispatcherSettings.of(jobs.backoff(), List.of(), setup.metrics())
             .withClock(setup.clock())
             .withDefaultAgent(CODEX.id())
-            .withLedgerWriteInterval(jobs.ledgerWriteInterval())), "jobs");
+            .withLedgerWriteInterval(jobs.ledgerWriteInterval())
+            .withLedgerShards(jobs.ledgerShards())), "jobs");
     AgentFactories factories = AgentFactories.standard()
         .with(AgentKind.CODEX, registration ->
             CodexAgent.create(codex, threadSettings(setup.baseThread(), registration)))
