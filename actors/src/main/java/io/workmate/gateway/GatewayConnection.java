@@ -1,11 +1,8 @@
 package io.workmate.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.workmate.codex.WorkmateVersion;
 import io.workmate.protocol.openclaw.AgentParams;
 import io.workmate.protocol.openclaw.Challenge;
-import io.workmate.protocol.openclaw.ConnectParams;
-import io.workmate.protocol.openclaw.DeviceIdentity;
 import io.workmate.protocol.openclaw.FrameSizeLimit;
 import io.workmate.protocol.openclaw.GatewayCodec;
 import io.workmate.protocol.openclaw.GatewayError;
@@ -18,9 +15,7 @@ import io.workmate.protocol.openclaw.RunEvent;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -87,7 +82,8 @@ public final class GatewayConnection {
     KEEPALIVE_CHECK
   }
 
-  private record WatcherGone(ActorRef<?> watcher) implements Command {}
+  /** Package-private: {@link LinkWatchers} watches with it. */
+  record WatcherGone(ActorRef<?> watcher) implements Command {}
 
   public static Behavior<Command> create(GatewayEndpoint endpoint) {
     return create(endpoint, Clock.systemUTC());
@@ -107,8 +103,7 @@ public final class GatewayConnection {
   private final DeviceCredentials credentials;
   private final RequestsInFlight requests;
   private final MalformedFrames malformedFrames;
-  private final Set<ActorRef<GatewayStatus>> statusWatchers = new HashSet<>();
-  private final Set<ActorRef<GatewayFrame.Event>> eventWatchers = new HashSet<>();
+  private final LinkWatchers watchers;
 
   private long generation;
   private int failedAttempts;
@@ -118,7 +113,6 @@ public final class GatewayConnection {
   private FrameSizeLimit limit = FrameSizeLimit.beforeHello();
   private long lastSeq;
   private Instant lastFrameAt;
-  private GatewayStatus status;
 
   private GatewayConnection(GatewayEndpoint endpoint, Clock clock, ActorContext<Command> context,
       TimerScheduler<Command> timers) {
@@ -129,8 +123,7 @@ public final class GatewayConnection {
     this.credentials = new DeviceCredentials(endpoint.stateDir());
     this.requests = new RequestsInFlight(codec, timers, context.getLog(), endpoint.name());
     this.malformedFrames = new MalformedFrames(clock);
-    this.status = new GatewayStatus(endpoint.name(), endpoint.url(), LinkState.CONNECTING,
-        "starting", clock.instant());
+    this.watchers = new LinkWatchers(context, endpoint, clock);
   }
 
   // --- connecting -----------------------------------------------------------------------------
@@ -207,16 +200,9 @@ public final class GatewayConnection {
     } catch (MalformedFrameException e) {
       return dropLink("unreadable connect.challenge: " + e.getMessage());
     }
-    ConnectParams params = ConnectParams.workmate(WorkmateVersion.current(),
-        ConnectParams.currentPlatform(), blankToNull(endpoint.token()));
-    if (params.auth() == null && credentials.deviceToken().isPresent()) {
-      params = params.withAuth(ConnectParams.Auth.deviceToken(credentials.deviceToken().get()));
-    }
-    DeviceIdentity identity = credentials.identity();
-    params = params.withUserAgent("workmate/" + WorkmateVersion.current())
-        .signedBy(identity, challenge);
     connectRequestId = requests.nextId();
-    send(codec.request(connectRequestId, GatewayMethods.CONNECT, params));
+    send(codec.request(connectRequestId, GatewayMethods.CONNECT,
+        credentials.connectParams(endpoint.token(), challenge)));
     return Behaviors.same();
   }
 
@@ -327,7 +313,7 @@ public final class GatewayConnection {
         context.getLog().warn("gateway {}: event seq jumped from {} to {}; {} event(s) missed",
             endpoint.name(), lastSeq, event.seq(), event.seq() - lastSeq - 1);
         report(LinkState.DEGRADED, "missed events " + (lastSeq + 1) + ".." + (event.seq() - 1));
-      } else if (status.state() == LinkState.DEGRADED
+      } else if (watchers.status().state() == LinkState.DEGRADED
           && GatewayEvents.TICK.equals(event.event())) {
         report(LinkState.CONNECTED, "events in order again");
       }
@@ -337,7 +323,7 @@ public final class GatewayConnection {
       return dropLink("the gateway is shutting down: " + event.payload());
     }
     RunEvent.from(event).ifPresent(requests::runEvent);
-    eventWatchers.forEach(watcher -> watcher.tell(event));
+    watchers.publish(event);
     return Behaviors.same();
   }
 
@@ -452,15 +438,20 @@ public final class GatewayConnection {
 
   private org.apache.pekko.actor.typed.javadsl.BehaviorBuilder<Command> common() {
     return Behaviors.receive(Command.class)
-        .onMessage(WatchStatus.class, this::onWatchStatus)
-        .onMessage(WatchEvents.class, this::onWatchEvents)
+        .onMessage(WatchStatus.class, watch -> {
+          watchers.watchStatus(watch.watcher());
+          return Behaviors.same();
+        })
+        .onMessage(WatchEvents.class, watch -> {
+          watchers.watchEvents(watch.watcher());
+          return Behaviors.same();
+        })
         .onMessage(GetStatus.class, get -> {
-          get.replyTo().tell(status);
+          get.replyTo().tell(watchers.status());
           return Behaviors.same();
         })
         .onMessage(WatcherGone.class, gone -> {
-          statusWatchers.remove(gone.watcher());
-          eventWatchers.remove(gone.watcher());
+          watchers.gone(gone.watcher());
           return Behaviors.same();
         })
         .onMessage(CallTimedOut.class, this::onCallTimedOut)
@@ -469,21 +460,6 @@ public final class GatewayConnection {
           failInFlight("gateway connection " + endpoint.name() + " stopped");
           return Behaviors.same();
         });
-  }
-
-  private Behavior<Command> onWatchStatus(WatchStatus watch) {
-    if (statusWatchers.add(watch.watcher())) {
-      context.watchWith(watch.watcher(), new WatcherGone(watch.watcher()));
-    }
-    watch.watcher().tell(status);
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onWatchEvents(WatchEvents watch) {
-    if (eventWatchers.add(watch.watcher())) {
-      context.watchWith(watch.watcher(), new WatcherGone(watch.watcher()));
-    }
-    return Behaviors.same();
   }
 
   private Behavior<Command> refuseCall(Call call) {
@@ -498,26 +474,19 @@ public final class GatewayConnection {
   }
 
   private String notConnected() {
+    GatewayStatus status = watchers.status();
     return "gateway " + endpoint.name() + " is not connected (" + status.state().name()
         .toLowerCase() + ": " + status.detail() + ")";
   }
 
   private void report(LinkState state, String detail) {
-    if (status.state() == state && status.detail().equals(detail)) {
-      return;
-    }
-    status = new GatewayStatus(endpoint.name(), endpoint.url(), state, detail, clock.instant());
-    statusWatchers.forEach(watcher -> watcher.tell(status));
+    watchers.report(state, detail);
   }
 
   private void send(GatewayFrame frame) {
     if (link != null) {
       link.send(codec.encode(frame));
     }
-  }
-
-  private static String blankToNull(String value) {
-    return value == null || value.isBlank() ? null : value;
   }
 
   /** A fresh idempotency key for side-effecting calls. */
