@@ -145,10 +145,16 @@ class MemorySyncRealTest {
       }
     }, "memory-writer");
     writer.start();
+    // each up-period lasts until the sync got a batch through (or holds all there is), each
+    // down-period until the proxy dropped the sync's connection
+    long acked = 0;
     for (int flap = 0; flap < 50; flap++) {
-      Thread.sleep(120);
+      long before = acked;
+      acked = awaitStatus(syncs, s -> s.syncedSeq() > before || s.syncedSeq() == 2000,
+          "progress after flap " + flap).syncedSeq();
       link.cut();
-      Thread.sleep(60);
+      await("the link dropped").atMost(RemoteMemoryFile.TIMEOUT)
+          .until(() -> link.connectionCount() == 0);
       link.restore();
     }
     writer.join(120_000);
