@@ -5,16 +5,11 @@ import io.workmate.gateway.GatewayConnection;
 import io.workmate.gateway.GatewayReply;
 import io.workmate.memory.MemoryEvent.EntryAppended;
 import io.workmate.protocol.openclaw.AgentFiles;
-import io.workmate.protocol.openclaw.GatewayCodec;
 import io.workmate.protocol.openclaw.GatewayMethods;
 import io.workmate.protocol.openclaw.MalformedFrameException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.NotUsed;
@@ -122,7 +117,6 @@ public final class MemorySync {
             clock, context, timers).recover()));
   }
 
-  private static final GatewayCodec CODEC = new GatewayCodec();
   private static final Duration ASK_SLACK = Duration.ofSeconds(5);
 
   private final String agentId;
@@ -372,7 +366,7 @@ public final class MemorySync {
 
   private void readFile() {
     long current = attempt;
-    JsonNode params = CODEC.toTree(new AgentFiles.GetParams(target, settings.fileName()));
+    JsonNode params = AgentFileCalls.CODEC.toTree(new AgentFiles.GetParams(target, settings.fileName()));
     context.ask(GatewayReply.class, gateway, settings.callTimeout().plus(ASK_SLACK),
         replyTo -> new GatewayConnection.Call(GatewayMethods.AGENTS_FILES_GET, params,
             Optional.of(settings.callTimeout()), replyTo),
@@ -386,11 +380,11 @@ public final class MemorySync {
     }
     if (!(read.reply() instanceof GatewayReply.Ok ok)) {
       return fail(GatewayMethods.AGENTS_FILES_GET + " " + target + "/" + settings.fileName() + ": "
-          + describe(read.reply()));
+          + AgentFileCalls.describe(read.reply()));
     }
     Optional<AgentFiles.File> remote;
     try {
-      remote = answeredFile(ok);
+      remote = AgentFileCalls.answeredFile(ok);
     } catch (MalformedFrameException e) {
       return fail(GatewayMethods.AGENTS_FILES_GET + " " + target + "/" + settings.fileName()
           + ": unreadable answer (" + e.getMessage() + ")");
@@ -399,7 +393,7 @@ public final class MemorySync {
       file = new RemoteFile(null, null);
     } else {
       String content = Optional.ofNullable(remote.get().content()).orElse("");
-      String hash = Optional.ofNullable(remote.get().hash()).orElseGet(() -> sha256(content));
+      String hash = Optional.ofNullable(remote.get().hash()).orElseGet(() -> AgentFileCalls.sha256(content));
       file = new RemoteFile(content, hash);
     }
     mergeAndWrite();
@@ -423,7 +417,7 @@ public final class MemorySync {
 
   private void write(String content, long seq) {
     long current = attempt;
-    JsonNode params = CODEC.toTree(
+    JsonNode params = AgentFileCalls.CODEC.toTree(
         new AgentFiles.SetParams(target, settings.fileName(), content, file.hash()));
     context.ask(GatewayReply.class, gateway, settings.callTimeout().plus(ASK_SLACK),
         replyTo -> new GatewayConnection.Call(GatewayMethods.AGENTS_FILES_SET, params,
@@ -441,16 +435,16 @@ public final class MemorySync {
       conflictsInARow = 0;
       Optional<String> hash;
       try {
-        hash = answeredFile(ok).map(AgentFiles.File::hash);
+        hash = AgentFileCalls.answeredFile(ok).map(AgentFiles.File::hash);
       } catch (MalformedFrameException e) {
         hash = Optional.empty(); // written all the same: the hash is ours to work out
       }
-      file = new RemoteFile(written.content(), hash.orElseGet(() -> sha256(written.content())));
+      file = new RemoteFile(written.content(), hash.orElseGet(() -> AgentFileCalls.sha256(written.content())));
       acknowledge(written.seq(), false);
       return Behaviors.same();
     }
     file = null;
-    if (isConflict(written.reply())) {
+    if (AgentFileCalls.isConflict(written.reply())) {
       conflicts++;
       conflictsInARow++;
       if (conflictsInARow <= settings.conflictRetries()) {
@@ -461,7 +455,7 @@ public final class MemorySync {
           + settings.fileName());
     }
     return fail(GatewayMethods.AGENTS_FILES_SET + " " + target + "/" + settings.fileName() + ": "
-        + describe(written.reply()));
+        + AgentFileCalls.describe(written.reply()));
   }
 
   private void acknowledge(long seq, boolean restartStream) {
@@ -551,43 +545,8 @@ public final class MemorySync {
         lastError, lastErrorAt, writes, conflicts);
   }
 
-  private static Optional<AgentFiles.File> answeredFile(GatewayReply.Ok ok)
-      throws MalformedFrameException {
-    if (ok.payload() == null || ok.payload().isNull()) {
-      return Optional.empty();
-    }
-    return Optional.ofNullable(CODEC.read(ok.payload(), AgentFiles.Answer.class).file());
-  }
-
-  private static boolean isConflict(GatewayReply reply) {
-    if (!(reply instanceof GatewayReply.Rejected rejected) || rejected.error() == null
-        || rejected.error().details() == null) {
-      return false;
-    }
-    try {
-      return AgentFiles.CONFLICT.equals(
-          CODEC.read(rejected.error().details(), AgentFiles.ErrorDetails.class).type());
-    } catch (MalformedFrameException e) {
-      return false;
-    }
-  }
-
-  private static String describe(GatewayReply reply) {
-    if (reply instanceof GatewayReply.Rejected rejected) {
-      return "refused (" + rejected.error() + ")";
-    }
-    if (reply instanceof GatewayReply.Unavailable unavailable) {
-      return "unavailable (" + unavailable.reason() + ")";
-    }
-    return String.valueOf(reply);
-  }
-
+  /** The content hash the gateway uses for compare-and-set. */
   static String sha256(String content) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(content.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return AgentFileCalls.sha256(content);
   }
 }
