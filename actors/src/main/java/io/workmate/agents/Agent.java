@@ -74,9 +74,58 @@ public final class Agent {
     record ApprovalResolved(String invocationId, String approvalId, String decision)
         implements Update {}
 
-    /** The end: {@code text} when it succeeded, {@code error} otherwise. */
-    record Finished(String invocationId, Outcome outcome, String text, String error)
-        implements Update {}
+    /**
+     * The end: {@code text} when it succeeded ({@code text} may also hold what a failed run
+     * said before it failed), {@code error} otherwise; {@code end} is the backend's own account.
+     */
+    record Finished(String invocationId, Outcome outcome, String text, String error, RunEnd end)
+        implements Update {
+
+      public Finished {
+        Objects.requireNonNull(end, "end");
+      }
+
+      /** A run that ended on its backend: the backend's own error is {@code error}. */
+      public Finished(String invocationId, Outcome outcome, String text, String error) {
+        this(invocationId, outcome, text, error, RunEnd.ran(error));
+      }
+    }
+  }
+
+  /**
+   * How an invocation's run ended on its backend, beyond the outcome: for a caller that has
+   * somewhere else to run the prompt (a message falls back to local Codex when the gateway
+   * refused or lost its run). Jobs read only the outcome.
+   *
+   * @param detail for {@code RAN}: the backend's own error, unprefixed, or null; for
+   *     {@code REATTACHED}: the run id; for {@code REFUSED}: the backend's reason; for
+   *     {@code LOST}: what happened to the run
+   */
+  public record RunEnd(Kind kind, String detail) {
+
+    public enum Kind {
+      /** The backend ran it to an end (whatever the outcome). */
+      RAN,
+      /** Its link dropped mid-run; the run was found again once the link returned. */
+      REATTACHED,
+      /** The backend never took the run. */
+      REFUSED,
+      /** The link dropped mid-run and the run could not be found again. */
+      LOST
+    }
+
+    public RunEnd {
+      Objects.requireNonNull(kind, "kind");
+    }
+
+    public static RunEnd ran(String backendError) {
+      return new RunEnd(Kind.RAN, backendError);
+    }
+
+    /** Whether the prompt may be run elsewhere: the backend never ran it to an end. */
+    public boolean unfinished() {
+      return kind == Kind.REFUSED || kind == Kind.LOST;
+    }
   }
 
   public enum Outcome {

@@ -1,7 +1,9 @@
 package io.workmate.agents;
 
+import io.workmate.codex.ApprovalHandling;
 import io.workmate.codex.CodexPool;
 import io.workmate.codex.ThreadSettings;
+import io.workmate.protocol.codex.ApprovalDecision;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -73,8 +75,11 @@ public final class CodexAgent {
           "invocation " + invocation.id() + " is already running"));
       return Behaviors.same();
     }
+    // approvals wait for the job's reviewer (POST /v1/approvals/{id}) until the timeout
+    ThreadSettings thread = baseThread.withApprovals(
+        ApprovalHandling.ask(invocation.timeout(), ApprovalDecision.DECLINE));
     ActorRef<CodexInvocation.Command> child = context.spawnAnonymous(
-        CodexInvocation.create(pool, baseThread, invocation, invoke.replyTo()));
+        CodexInvocation.create(pool, thread, invocation, invoke.replyTo()));
     context.watchWith(child, new InvocationEnded(invocation.id()));
     invocations.put(invocation.id(), child);
     return Behaviors.same();

@@ -3,7 +3,6 @@ package io.workmate.agents;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.workmate.codex.ApprovalHandling;
 import io.workmate.codex.CodexPool;
 import io.workmate.codex.CommandLimits;
 import io.workmate.codex.InvocationProcesses;
@@ -28,10 +27,11 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * One invocation of a {@link CodexAgent}: opens a thread, runs the prompt as one turn, streams
- * the thread's items, approvals and deltas to the invoker as {@link Agent.Update}s, answers with
- * {@link Agent.Update.Finished} and closes the thread. Approval requests are held for a reviewer
- * (the job's {@code POST /v1/approvals/{id}}) until the invocation's timeout, then declined.
+ * One turn on a fresh local Codex thread, for a {@link CodexAgent}'s job or a message: opens a
+ * thread, runs the prompt as one turn, streams the thread's items, approvals and deltas to the
+ * invoker as {@link Agent.Update}s, answers with {@link Agent.Update.Finished} and closes the
+ * thread. Approvals are handled as the thread settings say (a {@link CodexAgent} holds them for
+ * the job's reviewer until the invocation's timeout).
  *
  * <p>Every command of the invocation carries its own marker
  * ({@link InvocationProcesses#MARKER_VARIABLE}); whatever the outcome, every process carrying
@@ -39,11 +39,11 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * since codex keeps backgrounded commands running after the turn. When the agent has command
  * limits, a command a limit killed fails the invocation even if codex completed the turn.
  */
-final class CodexInvocation {
+public final class CodexInvocation {
 
-  sealed interface Command {}
+  public sealed interface Command {}
 
-  record Interrupt() implements Command {}
+  public record Interrupt() implements Command {}
 
   record Decide(String approvalId, ApprovalDecision decision, ActorRef<Agent.Decided> replyTo)
       implements Command {}
@@ -78,7 +78,7 @@ final class CodexInvocation {
   private boolean startedSent;
   private boolean swept;
 
-  static Behavior<Command> create(ActorRef<CodexPool.Command> pool, ThreadSettings base,
+  public static Behavior<Command> create(ActorRef<CodexPool.Command> pool, ThreadSettings base,
       Agent.Invocation invocation, ActorRef<Agent.Update> invoker) {
     return Behaviors.setup(context ->
         new CodexInvocation(context, invocation, invoker).opening(pool, base));
@@ -120,9 +120,8 @@ final class CodexInvocation {
   }
 
   private ThreadSettings threadSettings(ThreadSettings base) {
-    ThreadSettings settings = base.withApprovals(
-        ApprovalHandling.ask(invocation.timeout(), ApprovalDecision.DECLINE))
-        .withCommandVariable(InvocationProcesses.MARKER_VARIABLE, marker);
+    ThreadSettings settings =
+        base.withCommandVariable(InvocationProcesses.MARKER_VARIABLE, marker);
     return invocation.cwd() == null ? settings : settings.withCwd(Path.of(invocation.cwd()));
   }
 
@@ -189,14 +188,18 @@ final class CodexInvocation {
     if (result != null && result.completed() && !interrupted) {
       return finish(Agent.Outcome.SUCCEEDED, result.finalText(), null);
     }
-    if (interrupted) {
-      return finish(Agent.Outcome.INTERRUPTED, null, "interrupted");
-    }
     if (result == null) {
-      return finish(Agent.Outcome.FAILED, null, "no turn result: " + ended.failure());
+      return finish(interrupted ? Agent.Outcome.INTERRUPTED : Agent.Outcome.FAILED, null,
+          interrupted ? "interrupted" : "no turn result: " + ended.failure());
     }
-    return finish(Agent.Outcome.FAILED, null, "turn " + result.outcome().name().toLowerCase()
-        + result.error().map(error -> ": " + error).orElse(""));
+    // what the turn said and its own error stay readable for callers that show them as is
+    Agent.RunEnd end = Agent.RunEnd.ran(result.error().orElse(null));
+    if (interrupted) {
+      return finish(Agent.Outcome.INTERRUPTED, result.finalText(), "interrupted", end);
+    }
+    return finish(Agent.Outcome.FAILED, result.finalText(), "turn "
+        + result.outcome().name().toLowerCase()
+        + result.error().map(error -> ": " + error).orElse(""), end);
   }
 
   private Behavior<Command> forward(FromThread fromThread) {
@@ -249,8 +252,13 @@ final class CodexInvocation {
 
   /** Kills what the commands left running, then answers; the sweep runs off this thread. */
   private Behavior<Command> finish(Agent.Outcome outcome, String text, String error) {
+    return finish(outcome, text, error, Agent.RunEnd.ran(error));
+  }
+
+  private Behavior<Command> finish(Agent.Outcome outcome, String text, String error,
+      Agent.RunEnd end) {
     Agent.Update.Finished finished =
-        new Agent.Update.Finished(invocation.id(), outcome, text, error);
+        new Agent.Update.Finished(invocation.id(), outcome, text, error, end);
     context.pipeToSelf(CompletableFuture.supplyAsync(() -> InvocationProcesses.killAll(marker),
             blockingExecutor()),
         (killed, failure) -> new Swept(finished, killed == null ? 0 : killed, failure));

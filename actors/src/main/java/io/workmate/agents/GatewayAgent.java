@@ -2,6 +2,7 @@ package io.workmate.agents;
 
 import io.workmate.gateway.GatewayConnection;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -16,8 +17,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * An agent that runs on an OpenClaw gateway: each invocation is one {@code agent} run on the
  * gateway connection, in a session of its own ({@code agent:main:wm-<agent>-<invocation>}), so
  * invocations neither see each other's context nor abort each other. The run itself is a child
- * ({@link GatewayRun}) that maps the gateway's {@code RunUpdate}s to {@link Agent.Update}s; this
- * actor only starts, routes and forgets them.
+ * ({@link GatewayRun}) that maps the gateway's {@code RunUpdate}s to {@link Agent.Update}s and
+ * re-attaches to the run after a lost link; this actor only starts, routes and forgets them.
  *
  * <p>The idempotency key is derived from the agent and invocation ids, so an invocation sent
  * again (e.g. after a Workmate restart) gets the gateway's cached outcome instead of a second run.
@@ -31,22 +32,33 @@ public final class GatewayAgent {
 
   private record RunEnded(String invocationId) implements Internal {}
 
+  /** How long a run whose link dropped waits for it before the run counts as lost. */
+  public static final Duration DEFAULT_REATTACH_WINDOW = Duration.ofSeconds(10);
+
   public static Behavior<Agent.Command> create(AgentRegistration registration,
       ActorRef<GatewayConnection.Command> connection) {
+    return create(registration, connection, DEFAULT_REATTACH_WINDOW);
+  }
+
+  public static Behavior<Agent.Command> create(AgentRegistration registration,
+      ActorRef<GatewayConnection.Command> connection, Duration reattachWindow) {
     return Behaviors.<Object>setup(context ->
-        new GatewayAgent(registration, connection, context).running()).narrow();
+        new GatewayAgent(registration, connection, reattachWindow, context).running()).narrow();
   }
 
   private final AgentRegistration registration;
   private final ActorRef<GatewayConnection.Command> connection;
+  private final Duration reattachWindow;
   private final ActorContext<Object> context;
   private final Map<String, ActorRef<GatewayRun.Command>> runs = new HashMap<>();
   private long started;
 
   private GatewayAgent(AgentRegistration registration,
-      ActorRef<GatewayConnection.Command> connection, ActorContext<Object> context) {
+      ActorRef<GatewayConnection.Command> connection, Duration reattachWindow,
+      ActorContext<Object> context) {
     this.registration = Objects.requireNonNull(registration, "registration");
     this.connection = Objects.requireNonNull(connection, "connection");
+    this.reattachWindow = Objects.requireNonNull(reattachWindow, "reattachWindow");
     this.context = context;
   }
 
@@ -79,9 +91,10 @@ public final class GatewayAgent {
           null, "invocation " + invocation.id() + " is already running on " + registration.id()));
       return Behaviors.same();
     }
-    ActorRef<GatewayRun.Command> run = context.spawn(GatewayRun.create(connection,
-        OPENCLAW_AGENT, sessionKey(invocation.id()), idempotencyKey(invocation.id()),
-        invocation, invoke.replyTo()), "run-" + (++started));
+    GatewayRun.Target target = new GatewayRun.Target(connection, OPENCLAW_AGENT,
+        sessionKey(invocation.id()), idempotencyKey(invocation.id()), reattachWindow);
+    ActorRef<GatewayRun.Command> run = context.spawn(
+        GatewayRun.create(target, invocation, invoke.replyTo()), "run-" + (++started));
     context.watchWith(run, new RunEnded(invocation.id()));
     runs.put(invocation.id(), run);
     return Behaviors.same();

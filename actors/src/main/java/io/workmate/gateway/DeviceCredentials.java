@@ -1,5 +1,8 @@
 package io.workmate.gateway;
 
+import io.workmate.codex.WorkmateVersion;
+import io.workmate.protocol.openclaw.Challenge;
+import io.workmate.protocol.openclaw.ConnectParams;
 import io.workmate.protocol.openclaw.DeviceIdentity;
 import io.workmate.support.PrivateFiles;
 import java.io.IOException;
@@ -34,6 +37,21 @@ final class DeviceCredentials {
       identity = dir.flatMap(this::load).orElseGet(this::generateAndStore);
     }
     return identity;
+  }
+
+  /**
+   * The {@code connect} params for a challenge: the configured token, else the device token
+   * the gateway gave us, signed with this device's identity over the challenge.
+   */
+  ConnectParams connectParams(String configuredToken, Challenge challenge) {
+    String token = configuredToken == null || configuredToken.isBlank() ? null : configuredToken;
+    ConnectParams params = ConnectParams.workmate(WorkmateVersion.current(),
+        ConnectParams.currentPlatform(), token);
+    if (params.auth() == null && deviceToken().isPresent()) {
+      params = params.withAuth(ConnectParams.Auth.deviceToken(deviceToken().get()));
+    }
+    return params.withUserAgent("workmate/" + WorkmateVersion.current())
+        .signedBy(identity(), challenge);
   }
 
   Optional<String> deviceToken() {

@@ -1,14 +1,8 @@
 package io.workmate.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.workmate.codex.WorkmateVersion;
-import io.workmate.protocol.openclaw.AgentAccepted;
 import io.workmate.protocol.openclaw.AgentParams;
-import io.workmate.protocol.openclaw.AgentReply;
-import io.workmate.protocol.openclaw.AgentResult;
 import io.workmate.protocol.openclaw.Challenge;
-import io.workmate.protocol.openclaw.ConnectParams;
-import io.workmate.protocol.openclaw.DeviceIdentity;
 import io.workmate.protocol.openclaw.FrameSizeLimit;
 import io.workmate.protocol.openclaw.GatewayCodec;
 import io.workmate.protocol.openclaw.GatewayError;
@@ -18,15 +12,10 @@ import io.workmate.protocol.openclaw.GatewayMethods;
 import io.workmate.protocol.openclaw.HelloOk;
 import io.workmate.protocol.openclaw.MalformedFrameException;
 import io.workmate.protocol.openclaw.RunEvent;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Iterator;
-import java.util.LinkedHashSet;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -85,66 +74,56 @@ public final class GatewayConnection {
 
   private record HandshakeTimedOut(long generation) implements Command {}
 
-  private record CallTimedOut(String id) implements Command {}
+  /** Package-private: {@link RequestsInFlight} keys its timers with it. */
+  record CallTimedOut(String id) implements Command {}
 
   private enum Tick implements Command {
     RECONNECT,
     KEEPALIVE_CHECK
   }
 
-  private record WatcherGone(ActorRef<?> watcher) implements Command {}
-
-  /** A request waiting for its answer; runs wait for two. */
-  private record Pending(String method, ActorRef<GatewayReply> replyTo,
-      ActorRef<RunUpdate> run, String runId) {
-
-    Pending accepted(String acceptedRunId) {
-      return new Pending(method, replyTo, run, acceptedRunId);
-    }
-  }
+  /** Package-private: {@link LinkWatchers} watches with it. */
+  record WatcherGone(ActorRef<?> watcher) implements Command {}
 
   public static Behavior<Command> create(GatewayEndpoint endpoint) {
+    return create(endpoint, Clock.systemUTC());
+  }
+
+  /** {@code clock} dates the status and measures the silence between frames. */
+  public static Behavior<Command> create(GatewayEndpoint endpoint, Clock clock) {
     return Behaviors.setup(context -> Behaviors.withTimers(
-        timers -> new GatewayConnection(endpoint, context, timers).connect()));
+        timers -> new GatewayConnection(endpoint, clock, context, timers).connect()));
   }
 
   private final GatewayEndpoint endpoint;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
+  private final Clock clock;
   private final GatewayCodec codec = new GatewayCodec();
   private final DeviceCredentials credentials;
-  private final Map<String, Pending> pending = new HashMap<>();
-  /** runId -> subscriber, for runs the gateway accepted. */
-  private final Map<String, ActorRef<RunUpdate>> runs = new HashMap<>();
-  private final Set<String> finishedRuns = new LinkedHashSet<>();
-  /** Runs whose terminal event was passed on: chat and agent both end a run, maybe twice. */
-  private final Set<String> terminalSeen = new HashSet<>();
-  private final Set<ActorRef<GatewayStatus>> statusWatchers = new HashSet<>();
-  private final Set<ActorRef<GatewayFrame.Event>> eventWatchers = new HashSet<>();
-
-  private static final int MALFORMED_LIMIT = 3;
-  private static final Duration MALFORMED_WINDOW = Duration.ofSeconds(60);
-  private final java.util.ArrayDeque<Long> malformedFrames = new java.util.ArrayDeque<>();
+  private final RequestsInFlight requests;
+  private final MalformedFrames malformedFrames;
+  private final LinkWatchers watchers;
 
   private long generation;
-  private long requestCounter;
   private int failedAttempts;
   private WebSocketLink link;
   private String connectRequestId;
   private HelloOk hello;
   private FrameSizeLimit limit = FrameSizeLimit.beforeHello();
   private long lastSeq;
-  private long lastFrameNanos;
-  private GatewayStatus status;
+  private Instant lastFrameAt;
 
-  private GatewayConnection(GatewayEndpoint endpoint, ActorContext<Command> context,
+  private GatewayConnection(GatewayEndpoint endpoint, Clock clock, ActorContext<Command> context,
       TimerScheduler<Command> timers) {
     this.endpoint = endpoint;
+    this.clock = clock;
     this.context = context;
     this.timers = timers;
     this.credentials = new DeviceCredentials(endpoint.stateDir());
-    this.status = new GatewayStatus(endpoint.name(), endpoint.url(), LinkState.CONNECTING,
-        "starting", Instant.now());
+    this.requests = new RequestsInFlight(codec, timers, context.getLog(), endpoint.name());
+    this.malformedFrames = new MalformedFrames(clock);
+    this.watchers = new LinkWatchers(context, endpoint, clock);
   }
 
   // --- connecting -----------------------------------------------------------------------------
@@ -221,16 +200,9 @@ public final class GatewayConnection {
     } catch (MalformedFrameException e) {
       return dropLink("unreadable connect.challenge: " + e.getMessage());
     }
-    ConnectParams params = ConnectParams.workmate(WorkmateVersion.current(),
-        ConnectParams.currentPlatform(), blankToNull(endpoint.token()));
-    if (params.auth() == null && credentials.deviceToken().isPresent()) {
-      params = params.withAuth(ConnectParams.Auth.deviceToken(credentials.deviceToken().get()));
-    }
-    DeviceIdentity identity = credentials.identity();
-    params = params.withUserAgent("workmate/" + WorkmateVersion.current())
-        .signedBy(identity, challenge);
-    connectRequestId = nextId();
-    send(codec.request(connectRequestId, GatewayMethods.CONNECT, params));
+    connectRequestId = requests.nextId();
+    send(codec.request(connectRequestId, GatewayMethods.CONNECT,
+        credentials.connectParams(endpoint.token(), challenge)));
     return Behaviors.same();
   }
 
@@ -255,7 +227,7 @@ public final class GatewayConnection {
         .ifPresent(credentials::rememberDeviceToken);
     limit = FrameSizeLimit.after(hello);
     failedAttempts = 0;
-    lastFrameNanos = System.nanoTime();
+    lastFrameAt = clock.instant();
     Duration tick = hello.tickInterval();
     timers.startTimerWithFixedDelay(Tick.KEEPALIVE_CHECK, tick.dividedBy(2));
     String version = hello.server() == null ? "?" : hello.server().version();
@@ -290,19 +262,13 @@ public final class GatewayConnection {
   }
 
   private Behavior<Command> onCall(Call call) {
-    String id = nextId();
-    pending.put(id, new Pending(call.method(), call.replyTo(), null, null));
-    timers.startSingleTimer(new CallTimedOut(id),
-        call.timeout().orElse(endpoint.requestTimeout()));
-    send(codec.request(id, call.method(), call.params()));
+    send(requests.call(call.method(), call.params(),
+        call.timeout().orElse(endpoint.requestTimeout()), call.replyTo()));
     return Behaviors.same();
   }
 
   private Behavior<Command> onStartRun(StartRun start) {
-    String id = nextId();
-    pending.put(id, new Pending(GatewayMethods.AGENT, null, start.replyTo(), null));
-    timers.startSingleTimer(new CallTimedOut(id), endpoint.requestTimeout());
-    send(codec.request(id, GatewayMethods.AGENT, start.params()));
+    send(requests.startRun(start.params(), endpoint.requestTimeout(), start.replyTo()));
     return Behaviors.same();
   }
 
@@ -310,7 +276,7 @@ public final class GatewayConnection {
     if (received.generation() != generation) {
       return Behaviors.same();
     }
-    lastFrameNanos = System.nanoTime();
+    lastFrameAt = clock.instant();
     GatewayFrame frame;
     try {
       frame = codec.decode(received.text(), limit);
@@ -320,7 +286,7 @@ public final class GatewayConnection {
       return onMalformedFrame(e);
     }
     if (frame instanceof GatewayFrame.Response response) {
-      onResponse(response);
+      requests.answered(response, endpoint.runTimeout());
     } else if (frame instanceof GatewayFrame.Event event) {
       return onEvent(event);
     } else {
@@ -330,96 +296,15 @@ public final class GatewayConnection {
     return Behaviors.same();
   }
 
-  /**
-   * One bad frame says little about the next (frames are self-delimiting), so it is logged and
-   * skipped; several in a short time mean the peer is broken, and the link is dropped.
-   */
+  /** A bad frame is logged and skipped; several in a short time drop the link. */
   private Behavior<Command> onMalformedFrame(MalformedFrameException e) {
-    long now = System.nanoTime();
-    malformedFrames.addLast(now);
-    while (!malformedFrames.isEmpty()
-        && now - malformedFrames.peekFirst() > MALFORMED_WINDOW.toNanos()) {
-      malformedFrames.removeFirst();
-    }
-    if (malformedFrames.size() >= MALFORMED_LIMIT) {
-      malformedFrames.clear();
-      return dropLink(MALFORMED_LIMIT + " malformed frames within "
-          + MALFORMED_WINDOW.toSeconds() + " s, the last: " + e.getMessage());
+    if (malformedFrames.tooMany()) {
+      return dropLink(MalformedFrames.LIMIT + " malformed frames within "
+          + MalformedFrames.WINDOW.toSeconds() + " s, the last: " + e.getMessage());
     }
     context.getLog().warn("gateway {}: ignored a malformed frame: {}", endpoint.name(),
         e.getMessage());
     return Behaviors.same();
-  }
-
-  private void onResponse(GatewayFrame.Response response) {
-    Pending call = pending.get(response.id());
-    if (call == null) {
-      context.getLog().debug("gateway {}: answer to unknown or timed-out request {}",
-          endpoint.name(), response.id());
-      return;
-    }
-    if (call.run() != null) {
-      onRunResponse(response, call);
-      return;
-    }
-    pending.remove(response.id());
-    timers.cancel(new CallTimedOut(response.id()));
-    call.replyTo().tell(response.ok() ? new GatewayReply.Ok(response.payload())
-        : new GatewayReply.Rejected(response.error()));
-  }
-
-  private void onRunResponse(GatewayFrame.Response response, Pending call) {
-    AgentReply reply;
-    try {
-      reply = AgentReply.from(response, codec);
-    } catch (MalformedFrameException e) {
-      pending.remove(response.id());
-      timers.cancel(new CallTimedOut(response.id()));
-      String runId = call.runId();
-      String reason = "unreadable answer to agent: " + e.getMessage();
-      if (runId == null) {
-        call.run().tell(new RunUpdate.Rejected(new GatewayError("MALFORMED", reason)));
-      } else {
-        finishRun(runId, call.run(), false, "", reason);
-      }
-      return;
-    }
-    if (reply instanceof AgentAccepted accepted) {
-      runs.put(accepted.runId(), call.run());
-      pending.put(response.id(), call.accepted(accepted.runId()));
-      // the run may take long; only the final answer ends the request
-      timers.startSingleTimer(new CallTimedOut(response.id()), endpoint.runTimeout());
-      call.run().tell(new RunUpdate.Accepted(accepted.runId()));
-      return;
-    }
-    pending.remove(response.id());
-    timers.cancel(new CallTimedOut(response.id()));
-    AgentResult result = (AgentResult) reply;
-    if (result.runId() == null && !response.ok()) {
-      call.run().tell(new RunUpdate.Rejected(response.error()));
-      return;
-    }
-    finishRun(result.runId(), call.run(), result.succeeded(), result.text(),
-        result.succeeded() ? null : describe(result, response.error()));
-  }
-
-  private static String describe(AgentResult result, GatewayError error) {
-    if (error != null) {
-      return error.toString();
-    }
-    return "run ended with status " + result.status()
-        + (result.summary() == null ? "" : " (" + result.summary() + ")");
-  }
-
-  private void finishRun(String runId, ActorRef<RunUpdate> subscriber, boolean ok, String text,
-      String error) {
-    runs.remove(runId);
-    terminalSeen.remove(runId);
-    if (runId != null && !finishedRuns.add(runId)) {
-      return; // already finished by an event
-    }
-    trimFinishedRuns();
-    subscriber.tell(new RunUpdate.Finished(runId, ok, text == null ? "" : text, error));
   }
 
   private Behavior<Command> onEvent(GatewayFrame.Event event) {
@@ -428,7 +313,7 @@ public final class GatewayConnection {
         context.getLog().warn("gateway {}: event seq jumped from {} to {}; {} event(s) missed",
             endpoint.name(), lastSeq, event.seq(), event.seq() - lastSeq - 1);
         report(LinkState.DEGRADED, "missed events " + (lastSeq + 1) + ".." + (event.seq() - 1));
-      } else if (status.state() == LinkState.DEGRADED
+      } else if (watchers.status().state() == LinkState.DEGRADED
           && GatewayEvents.TICK.equals(event.event())) {
         report(LinkState.CONNECTED, "events in order again");
       }
@@ -437,45 +322,21 @@ public final class GatewayConnection {
     if (GatewayEvents.SHUTDOWN.equals(event.event())) {
       return dropLink("the gateway is shutting down: " + event.payload());
     }
-    RunEvent.from(event).ifPresent(this::routeRunEvent);
-    eventWatchers.forEach(watcher -> watcher.tell(event));
+    RunEvent.from(event).ifPresent(requests::runEvent);
+    watchers.publish(event);
     return Behaviors.same();
-  }
-
-  /** Run events reach every operator connection; only runs we started matter here. */
-  private void routeRunEvent(RunEvent event) {
-    ActorRef<RunUpdate> subscriber = runs.get(event.runId());
-    if (subscriber == null || event.terminal() && !terminalSeen.add(event.runId())) {
-      return;
-    }
-    subscriber.tell(new RunUpdate.Progress(event.runId(), event));
   }
 
   private Behavior<Command> onCallTimedOut(CallTimedOut timeout) {
-    Pending call = pending.remove(timeout.id());
-    if (call == null) {
-      return Behaviors.same();
-    }
-    String reason = "the gateway did not answer " + call.method() + " in time";
-    if (call.run() != null) {
-      String runId = call.runId();
-      call.run().tell(runId == null ? new RunUpdate.Rejected(new GatewayError("TIMEOUT", reason))
-          : new RunUpdate.Finished(runId, false, "", reason));
-      if (runId != null) {
-        runs.remove(runId);
-      }
-    } else {
-      call.replyTo().tell(new GatewayReply.Unavailable(reason));
-    }
+    requests.timedOut(timeout.id());
     return Behaviors.same();
   }
-
 
   private Behavior<Command> onKeepaliveCheck(Tick tick) {
     if (tick != Tick.KEEPALIVE_CHECK || hello == null) {
       return Behaviors.same();
     }
-    Duration silence = Duration.ofNanos(System.nanoTime() - lastFrameNanos);
+    Duration silence = Duration.between(lastFrameAt, clock.instant());
     if (silence.compareTo(hello.tickInterval().multipliedBy(2)) > 0) {
       return dropLink("no frame for " + silence.toSeconds() + " s (two ticks missed)");
     }
@@ -570,35 +431,27 @@ public final class GatewayConnection {
   }
 
   private void failInFlight(String reason) {
-    for (Iterator<Map.Entry<String, Pending>> it = pending.entrySet().iterator();
-        it.hasNext(); ) {
-      Map.Entry<String, Pending> entry = it.next();
-      timers.cancel(new CallTimedOut(entry.getKey()));
-      Pending call = entry.getValue();
-      if (call.replyTo() != null) {
-        call.replyTo().tell(new GatewayReply.Unavailable(reason));
-      } else if (call.runId() == null) {
-        call.run().tell(new RunUpdate.Rejected(new GatewayError("UNAVAILABLE", reason)));
-      }
-      it.remove();
-    }
-    runs.forEach((runId, subscriber) -> subscriber.tell(new RunUpdate.LinkLost(runId, reason)));
-    runs.clear();
+    requests.failAll(reason);
   }
 
   // --- shared ---------------------------------------------------------------------------------
 
   private org.apache.pekko.actor.typed.javadsl.BehaviorBuilder<Command> common() {
     return Behaviors.receive(Command.class)
-        .onMessage(WatchStatus.class, this::onWatchStatus)
-        .onMessage(WatchEvents.class, this::onWatchEvents)
+        .onMessage(WatchStatus.class, watch -> {
+          watchers.watchStatus(watch.watcher());
+          return Behaviors.same();
+        })
+        .onMessage(WatchEvents.class, watch -> {
+          watchers.watchEvents(watch.watcher());
+          return Behaviors.same();
+        })
         .onMessage(GetStatus.class, get -> {
-          get.replyTo().tell(status);
+          get.replyTo().tell(watchers.status());
           return Behaviors.same();
         })
         .onMessage(WatcherGone.class, gone -> {
-          statusWatchers.remove(gone.watcher());
-          eventWatchers.remove(gone.watcher());
+          watchers.gone(gone.watcher());
           return Behaviors.same();
         })
         .onMessage(CallTimedOut.class, this::onCallTimedOut)
@@ -607,21 +460,6 @@ public final class GatewayConnection {
           failInFlight("gateway connection " + endpoint.name() + " stopped");
           return Behaviors.same();
         });
-  }
-
-  private Behavior<Command> onWatchStatus(WatchStatus watch) {
-    if (statusWatchers.add(watch.watcher())) {
-      context.watchWith(watch.watcher(), new WatcherGone(watch.watcher()));
-    }
-    watch.watcher().tell(status);
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onWatchEvents(WatchEvents watch) {
-    if (eventWatchers.add(watch.watcher())) {
-      context.watchWith(watch.watcher(), new WatcherGone(watch.watcher()));
-    }
-    return Behaviors.same();
   }
 
   private Behavior<Command> refuseCall(Call call) {
@@ -636,38 +474,19 @@ public final class GatewayConnection {
   }
 
   private String notConnected() {
+    GatewayStatus status = watchers.status();
     return "gateway " + endpoint.name() + " is not connected (" + status.state().name()
         .toLowerCase() + ": " + status.detail() + ")";
   }
 
   private void report(LinkState state, String detail) {
-    if (status.state() == state && status.detail().equals(detail)) {
-      return;
-    }
-    status = new GatewayStatus(endpoint.name(), endpoint.url(), state, detail, Instant.now());
-    statusWatchers.forEach(watcher -> watcher.tell(status));
+    watchers.report(state, detail);
   }
 
   private void send(GatewayFrame frame) {
     if (link != null) {
       link.send(codec.encode(frame));
     }
-  }
-
-  private String nextId() {
-    return "w" + (++requestCounter);
-  }
-
-  private void trimFinishedRuns() {
-    while (finishedRuns.size() > 1024) {
-      Iterator<String> oldest = finishedRuns.iterator();
-      oldest.next();
-      oldest.remove();
-    }
-  }
-
-  private static String blankToNull(String value) {
-    return value == null || value.isBlank() ? null : value;
   }
 
   /** A fresh idempotency key for side-effecting calls. */

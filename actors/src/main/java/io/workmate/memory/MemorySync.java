@@ -1,18 +1,15 @@
 package io.workmate.memory;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.workmate.gateway.GatewayConnection;
 import io.workmate.gateway.GatewayReply;
 import io.workmate.memory.MemoryEvent.EntryAppended;
-import io.workmate.protocol.openclaw.GatewayError;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import io.workmate.protocol.openclaw.AgentFiles;
+import io.workmate.protocol.openclaw.GatewayMethods;
+import io.workmate.protocol.openclaw.MalformedFrameException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.NotUsed;
@@ -107,19 +104,19 @@ public final class MemorySync {
       ActorRef<MemoryDirectory.Command> directory, ActorRef<MemoryFileLocks.Command> locks,
       ActorRef<SyncStatus> statusListener) {
     return create(agentId, settings, gateway, directory, locks, statusListener,
-        EntrySource.jdbc());
+        EntrySource.jdbc(), Clock.systemUTC());
   }
 
+  /** {@code clock} dates the last error and the ledger's acknowledgements. */
   static Behavior<Command> create(String agentId, MemorySyncSettings settings,
       ActorRef<GatewayConnection.Command> gateway, ActorRef<MemoryDirectory.Command> directory,
       ActorRef<MemoryFileLocks.Command> locks, ActorRef<SyncStatus> statusListener,
-      EntrySource source) {
+      EntrySource source, Clock clock) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
         new MemorySync(agentId, settings, gateway, directory, locks, statusListener, source,
-            context, timers).recover()));
+            clock, context, timers).recover()));
   }
 
-  private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
   private static final Duration ASK_SLACK = Duration.ofSeconds(5);
 
   private final String agentId;
@@ -130,6 +127,7 @@ public final class MemorySync {
   private final ActorRef<MemoryFileLocks.Command> locks;
   private final ActorRef<SyncStatus> statusListener;
   private final EntrySource source;
+  private final Clock clock;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final ActorRef<MemorySyncLedger.Command> ledger;
@@ -159,7 +157,8 @@ public final class MemorySync {
   private MemorySync(String agentId, MemorySyncSettings settings,
       ActorRef<GatewayConnection.Command> gateway, ActorRef<MemoryDirectory.Command> directory,
       ActorRef<MemoryFileLocks.Command> locks, ActorRef<SyncStatus> statusListener,
-      EntrySource source, ActorContext<Command> context, TimerScheduler<Command> timers) {
+      EntrySource source, Clock clock, ActorContext<Command> context,
+      TimerScheduler<Command> timers) {
     this.agentId = agentId;
     this.target = settings.target(agentId);
     this.settings = settings;
@@ -168,9 +167,10 @@ public final class MemorySync {
     this.locks = locks;
     this.statusListener = statusListener;
     this.source = source;
+    this.clock = clock;
     this.context = context;
     this.timers = timers;
-    this.ledger = context.spawn(MemorySyncLedger.create(agentId), "ledger");
+    this.ledger = context.spawn(MemorySyncLedger.create(agentId, clock), "ledger");
   }
 
   // --- recovering -----------------------------------------------------------------------------
@@ -366,9 +366,9 @@ public final class MemorySync {
 
   private void readFile() {
     long current = attempt;
-    ObjectNode params = JSON.objectNode().put("agentId", target).put("name", settings.fileName());
+    JsonNode params = AgentFileCalls.CODEC.toTree(new AgentFiles.GetParams(target, settings.fileName()));
     context.ask(GatewayReply.class, gateway, settings.callTimeout().plus(ASK_SLACK),
-        replyTo -> new GatewayConnection.Call("agents.files.get", params,
+        replyTo -> new GatewayConnection.Call(GatewayMethods.AGENTS_FILES_GET, params,
             Optional.of(settings.callTimeout()), replyTo),
         (reply, failure) -> new FileRead(current, reply != null ? reply
             : new GatewayReply.Unavailable("no answer: " + failure.getMessage())));
@@ -379,15 +379,21 @@ public final class MemorySync {
       return Behaviors.same();
     }
     if (!(read.reply() instanceof GatewayReply.Ok ok)) {
-      return fail("agents.files.get " + target + "/" + settings.fileName() + ": "
-          + describe(read.reply()));
+      return fail(GatewayMethods.AGENTS_FILES_GET + " " + target + "/" + settings.fileName() + ": "
+          + AgentFileCalls.describe(read.reply()));
     }
-    JsonNode remote = ok.payload() == null ? null : ok.payload().get("file");
-    if (remote == null || remote.path("missing").asBoolean(false)) {
+    Optional<AgentFiles.File> remote;
+    try {
+      remote = AgentFileCalls.answeredFile(ok);
+    } catch (MalformedFrameException e) {
+      return fail(GatewayMethods.AGENTS_FILES_GET + " " + target + "/" + settings.fileName()
+          + ": unreadable answer (" + e.getMessage() + ")");
+    }
+    if (remote.isEmpty() || remote.get().absent()) {
       file = new RemoteFile(null, null);
     } else {
-      String content = remote.path("content").asText("");
-      String hash = remote.hasNonNull("hash") ? remote.get("hash").asText() : sha256(content);
+      String content = Optional.ofNullable(remote.get().content()).orElse("");
+      String hash = Optional.ofNullable(remote.get().hash()).orElseGet(() -> AgentFileCalls.sha256(content));
       file = new RemoteFile(content, hash);
     }
     mergeAndWrite();
@@ -411,13 +417,10 @@ public final class MemorySync {
 
   private void write(String content, long seq) {
     long current = attempt;
-    ObjectNode params = JSON.objectNode().put("agentId", target).put("name", settings.fileName())
-        .put("content", content);
-    if (file.hash() != null) {
-      params.put("expectedHash", file.hash());
-    }
+    JsonNode params = AgentFileCalls.CODEC.toTree(
+        new AgentFiles.SetParams(target, settings.fileName(), content, file.hash()));
     context.ask(GatewayReply.class, gateway, settings.callTimeout().plus(ASK_SLACK),
-        replyTo -> new GatewayConnection.Call("agents.files.set", params,
+        replyTo -> new GatewayConnection.Call(GatewayMethods.AGENTS_FILES_SET, params,
             Optional.of(settings.callTimeout()), replyTo),
         (reply, failure) -> new FileWritten(current, reply != null ? reply
             : new GatewayReply.Unavailable("no answer: " + failure.getMessage()), content, seq));
@@ -430,14 +433,18 @@ public final class MemorySync {
     if (written.reply() instanceof GatewayReply.Ok ok) {
       writes++;
       conflictsInARow = 0;
-      JsonNode hash = ok.payload() == null ? null : ok.payload().path("file").get("hash");
-      file = new RemoteFile(written.content(), hash != null && hash.isTextual() ? hash.asText()
-          : sha256(written.content()));
+      Optional<String> hash;
+      try {
+        hash = AgentFileCalls.answeredFile(ok).map(AgentFiles.File::hash);
+      } catch (MalformedFrameException e) {
+        hash = Optional.empty(); // written all the same: the hash is ours to work out
+      }
+      file = new RemoteFile(written.content(), hash.orElseGet(() -> AgentFileCalls.sha256(written.content())));
       acknowledge(written.seq(), false);
       return Behaviors.same();
     }
     file = null;
-    if (isConflict(written.reply())) {
+    if (AgentFileCalls.isConflict(written.reply())) {
       conflicts++;
       conflictsInARow++;
       if (conflictsInARow <= settings.conflictRetries()) {
@@ -447,8 +454,8 @@ public final class MemorySync {
       return fail(conflictsInARow + " compare-and-set conflicts in a row on " + target + "/"
           + settings.fileName());
     }
-    return fail("agents.files.set " + target + "/" + settings.fileName() + ": "
-        + describe(written.reply()));
+    return fail(GatewayMethods.AGENTS_FILES_SET + " " + target + "/" + settings.fileName() + ": "
+        + AgentFileCalls.describe(written.reply()));
   }
 
   private void acknowledge(long seq, boolean restartStream) {
@@ -482,7 +489,7 @@ public final class MemorySync {
   private Behavior<Command> fail(String reason) {
     failures++;
     lastError = reason;
-    lastErrorAt = Instant.now();
+    lastErrorAt = clock.instant();
     Duration delay = settings.backoff().delay(failures - 1);
     context.getLog().info("memory sync {} -> {}: {}; retrying in {} ms", agentId, target, reason,
         delay.toMillis());
@@ -538,31 +545,8 @@ public final class MemorySync {
         lastError, lastErrorAt, writes, conflicts);
   }
 
-  private static boolean isConflict(GatewayReply reply) {
-    if (!(reply instanceof GatewayReply.Rejected rejected) || rejected.error() == null) {
-      return false;
-    }
-    GatewayError error = rejected.error();
-    return error.details() != null
-        && "agent_file_conflict".equals(error.details().path("type").asText(null));
-  }
-
-  private static String describe(GatewayReply reply) {
-    if (reply instanceof GatewayReply.Rejected rejected) {
-      return "refused (" + rejected.error() + ")";
-    }
-    if (reply instanceof GatewayReply.Unavailable unavailable) {
-      return "unavailable (" + unavailable.reason() + ")";
-    }
-    return String.valueOf(reply);
-  }
-
+  /** The content hash the gateway uses for compare-and-set. */
   static String sha256(String content) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(content.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return AgentFileCalls.sha256(content);
   }
 }

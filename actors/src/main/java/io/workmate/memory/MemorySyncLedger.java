@@ -1,6 +1,7 @@
 package io.workmate.memory;
 
 import io.workmate.persistence.CborSerializable;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -39,15 +40,23 @@ public final class MemorySyncLedger
   public record State(long ackedSeq, Instant at) implements CborSerializable {}
 
   public static Behavior<Command> create(String agentId) {
-    return new MemorySyncLedger(agentId);
+    return create(agentId, Clock.systemUTC());
+  }
+
+  /** {@code clock} dates each acknowledgement. */
+  public static Behavior<Command> create(String agentId, Clock clock) {
+    return new MemorySyncLedger(agentId, clock);
   }
 
   public static PersistenceId persistenceId(String agentId) {
     return PersistenceId.of(ENTITY_TYPE, agentId);
   }
 
-  private MemorySyncLedger(String agentId) {
+  private final Clock clock;
+
+  private MemorySyncLedger(String agentId, Clock clock) {
     super(persistenceId(agentId));
+    this.clock = clock;
   }
 
   @Override
@@ -71,7 +80,7 @@ public final class MemorySyncLedger
     return newCommandHandlerBuilder().forAnyState()
         .onCommand(Acknowledge.class, (state, ack) -> ack.seq() == state.ackedSeq()
             ? Effect().reply(ack.replyTo(), state)
-            : Effect().persist(new Acknowledged(ack.seq(), Instant.now()))
+            : Effect().persist(new Acknowledged(ack.seq(), clock.instant()))
                 .thenReply(ack.replyTo(), stored -> stored))
         .onCommand(Get.class, (state, get) -> Effect().reply(get.replyTo(), state))
         .build();

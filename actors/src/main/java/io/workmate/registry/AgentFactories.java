@@ -6,6 +6,7 @@ import io.workmate.agents.AgentRegistration;
 import io.workmate.agents.GatewayAgent;
 import io.workmate.agents.HttpAgent;
 import io.workmate.gateway.GatewayConnection;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
@@ -56,6 +57,13 @@ public final class AgentFactories {
   /** A copy that runs {@code gateway} agents on {@code connection}. */
   public AgentFactories withGateway(ActorRef<GatewayConnection.Command> connection) {
     return with(AgentKind.GATEWAY, registration -> GatewayAgent.create(registration, connection));
+  }
+
+  /** The same, with how long a run whose link dropped waits for it to return. */
+  public AgentFactories withGateway(ActorRef<GatewayConnection.Command> connection,
+      Duration reattachWindow) {
+    return with(AgentKind.GATEWAY,
+        registration -> GatewayAgent.create(registration, connection, reattachWindow));
   }
 
   public boolean supports(AgentKind kind) {

@@ -5,6 +5,7 @@ import io.workmate.gateway.GatewayConnection;
 import io.workmate.gateway.GatewayEndpoint;
 import io.workmate.gateway.GatewayStatus;
 import io.workmate.gateway.LinkState;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -74,19 +75,26 @@ public final class RuntimeSupervisor {
 
   public static Behavior<Command> create(RuntimeSettings settings,
       ActorRef<CodexPool.Command> codex) {
+    return create(settings, codex, Clock.systemUTC());
+  }
+
+  /** {@code clock} is what link stability and mode changes are timed by. */
+  public static Behavior<Command> create(RuntimeSettings settings,
+      ActorRef<CodexPool.Command> codex, Clock clock) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new RuntimeSupervisor(settings, codex, context, timers).start()));
+        new RuntimeSupervisor(settings, codex, clock, context, timers).start()));
   }
 
   private final RuntimeSettings settings;
   private final ActorRef<CodexPool.Command> codex;
+  private final Clock clock;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final Set<ActorRef<ModeChanged>> subscribers = new HashSet<>();
 
   private Mode requested;
   private EffectiveMode effective = EffectiveMode.OFFLINE;
-  private Instant since = Instant.now();
+  private Instant since;
   private ActorRef<GatewayConnection.Command> localGateway;
   private ActorRef<GatewayConnection.Command> remoteGateway;
   private LinkHealth localHealth;
@@ -94,9 +102,11 @@ public final class RuntimeSupervisor {
   private long messageCounter;
 
   private RuntimeSupervisor(RuntimeSettings settings, ActorRef<CodexPool.Command> codex,
-      ActorContext<Command> context, TimerScheduler<Command> timers) {
+      Clock clock, ActorContext<Command> context, TimerScheduler<Command> timers) {
     this.settings = settings;
     this.codex = codex;
+    this.clock = clock;
+    this.since = clock.instant();
     this.context = context;
     this.timers = timers;
     this.requested = settings.requested();
@@ -123,7 +133,7 @@ public final class RuntimeSupervisor {
   private ActorRef<GatewayConnection.Command> spawnGateway(GatewayEndpoint endpoint,
       String role) {
     // the connection restarts its socket itself; supervision only guards against our bugs
-    return context.spawn(Behaviors.supervise(GatewayConnection.create(endpoint)).onFailure(
+    return context.spawn(Behaviors.supervise(GatewayConnection.create(endpoint, clock)).onFailure(
         org.apache.pekko.actor.typed.SupervisorStrategy.restartWithBackoff(
             java.time.Duration.ofSeconds(1), java.time.Duration.ofSeconds(30), 0.2)),
         "gateway-" + role);
@@ -131,7 +141,7 @@ public final class RuntimeSupervisor {
 
   private LinkHealth health(GatewayEndpoint endpoint, String role) {
     return new LinkHealth(new GatewayStatus(role, endpoint.url(), LinkState.CONNECTING,
-        "starting", Instant.now()), settings.stableFor(), settings.maxStableFor(),
+        "starting", clock.instant()), settings.stableFor(), settings.maxStableFor(),
         settings.flapWindow());
   }
 
@@ -139,7 +149,7 @@ public final class RuntimeSupervisor {
 
   private Behavior<Command> offline() {
     return common()
-        .onMessage(SendMessage.class, message -> deliverLocally(message, Optional.empty()))
+        .onMessage(SendMessage.class, message -> deliverLocally(message))
         .build();
   }
 
@@ -210,7 +220,7 @@ public final class RuntimeSupervisor {
     if (health == null) {
       return Behaviors.same();
     }
-    Instant now = Instant.now();
+    Instant now = clock.instant();
     health.update(status, now);
     health.settle(now);
     return reevaluate(status.name() + " gateway " + status.state().name().toLowerCase()
@@ -227,7 +237,7 @@ public final class RuntimeSupervisor {
   }
 
   private Behavior<Command> reevaluate(String reason) {
-    Instant now = Instant.now();
+    Instant now = clock.instant();
     if (localHealth != null) {
       localHealth.settle(now);
     }
@@ -260,16 +270,18 @@ public final class RuntimeSupervisor {
   private Behavior<Command> deliverOnline(SendMessage message,
       ActorRef<GatewayConnection.Command> gateway, MessageOutcome.Route route) {
     if (!message.preferOnline()) {
-      return deliverLocally(message, Optional.empty());
+      return deliverLocally(message);
     }
-    context.spawn(MessageDelivery.viaGateway(gateway, route, message.prompt(), settings, codex,
-        message.replyTo()), "message-" + (++messageCounter));
+    String name = "message-" + (++messageCounter);
+    context.spawn(MessageInvocation.viaGateway(gateway, route, name, message.prompt(), settings,
+        codex, message.replyTo()), name);
     return Behaviors.same();
   }
 
-  private Behavior<Command> deliverLocally(SendMessage message, Optional<String> note) {
-    context.spawn(MessageDelivery.viaLocalCodex(message.prompt(), settings, codex,
-        message.replyTo(), note), "message-" + (++messageCounter));
+  private Behavior<Command> deliverLocally(SendMessage message) {
+    String name = "message-" + (++messageCounter);
+    context.spawn(MessageInvocation.viaLocalCodex(name, message.prompt(), settings, codex,
+        message.replyTo()), name);
     return Behaviors.same();
   }
 

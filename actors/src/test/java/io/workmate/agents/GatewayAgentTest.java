@@ -1,5 +1,6 @@
 package io.workmate.agents;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -11,6 +12,7 @@ import io.workmate.gateway.GatewayEndpoint;
 import io.workmate.gateway.GatewayReply;
 import io.workmate.gateway.GatewayStatus;
 import io.workmate.gateway.LinkState;
+import io.workmate.gateway.testkit.LoopbackProxy;
 import io.workmate.gateway.testkit.OpenClawGateway;
 import io.workmate.protocol.openclaw.AgentWaitParams;
 import io.workmate.protocol.openclaw.GatewayMethods;
@@ -24,6 +26,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
@@ -148,6 +151,49 @@ class GatewayAgentTest {
     // "rpc": ended by our chat.abort, not by the stalled model or a timeout
     assertEquals("rpc", ok.payload().path("stopReason").asText(), ok.payload().toString());
     updates.expectNoMessage(Duration.ofMillis(300));
+  }
+
+  /**
+   * The job path re-attaches like messages do: the link is cut while the job's run streams in
+   * the gateway, and the run's result is taken with {@code agent.wait} once the link is back.
+   */
+  @Test
+  void aJobsRunInFlightWhenTheLinkDropsIsReattachedWhenTheLinkReturns() {
+    try (LoopbackProxy proxy = LoopbackProxy.start(gateway.port())) {
+      ActorRef<GatewayConnection.Command> viaProxy = testKit.spawn(GatewayConnection.create(
+          endpoint(URI.create("ws://127.0.0.1:" + proxy.port()), gateway.token(),
+              state.resolve("via-proxy"))));
+      TestProbe<GatewayStatus> statuses = testKit.createTestProbe();
+      viaProxy.tell(new GatewayConnection.WatchStatus(statuses.ref()));
+      statuses.fishForMessage(TIMEOUT, status -> status.state() == LinkState.CONNECTED
+          ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore());
+      AgentProfile profile = new AgentProfile("claw", AgentKind.GATEWAY, Set.of("chat"), 4, 0);
+      ActorRef<Agent.Command> agent = testKit.spawn(GatewayAgent.create(
+          AgentRegistration.of(profile, null, null, null), viaProxy, Duration.ofSeconds(20)));
+      String marker = "reattach-" + UUID.randomUUID();
+      int before = gateway.provider().requestCount();
+      TestProbe<Agent.Update> updates = testKit.createTestProbe();
+      Agent.Invocation invocation = invocation("[[delay:250]][[chunks:24]][[reply:a slow "
+          + "gateway answer " + marker + "]]", TIMEOUT);
+
+      agent.tell(new Agent.Invoke(invocation, updates.ref()));
+      String runId = assertInstanceOf(Agent.Update.Started.class,
+          updates.receiveMessage(TIMEOUT)).threadId();
+      // the model is streaming the answer when the link goes
+      await().atMost(TIMEOUT).until(() -> gateway.provider().requests().stream()
+          .skip(before).anyMatch(request -> request.lastUserText().contains(marker)));
+      proxy.cut();
+      statuses.fishForMessage(TIMEOUT, status -> status.state() == LinkState.DOWN
+          ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore());
+      proxy.restore();
+      Agent.Update.Finished finished = finished(updates);
+
+      assertEquals(Agent.Outcome.SUCCEEDED, finished.outcome(), finished.toString());
+      assertTrue(finished.text().contains("a slow gateway answer " + marker), finished.text());
+      assertEquals(new Agent.RunEnd(Agent.RunEnd.Kind.REATTACHED, runId), finished.end());
+      testKit.stop(agent);
+      testKit.stop(viaProxy);
+    }
   }
 
   @Test

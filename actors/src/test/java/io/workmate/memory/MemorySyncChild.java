@@ -9,8 +9,8 @@ import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
@@ -37,21 +37,8 @@ public final class MemorySyncChild {
           endpoint, Optional.empty()), "memory-sync", Props.empty());
       syncs.tell(new MemorySyncs.Track(agent));
       syncs.tell(new MemorySyncs.CloudAvailability(true, "child"));
-      long printed = -1;
-      while (true) {
-        // Blocking get: no CompletableFuture callbacks (stack.md pitfall 1).
-        List<SyncStatus> all = AskPattern.<MemorySyncs.Command, List<SyncStatus>>ask(syncs,
-            MemorySyncs.GetStatus::new, Duration.ofSeconds(10), system.scheduler())
-            .toCompletableFuture().get();
-        for (SyncStatus status : all) {
-          if (status.agentId().equals(agent) && status.syncedSeq() != printed) {
-            printed = status.syncedSeq();
-            System.out.println("ACK " + printed);
-            System.out.flush();
-          }
-        }
-        Thread.sleep(5);
-      }
+      system.systemActorOf(AckPrinter.create(syncs, agent), "ack-printer", Props.empty());
+      system.getWhenTerminated().toCompletableFuture().join(); // until the test kills it
     } catch (Exception e) {
       e.printStackTrace();
       system.terminate();
@@ -59,4 +46,36 @@ public final class MemorySyncChild {
     }
   }
 
+  /** Asks the syncs for their status every 5 ms and prints the agent's acknowledged seq. */
+  private static final class AckPrinter {
+
+    private enum Poll {
+      INSTANCE
+    }
+
+    static Behavior<Object> create(ActorRef<MemorySyncs.Command> syncs, String agent) {
+      return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+        timers.startTimerWithFixedDelay(Poll.INSTANCE, Duration.ofMillis(5));
+        ActorRef<List<SyncStatus>> self = context.getSelf().unsafeUpcast();
+        long[] printed = {-1};
+        return Behaviors.receive(Object.class)
+            .onMessage(Poll.class, poll -> {
+              syncs.tell(new MemorySyncs.GetStatus(self));
+              return Behaviors.same();
+            })
+            .onMessage(List.class, all -> {
+              for (Object each : all) {
+                SyncStatus status = (SyncStatus) each;
+                if (status.agentId().equals(agent) && status.syncedSeq() != printed[0]) {
+                  printed[0] = status.syncedSeq();
+                  System.out.println("ACK " + printed[0]);
+                  System.out.flush();
+                }
+              }
+              return Behaviors.same();
+            })
+            .build();
+      }));
+    }
+  }
 }

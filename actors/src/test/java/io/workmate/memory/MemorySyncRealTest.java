@@ -1,5 +1,6 @@
 package io.workmate.memory;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -144,10 +145,16 @@ class MemorySyncRealTest {
       }
     }, "memory-writer");
     writer.start();
+    // each up-period lasts until the sync got a batch through (or holds all there is), each
+    // down-period until the proxy dropped the sync's connection
+    long acked = 0;
     for (int flap = 0; flap < 50; flap++) {
-      Thread.sleep(120);
+      long before = acked;
+      acked = awaitStatus(syncs, s -> s.syncedSeq() > before || s.syncedSeq() == 2000,
+          "progress after flap " + flap).syncedSeq();
       link.cut();
-      Thread.sleep(60);
+      await("the link dropped").atMost(RemoteMemoryFile.TIMEOUT)
+          .until(() -> link.connectionCount() == 0);
       link.restore();
     }
     writer.join(120_000);
@@ -191,8 +198,10 @@ class MemorySyncRealTest {
     syncs.tell(new MemorySyncs.CloudAvailability(false, "test"));
     awaitStatus(syncs, s -> "offline".equals(s.state()), "offline");
     appendAll(50, 80);
-    Thread.sleep(1500); // longer than the read journal's refresh interval
     SyncStatus idle = awaitStatus(syncs, s -> s.localSeq() == 80, "counted");
+    // longer than the read journal's refresh interval: nothing may be pushed meanwhile
+    await("nothing is pushed offline").during(Duration.ofMillis(1500))
+        .atMost(Duration.ofSeconds(30)).until(() -> status(syncs).syncedSeq() == 50);
     assertEquals(50, idle.syncedSeq(), "nothing is pushed offline");
     assertEquals(first.writes(), idle.writes());
     assertEquals(50, MemorySection.heldSeq(remote.content(), agent));
@@ -324,25 +333,23 @@ class MemorySyncRealTest {
   }
 
   SyncStatus awaitStatus(ActorRef<MemorySyncs.Command> syncs, Predicate<SyncStatus> condition,
-      String what) throws InterruptedException {
-    long deadline = System.nanoTime() + SYNC_DEADLINE.toNanos();
+      String what) {
+    return await(what).atMost(SYNC_DEADLINE).pollInterval(Duration.ofMillis(100))
+        .until(() -> status(syncs), last -> last != null && condition.test(last));
+  }
+
+  /** This agent's sync status now, or null while the syncs do not know it. */
+  private SyncStatus status(ActorRef<MemorySyncs.Command> syncs) {
+    TestProbe<List<SyncStatus>> probe = kit.createTestProbe();
+    syncs.tell(new MemorySyncs.GetStatus(probe.getRef()));
     SyncStatus last = null;
-    while (System.nanoTime() < deadline) {
-      TestProbe<List<SyncStatus>> probe = kit.createTestProbe();
-      syncs.tell(new MemorySyncs.GetStatus(probe.getRef()));
-      for (SyncStatus status : probe.receiveMessage(Duration.ofSeconds(10))) {
-        if (status.agentId().equals(agent)) {
-          last = status;
-        }
+    for (SyncStatus status : probe.receiveMessage(Duration.ofSeconds(10))) {
+      if (status.agentId().equals(agent)) {
+        last = status;
       }
-      probe.stop();
-      if (last != null && condition.test(last)) {
-        return last;
-      }
-      Thread.sleep(100);
     }
-    throw new AssertionError("not " + what + " within " + SYNC_DEADLINE.toSeconds()
-        + " s; last status " + last);
+    probe.stop();
+    return last;
   }
 
   /** The remote section is exactly the local log, rendered: every entry once, in order. */

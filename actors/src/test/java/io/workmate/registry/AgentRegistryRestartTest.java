@@ -9,6 +9,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -56,13 +57,15 @@ class AgentRegistryRestartTest {
         printed.keySet(), "the child registered all five");
     assertEquals(heartbeatDeadline, printed.get("reviewer").expiresAt());
     Instant flakyDeadline = printed.get("flaky").expiresAt();
-    // flaky's deadline passes while no registry runs: nothing but recovery can expire it
-    sleepUntil(flakyDeadline.plusMillis(300));
+    // flaky's deadline passes while no registry runs: nothing but recovery can expire it. The
+    // recovered registry's clock starts past it rather than the test sleeping until then
+    Duration ahead = Duration.between(Instant.now(), flakyDeadline.plusMillis(300));
+    Clock clock = Clock.offset(Clock.systemUTC(), ahead.isNegative() ? Duration.ZERO : ahead);
 
     ActorTestKit testKit = io.workmate.testkit.H2TestJournal.start("registry-after-kill", h2);
     try {
       ActorRef<AgentRegistry.Command> registry =
-          testKit.spawn(AgentRegistry.create(AgentRegistryTest.FACTORIES));
+          testKit.spawn(AgentRegistry.create("default", AgentRegistryTest.FACTORIES, clock));
       TestProbe<List<AgentHandle>> live = testKit.createTestProbe();
       registry.tell(new AgentRegistry.Subscribe(live.ref()));
 
@@ -96,9 +99,9 @@ class AgentRegistryRestartTest {
 
       // fading gets no heartbeat from anyone: it leaves the live set at its deadline
       Instant fadingDeadline = printed.get("fading").expiresAt();
-      Duration wait = Duration.between(Instant.now(), fadingDeadline).plusSeconds(10);
+      Duration wait = Duration.between(clock.instant(), fadingDeadline).plusSeconds(10);
       List<String> afterExpiry = ids(live.receiveMessage(wait));
-      Instant expiredSeenAt = Instant.now();
+      Instant expiredSeenAt = clock.instant();
       assertEquals(List.of("local-codex", "pythonista", "reviewer"), afterExpiry);
       assertTrue(!expiredSeenAt.isBefore(fadingDeadline),
           "not before its deadline: " + expiredSeenAt + " vs " + fadingDeadline);
@@ -135,13 +138,6 @@ class AgentRegistryRestartTest {
 
   private static List<String> ids(List<AgentHandle> handles) {
     return handles.stream().map(AgentHandle::id).toList();
-  }
-
-  private static void sleepUntil(Instant instant) throws InterruptedException {
-    long millis = Duration.between(Instant.now(), instant).toMillis();
-    if (millis > 0) {
-      Thread.sleep(millis);
-    }
   }
 
   /** Runs the writer until READY, SIGKILLs it; returns the heartbeat's deadline. */

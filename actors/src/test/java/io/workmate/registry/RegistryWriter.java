@@ -4,6 +4,7 @@ import io.workmate.agents.AgentRegistration;
 import io.workmate.persistence.JournalStartup;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.TreeSet;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -28,13 +29,17 @@ public final class RegistryWriter {
         io.workmate.testkit.H2TestJournal.config(Path.of(args[0])));
     try {
       JournalStartup.start(system, Duration.ofSeconds(30));
+      // stands still but for the skip below: nothing expires in the writer by its own slowness
+      ManualClock clock = new ManualClock(Instant.now());
       ActorRef<AgentRegistry.Command> registry = system.systemActorOf(
-          AgentRegistry.create(AgentRegistryTest.FACTORIES), "agent-registry", Props.empty());
+          AgentRegistry.create("default", AgentRegistryTest.FACTORIES, clock), "agent-registry",
+          Props.empty());
       register(system, registry, AgentRegistryTest.http("reviewer", 600, "java", "review"));
       register(system, registry, AgentRegistryTest.local("local-codex", "java", "review",
           "local"));
       register(system, registry, AgentRegistryTest.http("pythonista", 600, "python"));
-      Thread.sleep(1500); // so the heartbeat moves the deadline by more than the granularity
+      // so the heartbeat moves the deadline by more than the granularity
+      clock.advance(Duration.ofMillis(1500));
       AgentRegistry.Reply beat = ask(system, registry,
           replyTo -> new AgentRegistry.Heartbeat("reviewer", replyTo));
       System.out.println("HEARTBEAT " + ((AgentRegistry.Reply.Current) beat).agent().expiresAt());
@@ -50,7 +55,7 @@ public final class RegistryWriter {
       }
       System.out.println("READY");
       System.out.flush();
-      Thread.sleep(Long.MAX_VALUE);
+      system.getWhenTerminated().toCompletableFuture().join(); // until the test kills it
     } catch (Exception e) {
       e.printStackTrace();
       system.terminate();

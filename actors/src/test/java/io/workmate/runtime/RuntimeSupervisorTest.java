@@ -1,11 +1,15 @@
 package io.workmate.runtime;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.workmate.codex.CodexFixture;
 import io.workmate.codex.CodexPool;
+import io.workmate.gateway.GatewayConnection;
 import io.workmate.gateway.GatewayEndpoint;
+import io.workmate.gateway.GatewayStatus;
+import io.workmate.gateway.LinkState;
 import io.workmate.gateway.testkit.LoopbackProxy;
 import io.workmate.gateway.testkit.OpenClawGateway;
 import io.workmate.support.Backoff;
@@ -17,6 +21,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
@@ -116,6 +121,24 @@ class RuntimeSupervisorTest {
     return probe.receiveMessage(TIMEOUT);
   }
 
+  /** The statuses of one of the supervisor's gateway connections, from now on. */
+  private TestProbe<GatewayStatus> watchLink(ActorRef<RuntimeSupervisor.Command> supervisor,
+      String name) {
+    TestProbe<RuntimeSupervisor.Gateways> gateways = testKit.createTestProbe();
+    supervisor.tell(new RuntimeSupervisor.GetGateways(gateways.getRef()));
+    RuntimeSupervisor.Gateways known = gateways.receiveMessage(TIMEOUT);
+    ActorRef<GatewayConnection.Command> connection = (RuntimeSupervisor.LOCAL.equals(name)
+        ? known.local() : known.remote()).orElseThrow();
+    TestProbe<GatewayStatus> statuses = testKit.createTestProbe();
+    connection.tell(new GatewayConnection.WatchStatus(statuses.getRef()));
+    return statuses;
+  }
+
+  private static void awaitLink(TestProbe<GatewayStatus> statuses, LinkState state) {
+    statuses.fishForMessage(TIMEOUT, status -> status.state() == state
+        ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore());
+  }
+
   private MessageOutcome send(ActorRef<RuntimeSupervisor.Command> supervisor, String prompt,
       boolean preferOnline) {
     TestProbe<MessageOutcome> outcome = testKit.createTestProbe();
@@ -187,7 +210,7 @@ class RuntimeSupervisorTest {
   }
 
   @Test
-  void aFlappingRemoteDoesNotThrashAndLeavesNoConnectionsBehind() throws Exception {
+  void aFlappingRemoteDoesNotThrashAndLeavesNoConnectionsBehind() {
     LoopbackProxy localLink = proxy();
     LoopbackProxy remoteLink = proxy();
     TestProbe<RuntimeSupervisor.ModeChanged> changes = testKit.createTestProbe();
@@ -195,33 +218,33 @@ class RuntimeSupervisorTest {
         Optional.of(endpoint("local", localLink)), Optional.of(endpoint("remote", remoteLink))),
         changes);
     awaitMode(changes, EffectiveMode.REMOTE);
+    TestProbe<GatewayStatus> remoteStatus = watchLink(supervisor, RuntimeSupervisor.REMOTE);
+    awaitLink(remoteStatus, LinkState.CONNECTED);
 
+    // each up-period ends as soon as the link is seen up: far shorter than the 1 s stability
+    // the remote needs first (which doubles per flap)
     for (int flap = 0; flap < 20; flap++) {
       remoteLink.cut();
-      Thread.sleep(500);
+      awaitLink(remoteStatus, LinkState.DOWN);
       remoteLink.restore();
-      Thread.sleep(500);
+      awaitLink(remoteStatus, LinkState.CONNECTED);
     }
-    List<RuntimeSupervisor.ModeChanged> duringFlapping = new ArrayList<>();
+    List<String> transitions = new ArrayList<>();
     RuntimeSupervisor.ModeChanged change;
-    while ((change = changes.receiveMessage(TIMEOUT)).to() != EffectiveMode.REMOTE
-        || duringFlapping.isEmpty()) {
-      duringFlapping.add(change);
-    }
-    duringFlapping.add(change);
+    do {
+      change = changes.receiveMessage(TIMEOUT);
+      transitions.add(change.from().wire() + "->" + change.to().wire());
+    } while (change.to() != EffectiveMode.REMOTE);
 
-    // without hysteresis: 40 transitions (down and up per flap). With it: away once, back once;
-    // a couple more only if a slow machine stretched an up-period past the required stability,
-    // which doubles each time, so it cannot happen often
-    assertTrue(duringFlapping.size() <= 6, "transitions: " + duringFlapping);
-    assertEquals(EffectiveMode.LOCAL, duringFlapping.get(0).to());
+    // without hysteresis: 40 transitions (down and up per flap). With it: away once, back once
+    assertEquals(List.of("remote->local", "local->remote"), transitions);
     assertEquals(1, remoteLink.connectionCount(), "one live connection to remote");
     assertEquals(1, localLink.connectionCount(), "one live connection to local");
     testKit.stop(supervisor);
   }
 
   @Test
-  void aRunInFlightWhenTheLinkDropsIsReattachedWhenTheLinkReturns() throws Exception {
+  void aRunInFlightWhenTheLinkDropsIsReattachedWhenTheLinkReturns() {
     LoopbackProxy link = proxy();
     TestProbe<RuntimeSupervisor.ModeChanged> changes = testKit.createTestProbe();
     ActorRef<RuntimeSupervisor.Command> supervisor = supervisor(
@@ -233,9 +256,10 @@ class RuntimeSupervisorTest {
 
     supervisor.tell(new RuntimeSupervisor.SendMessage("[[delay:250]][[chunks:24]][[reply:a slow "
         + "gateway answer " + marker + "]]", true, outcome.getRef()));
+    TestProbe<GatewayStatus> linkStatus = watchLink(supervisor, RuntimeSupervisor.LOCAL);
     awaitProviderRequest(before, marker);
     link.cut();
-    Thread.sleep(1_000);
+    awaitLink(linkStatus, LinkState.DOWN);
     link.restore();
     MessageOutcome result = outcome.receiveMessage(TIMEOUT);
 
@@ -248,7 +272,7 @@ class RuntimeSupervisorTest {
   /** Kills the shared gateway once (it is restarted for the suites after this one). */
   @Test
   void aKilledGatewayMeansOfflineLocalReRunsAndTheLinkReturnsByItselfAfterARestart()
-      throws Exception {
+      {
     TestProbe<RuntimeSupervisor.ModeChanged> changes = testKit.createTestProbe();
     GatewayEndpoint direct = GatewayEndpoint.of("local", gateway.url(), gateway.token())
         .withStateDir(root.resolve("gateways").resolve("direct"))
@@ -282,18 +306,9 @@ class RuntimeSupervisorTest {
     testKit.stop(supervisor);
   }
 
-  private static void awaitProviderRequest(int after, String marker) throws InterruptedException {
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    while (System.nanoTime() < deadline) {
-      var requests = gateway.provider().requests();
-      for (int i = after; i < requests.size(); i++) {
-        if (requests.get(i).lastUserText().contains(marker)) {
-          Thread.sleep(500); // let the stream get going
-          return;
-        }
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("the gateway never asked the model about " + marker);
+  /** Until the gateway asked the model about {@code marker}: its run is under way. */
+  private static void awaitProviderRequest(int after, String marker) {
+    await().atMost(TIMEOUT).until(() -> gateway.provider().requests().stream().skip(after)
+        .anyMatch(request -> request.lastUserText().contains(marker)));
   }
 }

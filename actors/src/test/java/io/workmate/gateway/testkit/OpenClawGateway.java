@@ -1,5 +1,7 @@
 package io.workmate.gateway.testkit;
 
+import static org.awaitility.Awaitility.await;
+
 import io.workmate.gateway.PinnedCertificate;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -29,8 +31,10 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
+import org.awaitility.core.ConditionTimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,7 +54,9 @@ public final class OpenClawGateway implements AutoCloseable {
 
   /** Exit status of a gateway that rejected its configuration (EX_CONFIG). */
   public static final int EXIT_CONFIG_ERROR = 78;
-  public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(120);
+  /** 120 s; {@code -Dopenclaw.start-timeout-seconds} raises it on a crowded machine. */
+  public static final Duration DEFAULT_START_TIMEOUT =
+      Duration.ofSeconds(Long.getLong("openclaw.start-timeout-seconds", 120));
 
   private static final Logger log = LoggerFactory.getLogger(OpenClawGateway.class);
   /** SIGTERM to exit measured 4.9 s; anything still alive after this is killed. */
@@ -362,24 +368,27 @@ public final class OpenClawGateway implements AutoCloseable {
    * {@code connect} answers UNAVAILABLE ("startup-sidecars") for a few seconds after that.
    */
   private void awaitReady(Instant deadline) {
-    String lastAttempt = "the port never accepted a connection";
-    while (true) {
-      if (!process.isAlive()) {
-        throw notReady(exitDescription(process.exitValue()));
-      }
-      if (Instant.now().isAfter(deadline)) {
-        throw notReady("not ready within " + startTimeout.toSeconds() + " s; last attempt: "
-            + lastAttempt);
-      }
-      HandshakeAttempt attempt = tryHandshake();
-      if (attempt.ready()) {
-        return;
-      }
-      if (attempt.fatal()) {
-        throw notReady(attempt.detail());
-      }
-      lastAttempt = attempt.detail();
-      pause(attempt.retryAfter());
+    AtomicReference<HandshakeAttempt> last = new AtomicReference<>(
+        HandshakeAttempt.retry("the port never accepted a connection", RETRY_PAUSE));
+    Duration left = Duration.between(Instant.now(), deadline);
+    try {
+      // each attempt says how long to wait before the next (the gateway's retryAfterMs)
+      await().atMost(left.isNegative() || left.isZero() ? Duration.ofMillis(1) : left)
+          .pollDelay(Duration.ZERO).pollInterval((polls, previous) -> last.get().retryAfter())
+          .until(() -> {
+            if (!process.isAlive()) {
+              throw notReady(exitDescription(process.exitValue()));
+            }
+            HandshakeAttempt attempt = tryHandshake();
+            if (attempt.fatal()) {
+              throw notReady(attempt.detail());
+            }
+            last.set(attempt);
+            return attempt.ready();
+          });
+    } catch (ConditionTimeoutException timedOut) {
+      throw notReady("not ready within " + startTimeout.toSeconds() + " s; last attempt: "
+          + last.get().detail());
     }
   }
 
@@ -476,15 +485,6 @@ public final class OpenClawGateway implements AutoCloseable {
       // onExit never completes exceptionally
     } catch (InterruptedException interrupted) {
       Thread.currentThread().interrupt();
-    }
-  }
-
-  private static void pause(Duration duration) {
-    try {
-      Thread.sleep(duration.toMillis());
-    } catch (InterruptedException interrupted) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for the gateway", interrupted);
     }
   }
 
