@@ -190,6 +190,17 @@ public final class CodexThread {
         .onMessage(Decide.class, decide -> refuse(decide.replyTo(), noApproval(decide)));
   }
 
+  /** Answers and timers a state has no use for (late ones of an earlier state): dropped. */
+  private Behavior<Command> dropLate(BehaviorBuilder<Command> state) {
+    return state
+        .onMessage(StartAnswered.class, late -> Behaviors.same())
+        .onMessage(ResumeAnswered.class, late -> Behaviors.same())
+        .onMessage(TurnStartAnswered.class, late -> Behaviors.same())
+        .onMessage(ApprovalExpired.class, late -> Behaviors.same())
+        .onMessage(Tick.class, late -> Behaviors.same())
+        .build();
+  }
+
   // --- starting -----------------------------------------------------------------------------
 
   private Behavior<Command> start(Optional<String> resumeThreadId) {
@@ -208,7 +219,7 @@ public final class CodexThread {
   }
 
   private Behavior<Command> starting() {
-    return withoutTurn("starting")
+    return dropLate(withoutTurn("starting")
         .onMessage(StartAnswered.class, this::onStartAnswered)
         .onMessage(Tick.class, tick -> {
           if (tick == Tick.RETRY_START) {
@@ -218,8 +229,7 @@ public final class CodexThread {
         })
         .onMessage(FromServer.class, message -> Behaviors.same())
         .onMessage(RunTurn.class, this::queueTurn)
-        .onMessage(Close.class, close -> closeThread(close.reason()))
-        .build();
+        .onMessage(Close.class, close -> closeThread(close.reason())));
   }
 
   private Behavior<Command> onStartAnswered(StartAnswered answered) {
@@ -248,17 +258,11 @@ public final class CodexThread {
   // --- idle ---------------------------------------------------------------------------------
 
   private Behavior<Command> idle() {
-    return withoutTurn("idle")
+    return dropLate(withoutTurn("idle")
         .onMessage(RunTurn.class, this::beginTurn)
         .onMessage(FromServer.class, this::onServerEventWhileIdle)
         .onMessage(Close.class, close -> closeThread(close.reason()))
-        .onMessage(Tick.class, tick -> Behaviors.same())
-        .onMessage(ApprovalExpired.class, expired -> Behaviors.same())
-        .onMessage(TurnStartAnswered.class, answered -> Behaviors.same())
-        .onMessage(ControlAnswered.class, this::onControlAnswered)
-        .onMessage(StartAnswered.class, answered -> Behaviors.same())
-        .onMessage(ResumeAnswered.class, answered -> Behaviors.same())
-        .build();
+        .onMessage(ControlAnswered.class, this::onControlAnswered));
   }
 
   private Behavior<Command> onServerEventWhileIdle(FromServer message) {
@@ -288,7 +292,7 @@ public final class CodexThread {
   // --- running ------------------------------------------------------------------------------
 
   private Behavior<Command> running() {
-    return common("running")
+    return dropLate(common("running")
         .onMessage(FromServer.class, this::onServerEventWhileRunning)
         .onMessage(TurnStartAnswered.class, this::onTurnStartAnswered)
         .onMessage(Interrupt.class, this::onInterrupt)
@@ -298,10 +302,7 @@ public final class CodexThread {
         .onMessage(ControlAnswered.class, this::onControlAnswered)
         .onMessage(Tick.class, this::onTickWhileRunning)
         .onMessage(RunTurn.class, this::queueTurn)
-        .onMessage(Close.class, this::closeWhileRunning)
-        .onMessage(StartAnswered.class, answered -> Behaviors.same())
-        .onMessage(ResumeAnswered.class, answered -> Behaviors.same())
-        .build();
+        .onMessage(Close.class, this::closeWhileRunning));
   }
 
   private Behavior<Command> onTurnStartAnswered(TurnStartAnswered answered) {
@@ -331,7 +332,6 @@ public final class CodexThread {
     if (event instanceof AppServerEvent.ServerRequest request) {
       touch();
       approvals.requested(request.request(), threadId, turn.turnId());
-      touch(); // an answer by policy is an event of the turn too
       return Behaviors.same();
     }
     if (event instanceof AppServerEvent.ProcessDown down) {
@@ -463,7 +463,7 @@ public final class CodexThread {
   // --- draining -----------------------------------------------------------------------------
 
   private Behavior<Command> draining(String stalledTurnId) {
-    return withoutTurn("draining")
+    return dropLate(withoutTurn("draining")
         .onMessage(FromServer.class, message -> {
           AppServerEvent event = message.event();
           if (event instanceof AppServerEvent.ProcessDown down) {
@@ -492,18 +492,13 @@ public final class CodexThread {
         })
         .onMessage(RunTurn.class, this::queueTurn)
         .onMessage(Close.class, close -> closeThread(close.reason()))
-        .onMessage(ControlAnswered.class, this::onControlAnswered)
-        .onMessage(TurnStartAnswered.class, answered -> Behaviors.same())
-        .onMessage(ApprovalExpired.class, expired -> Behaviors.same())
-        .onMessage(StartAnswered.class, answered -> Behaviors.same())
-        .onMessage(ResumeAnswered.class, answered -> Behaviors.same())
-        .build();
+        .onMessage(ControlAnswered.class, this::onControlAnswered));
   }
 
   // --- recovering ---------------------------------------------------------------------------
 
   private Behavior<Command> recovering() {
-    return withoutTurn("recovering")
+    return dropLate(withoutTurn("recovering")
         .onMessage(FromServer.class, message -> {
           if (message.event() instanceof AppServerEvent.ProcessUp) {
             calls.resumeThread(threadId, ResumeAnswered::new);
@@ -515,12 +510,7 @@ public final class CodexThread {
         .onMessage(ResumeAnswered.class, this::onResumeAnswered)
         .onMessage(RunTurn.class, this::queueTurn)
         .onMessage(Close.class, close -> closeThread(close.reason()))
-        .onMessage(Tick.class, tick -> Behaviors.same())
-        .onMessage(ControlAnswered.class, this::onControlAnswered)
-        .onMessage(TurnStartAnswered.class, answered -> Behaviors.same())
-        .onMessage(ApprovalExpired.class, expired -> Behaviors.same())
-        .onMessage(StartAnswered.class, answered -> Behaviors.same())
-        .build();
+        .onMessage(ControlAnswered.class, this::onControlAnswered));
   }
 
   private Behavior<Command> onResumeAnswered(ResumeAnswered answered) {
