@@ -2,9 +2,12 @@ package io.workmate.codex;
 
 import io.workmate.nativeos.ProcessControl;
 import io.workmate.nativeos.Signal;
+import io.workmate.protocol.codex.CodexNotification;
+import io.workmate.protocol.codex.CodexRequest;
 import io.workmate.protocol.jsonrpc.JsonRpcCodec;
 import io.workmate.protocol.jsonrpc.JsonRpcMessage;
 import io.workmate.protocol.jsonrpc.MalformedMessageException;
+import io.workmate.support.BlockingThreads;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -21,8 +24,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running {@code codex app-server} child: started through {@code setsid} so it leads its own
- * process group, with its stdout and stderr pumped on their own threads. Lines are decoded on the
- * pump thread (so the actor only routes) and handed over through {@link Sink}.
+ * process group, with its stdout and stderr pumped on threads of their own
+ * ({@link BlockingThreads#start}). Lines are decoded on the pump thread, notifications and server
+ * requests into their typed records, once (so the actor only routes), and handed over through
+ * {@link Sink}. Writing to stdin and {@link #stop} block: the owning actor runs on the blocking
+ * dispatcher.
  */
 final class AppServerProcess {
 
@@ -34,7 +40,12 @@ final class AppServerProcess {
 
   /** Receives what the pumps read; called from pump threads. */
   interface Sink {
-    void message(long generation, JsonRpcMessage message);
+    /** A response or error response to one of our calls. */
+    void answer(long generation, JsonRpcMessage message);
+
+    void notification(long generation, CodexNotification notification);
+
+    void request(long generation, CodexRequest request);
 
     void garbage(long generation, String problem);
 
@@ -184,12 +195,8 @@ final class AppServerProcess {
   }
 
   private void startPumps(JsonRpcCodec codec, Sink sink) {
-    Thread stdout = new Thread(() -> pumpStdout(codec, sink), name + "-stdout-" + generation);
-    stdout.setDaemon(true);
-    stdout.start();
-    Thread stderr = new Thread(this::pumpStderr, name + "-stderr-" + generation);
-    stderr.setDaemon(true);
-    stderr.start();
+    BlockingThreads.start(name + "-stdout-" + generation, () -> pumpStdout(codec, sink));
+    BlockingThreads.start(name + "-stderr-" + generation, this::pumpStderr);
   }
 
   private void pumpStdout(JsonRpcCodec codec, Sink sink) {
@@ -201,7 +208,7 @@ final class AppServerProcess {
           continue;
         }
         try {
-          sink.message(generation, codec.decode(line));
+          deliver(codec.decode(line), codec, sink);
         } catch (MalformedMessageException e) {
           sink.garbage(generation, e.getMessage());
         }
@@ -210,6 +217,16 @@ final class AppServerProcess {
       log.debug("{}: stdout closed: {}", name, e.getMessage());
     }
     sink.exited(generation, awaitExitDescription());
+  }
+
+  private void deliver(JsonRpcMessage message, JsonRpcCodec codec, Sink sink) {
+    if (message instanceof JsonRpcMessage.Notification notification) {
+      sink.notification(generation, CodexNotification.decode(notification, codec));
+    } else if (message instanceof JsonRpcMessage.Request request) {
+      sink.request(generation, CodexRequest.decode(request, codec));
+    } else {
+      sink.answer(generation, message);
+    }
   }
 
   private void pumpStderr() {

@@ -3,12 +3,18 @@ package io.workmate.codex;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.LongNode;
 import io.workmate.protocol.codex.CodexMethods;
+import io.workmate.protocol.codex.CodexNotification;
+import io.workmate.protocol.codex.CodexRequest;
 import io.workmate.protocol.codex.Initialize;
+import io.workmate.protocol.codex.ThreadStart;
 import io.workmate.protocol.jsonrpc.JsonRpcCodec;
 import io.workmate.protocol.jsonrpc.JsonRpcMessage;
+import io.workmate.protocol.jsonrpc.MalformedMessageException;
 import io.workmate.protocol.jsonrpc.RpcError;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -33,6 +39,11 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * stashed), {@link #running}, {@link #backingOff} (process dead, restart scheduled; calls fail
  * fast so threads can report it). On stop the process's stdin is closed, then it is signalled,
  * and anything it left behind is killed.
+ *
+ * <p>Starting the process, writing to its stdin and stopping it block (stop for up to its grace
+ * plus 3 s): {@link CodexPool} spawns this actor on the blocking dispatcher
+ * ({@link io.workmate.support.BlockingThreads}). What codex sends is decoded on the process's
+ * reader thread; this actor routes it by thread id.
  */
 public final class CodexAppServer {
 
@@ -61,7 +72,13 @@ public final class CodexAppServer {
   public record Status(String name, String state, long pid, long generation, int restarts,
       int attachedThreads, int pendingCalls, Optional<String> lastExit) {}
 
+  /** A response or error response to one of our calls. */
   private record Inbound(long generation, JsonRpcMessage message) implements Command {}
+
+  private record InboundNotification(long generation, CodexNotification notification)
+      implements Command {}
+
+  private record InboundRequest(long generation, CodexRequest request) implements Command {}
 
   private record Garbage(long generation, String problem) implements Command {}
 
@@ -81,13 +98,20 @@ public final class CodexAppServer {
   private static final int STASH_CAPACITY = 10_000;
 
   public static Behavior<Command> create(String name, AppServerSettings settings) {
+    return create(name, settings, Clock.systemUTC());
+  }
+
+  /** {@code clock}: what the uptime that resets the restart backoff is measured on. */
+  public static Behavior<Command> create(String name, AppServerSettings settings, Clock clock) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> Behaviors.withStash(
         STASH_CAPACITY,
-        stash -> new CodexAppServer(name, settings, context, timers, stash).spawnProcess())));
+        stash -> new CodexAppServer(name, settings, clock, context, timers, stash)
+            .spawnProcess())));
   }
 
   private final String name;
   private final AppServerSettings settings;
+  private final Clock clock;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final StashBuffer<Command> stash;
@@ -102,21 +126,33 @@ public final class CodexAppServer {
   private long nextId;
   private int consecutiveFailures;
   private int restarts;
-  private long upSinceNanos;
+  /** When the process answered initialize; null while it is not up. */
+  private Instant upSince;
   private String lastExit;
 
-  private CodexAppServer(String name, AppServerSettings settings, ActorContext<Command> context,
-      TimerScheduler<Command> timers, StashBuffer<Command> stash) {
+  private CodexAppServer(String name, AppServerSettings settings, Clock clock,
+      ActorContext<Command> context, TimerScheduler<Command> timers, StashBuffer<Command> stash) {
     this.name = name;
     this.settings = settings;
+    this.clock = clock;
     this.context = context;
     this.timers = timers;
     this.stash = stash;
     ActorRef<Command> self = context.getSelf();
     this.sink = new AppServerProcess.Sink() {
       @Override
-      public void message(long gen, JsonRpcMessage message) {
+      public void answer(long gen, JsonRpcMessage message) {
         self.tell(new Inbound(gen, message));
+      }
+
+      @Override
+      public void notification(long gen, CodexNotification notification) {
+        self.tell(new InboundNotification(gen, notification));
+      }
+
+      @Override
+      public void request(long gen, CodexRequest request) {
+        self.tell(new InboundRequest(gen, request));
       }
 
       @Override
@@ -156,6 +192,8 @@ public final class CodexAppServer {
   private Behavior<Command> starting() {
     return Behaviors.receive(Command.class)
         .onMessage(Inbound.class, this::onInbound)
+        .onMessage(InboundNotification.class, this::onNotification)
+        .onMessage(InboundRequest.class, this::onServerRequest)
         .onMessage(Garbage.class, this::onGarbage)
         .onMessage(Exited.class, this::onExited)
         .onMessage(CallTimedOut.class, this::onCallTimedOut)
@@ -175,6 +213,8 @@ public final class CodexAppServer {
         .onMessage(Call.class, this::onCall)
         .onMessage(Answer.class, this::onAnswer)
         .onMessage(Inbound.class, this::onInbound)
+        .onMessage(InboundNotification.class, this::onNotification)
+        .onMessage(InboundRequest.class, this::onServerRequest)
         .onMessage(Garbage.class, this::onGarbage)
         .onMessage(Exited.class, this::onExited)
         .onMessage(CallTimedOut.class, this::onCallTimedOut)
@@ -196,6 +236,8 @@ public final class CodexAppServer {
         .onMessage(Detach.class, this::onDetach)
         .onMessage(GetStatus.class, status -> reportStatus(status, "restarting"))
         .onMessage(Inbound.class, message -> Behaviors.same())
+        .onMessage(InboundNotification.class, message -> Behaviors.same())
+        .onMessage(InboundRequest.class, message -> Behaviors.same())
         .onMessage(Garbage.class, message -> Behaviors.same())
         .onMessage(Exited.class, message -> Behaviors.same())
         .onMessage(CallTimedOut.class, message -> Behaviors.same())
@@ -229,7 +271,7 @@ public final class CodexAppServer {
     } catch (IOException e) {
       return Behaviors.same(); // the exit will arrive
     }
-    upSinceNanos = System.nanoTime();
+    upSince = clock.instant();
     context.getLog().info("{}: codex app-server ready (pid {}, generation {})", name,
         process.pid(), generation);
     threads.values().forEach(thread -> thread.tell(new AppServerEvent.ProcessUp(generation)));
@@ -320,10 +362,20 @@ public final class CodexAppServer {
       completeCall(response.id(), new CallResult.Success(response.result()));
     } else if (message instanceof JsonRpcMessage.ErrorResponse error) {
       onErrorResponse(error);
-    } else if (message instanceof JsonRpcMessage.Notification notification) {
-      routeNotification(notification);
-    } else if (message instanceof JsonRpcMessage.Request request) {
-      routeServerRequest(request);
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onNotification(InboundNotification inbound) {
+    if (inbound.generation() == generation) {
+      routeNotification(inbound.notification());
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onServerRequest(InboundRequest inbound) {
+    if (inbound.generation() == generation) {
+      routeServerRequest(inbound.request());
     }
     return Behaviors.same();
   }
@@ -346,19 +398,27 @@ public final class CodexAppServer {
     }
     timers.cancel(new CallTimedOut(generation, id.asLong()));
     if (result instanceof CallResult.Success success && call.attach().isPresent()) {
-      String threadId = success.result().path("thread").path("id").asText("");
-      if (!threadId.isEmpty()) {
-        threads.put(threadId, call.attach().get());
-      }
+      startedThreadId(success).ifPresent(threadId -> threads.put(threadId, call.attach().get()));
     }
     call.replyTo().tell(result);
   }
 
-  private void routeNotification(JsonRpcMessage.Notification notification) {
-    String threadId = threadIdOf(notification.params());
+  /** The thread a thread/start or thread/resume answer names (both answer with the thread). */
+  private Optional<String> startedThreadId(CallResult.Success success) {
+    try {
+      ThreadStart.Result started = codec.fromTree(success.result(), ThreadStart.Result.class);
+      return Optional.ofNullable(started.thread()).map(thread -> thread.id())
+          .filter(id -> !id.isEmpty());
+    } catch (MalformedMessageException e) {
+      return Optional.empty();
+    }
+  }
+
+  private void routeNotification(CodexNotification notification) {
+    String threadId = notification.threadId();
     ActorRef<AppServerEvent> thread = threadId == null ? null : threads.get(threadId);
     if (thread != null) {
-      thread.tell(new AppServerEvent.Notification(notification.method(), notification.params()));
+      thread.tell(new AppServerEvent.Notification(notification));
     } else if (CodexMethods.ERROR.equals(notification.method())
         || CodexMethods.WARNING.equals(notification.method())) {
       context.getLog().warn("{}: codex {}: {}", name, notification.method(),
@@ -369,17 +429,18 @@ public final class CodexAppServer {
     }
   }
 
-  private void routeServerRequest(JsonRpcMessage.Request request) {
-    String threadId = threadIdOf(request.params());
+  private void routeServerRequest(CodexRequest request) {
+    String threadId = request.threadId();
     ActorRef<AppServerEvent> thread = threadId == null ? null : threads.get(threadId);
-    if (!CodexMethods.SERVER_REQUESTS.contains(request.method())) {
+    if (!request.supported()) {
       context.getLog().warn("{}: codex sent a request Workmate does not handle: {} (answered "
           + "with an error)", name, request.method());
       answerError(request.id(), RpcError.METHOD_NOT_FOUND,
           "Workmate does not handle " + request.method());
       if (thread != null) {
-        thread.tell(new AppServerEvent.Notification("workmate/unsupportedRequest",
-            codec.mapper().createObjectNode().put("method", request.method())));
+        thread.tell(new AppServerEvent.Notification(CodexNotification.of(
+            "workmate/unsupportedRequest", threadId,
+            codec.mapper().createObjectNode().put("method", request.method()))));
       }
       return;
     }
@@ -390,26 +451,11 @@ public final class CodexAppServer {
           "no Workmate thread is attached for thread " + threadId);
       return;
     }
-    thread.tell(new AppServerEvent.ServerRequest(request.id(), request.method(),
-        request.params()));
+    thread.tell(new AppServerEvent.ServerRequest(request));
   }
 
   private void answerError(JsonNode id, int code, String message) {
     onAnswer(new Answer(id, null, new RpcError(code, message)));
-  }
-
-  /** v2 messages carry {@code threadId}; thread/started nests it; legacy v1 says conversationId. */
-  static String threadIdOf(JsonNode params) {
-    if (params == null) {
-      return null;
-    }
-    for (JsonNode candidate : new JsonNode[] {params.get("threadId"),
-        params.path("thread").get("id"), params.get("conversationId")}) {
-      if (candidate != null && candidate.isTextual()) {
-        return candidate.asText();
-      }
-    }
-    return null;
   }
 
   private Behavior<Command> onGarbage(Garbage garbage) {
@@ -450,10 +496,10 @@ public final class CodexAppServer {
     failPending(reason);
     failStashed(reason);
     threads.values().forEach(thread -> thread.tell(new AppServerEvent.ProcessDown(reason)));
-    boolean wasStable = upSinceNanos != 0
-        && System.nanoTime() - upSinceNanos >= settings.stableAfter().toNanos();
+    boolean wasStable = upSince != null && Duration.between(upSince, clock.instant())
+        .compareTo(settings.stableAfter()) >= 0;
     consecutiveFailures = wasStable ? 0 : consecutiveFailures + 1;
-    upSinceNanos = 0;
+    upSince = null;
     Duration delay = settings.restartBackoff().delay(Math.max(0, consecutiveFailures - 1));
     restarts++;
     context.getLog().info("{}: restarting codex app-server in {} ms (restart #{})", name,

@@ -1,26 +1,15 @@
 package io.workmate.codex;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.workmate.protocol.codex.ApprovalDecision;
 import io.workmate.protocol.codex.ApprovalPolicy;
-import io.workmate.protocol.codex.Approvals;
-import io.workmate.protocol.codex.CodexMethods;
-import io.workmate.protocol.codex.TextInput;
-import io.workmate.protocol.codex.ThreadStart;
-import io.workmate.protocol.codex.TurnRequests;
-import io.workmate.protocol.codex.TurnStatus;
-import io.workmate.protocol.jsonrpc.JsonRpcCodec;
+import io.workmate.protocol.codex.CodexNotification;
+import io.workmate.protocol.codex.CodexRequest;
+import io.workmate.protocol.codex.Notifications;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.UUID;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -32,8 +21,11 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * One Codex conversation. Starts (or resumes) its thread on an app-server process, runs turns one
- * at a time (later ones queue), streams every item and delta to subscribers, interrupts and steers
- * the running turn, and answers approval requests by policy or holds them for a reviewer.
+ * at a time (later ones queue), streams every item and delta to subscribers
+ * ({@link ThreadSubscribers}), interrupts and steers the running turn ({@link RunningTurn}), and
+ * answers approval requests by policy or holds them for a reviewer ({@link ThreadApprovals}).
+ * What it sends codex is built in {@link ThreadCalls}; what codex sends it arrives decoded
+ * ({@link CodexNotification}, {@link CodexRequest}).
  *
  * <p>States: {@link #starting} until codex knows the thread; {@link #idle}; {@link #running} a
  * turn; {@link #draining} after the watchdog gave up on a turn, until codex confirms its end;
@@ -97,7 +89,8 @@ public final class CodexThread {
 
   private record TurnStartAnswered(long turnSeq, CallResult result) implements Command {}
 
-  private record ControlAnswered(String what, CallResult result, ActorRef<Ack> replyTo)
+  /** Codex's answer to an interrupt or steer ({@link TurnControls}); nobody waits if no replyTo. */
+  record ControlAnswered(String what, CallResult result, ActorRef<Ack> replyTo)
       implements Command {}
 
   private record ResumeAnswered(CallResult result) implements Command {}
@@ -108,80 +101,83 @@ public final class CodexThread {
     DRAIN_TIMEOUT
   }
 
-  private record ApprovalExpired(String approvalId) implements Command {}
+  /** The deadline of a held approval ({@link ThreadApprovals} starts and cancels it). */
+  record ApprovalExpired(String approvalId) implements Command {}
 
-  private record SubscriberGone(ActorRef<ThreadEvent> subscriber) implements Command {}
+  /** A subscriber stopped ({@link ThreadSubscribers} watches them). */
+  record SubscriberGone(ActorRef<ThreadEvent> subscriber) implements Command {}
 
-  /** The app-server answers every call (result, error, timeout or death); this is a backstop. */
-  private static final Duration CALL_DEADLINE = Duration.ofMinutes(10);
   private static final int MAX_START_ATTEMPTS = 60;
   private static final Duration START_RETRY = Duration.ofMillis(500);
 
   public static Behavior<Command> create(ActorRef<CodexAppServer.Command> server,
       ThreadSettings settings, Optional<String> resumeThreadId,
       List<ActorRef<ThreadEvent>> subscribers) {
+    return create(server, settings, resumeThreadId, subscribers, Clock.systemUTC());
+  }
+
+  /** {@code clock}: what approval deadlines, turn durations and the watchdog are read from. */
+  public static Behavior<Command> create(ActorRef<CodexAppServer.Command> server,
+      ThreadSettings settings, Optional<String> resumeThreadId,
+      List<ActorRef<ThreadEvent>> subscribers, Clock clock) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> Behaviors.withStash(
         Math.max(1, settings.maxQueuedTurns()),
-        stash -> new CodexThread(server, settings, context, timers, stash, subscribers)
+        stash -> new CodexThread(server, settings, clock, context, timers, stash, subscribers)
             .start(resumeThreadId))));
   }
 
-  private final ActorRef<CodexAppServer.Command> server;
   private final ThreadSettings settings;
+  private final Clock clock;
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final StashBuffer<Command> stash;
-  private final ActorRef<AppServerEvent> serverEvents;
-  private final JsonRpcCodec codec = new JsonRpcCodec();
-  private final Set<ActorRef<ThreadEvent>> subscribers = new HashSet<>();
+  private final ThreadCalls calls;
+  private final ThreadSubscribers subscribers;
+  private final ThreadApprovals approvals;
+  private final TurnNotifications turnNotifications;
+  private final TurnControls controls;
+  private final TurnWatchdog watchdog;
 
   private String threadId;
   private int startAttempts;
   private long turnSeq;
-  private ActiveTurn turn;
+  private RunningTurn turn;
 
   private CodexThread(ActorRef<CodexAppServer.Command> server, ThreadSettings settings,
-      ActorContext<Command> context, TimerScheduler<Command> timers, StashBuffer<Command> stash,
-      List<ActorRef<ThreadEvent>> initialSubscribers) {
-    this.server = server;
+      Clock clock, ActorContext<Command> context, TimerScheduler<Command> timers,
+      StashBuffer<Command> stash, List<ActorRef<ThreadEvent>> initialSubscribers) {
     this.settings = settings;
+    this.clock = clock;
     this.context = context;
     this.timers = timers;
     this.stash = stash;
-    this.serverEvents = context.messageAdapter(AppServerEvent.class, FromServer::new);
-    initialSubscribers.forEach(this::addSubscriber);
+    this.calls = new ThreadCalls(server, settings, context,
+        context.messageAdapter(AppServerEvent.class, FromServer::new));
+    this.subscribers = new ThreadSubscribers(context);
+    this.approvals = new ThreadApprovals(settings.approvals(), calls, subscribers, timers, clock);
+    this.turnNotifications = new TurnNotifications(subscribers);
+    this.controls = new TurnControls(calls, context.getLog());
+    this.watchdog = new TurnWatchdog(settings.turnWatchdog(), clock);
+    initialSubscribers.forEach(subscribers::add);
   }
-
-  /** The turn in flight. Mutable, but only ever touched by this actor. */
-  private static final class ActiveTurn {
-    final long seq;
-    final RunTurn request;
-    final long startedNanos = System.nanoTime();
-    final List<JsonNode> items = new ArrayList<>();
-    final Map<String, Held> approvals = new LinkedHashMap<>();
-    String turnId;
-    String lastAgentText = "";
-    String lastError;
-    boolean interruptRequested;
-    long lastEventNanos = System.nanoTime();
-
-    ActiveTurn(long seq, RunTurn request) {
-      this.seq = seq;
-      this.request = request;
-    }
-  }
-
-  /** An approval codex is waiting on, with the JSON-RPC id to answer it under. */
-  private record Held(PendingApproval approval, JsonNode requestId, boolean legacy) {}
 
   // --- what every state does alike ----------------------------------------------------------
 
   /** Subscriptions, info and stop, the same in every state. */
   private BehaviorBuilder<Command> common(String state) {
     return Behaviors.receive(Command.class)
-        .onMessage(Subscribe.class, this::onSubscribe)
-        .onMessage(Unsubscribe.class, this::onUnsubscribe)
-        .onMessage(SubscriberGone.class, this::onSubscriberGone)
+        .onMessage(Subscribe.class, subscribe -> {
+          subscribers.subscribe(subscribe.subscriber(), Optional.ofNullable(threadId));
+          return Behaviors.same();
+        })
+        .onMessage(Unsubscribe.class, unsubscribe -> {
+          subscribers.remove(unsubscribe.subscriber());
+          return Behaviors.same();
+        })
+        .onMessage(SubscriberGone.class, gone -> {
+          subscribers.gone(gone.subscriber());
+          return Behaviors.same();
+        })
         .onMessage(GetInfo.class, info -> reportInfo(info, state))
         .onSignal(PostStop.class, signal -> onPostStop());
   }
@@ -192,6 +188,17 @@ public final class CodexThread {
         .onMessage(Interrupt.class, interrupt -> refuse(interrupt.replyTo(), "no turn is running"))
         .onMessage(Steer.class, steer -> refuse(steer.replyTo(), "no turn is running"))
         .onMessage(Decide.class, decide -> refuse(decide.replyTo(), noApproval(decide)));
+  }
+
+  /** Answers and timers a state has no use for (late ones of an earlier state): dropped. */
+  private Behavior<Command> dropLate(BehaviorBuilder<Command> state) {
+    return state
+        .onMessage(StartAnswered.class, late -> Behaviors.same())
+        .onMessage(ResumeAnswered.class, late -> Behaviors.same())
+        .onMessage(TurnStartAnswered.class, late -> Behaviors.same())
+        .onMessage(ApprovalExpired.class, late -> Behaviors.same())
+        .onMessage(Tick.class, late -> Behaviors.same())
+        .build();
   }
 
   // --- starting -----------------------------------------------------------------------------
@@ -205,39 +212,14 @@ public final class CodexThread {
   private void requestStart() {
     startAttempts++;
     if (threadId != null) {
-      call(CodexMethods.THREAD_RESUME, resumeParams(), true, r -> new StartAnswered(r, true));
+      calls.resumeThread(threadId, r -> new StartAnswered(r, true));
     } else {
-      ThreadStart.Params params = new ThreadStart.Params(settings.model().orElse(null),
-          settings.cwd().toString(), settings.approvalPolicy(), settings.sandbox(),
-          settings.configOverrides(), null, null);
-      call(CodexMethods.THREAD_START, codec.toTree(params), true,
-          r -> new StartAnswered(r, false));
+      calls.startThread(r -> new StartAnswered(r, false));
     }
   }
 
-  /**
-   * One call to the app-server, its answer mapped to a message of ours. A message adapter would
-   * not do: there is one adapter per reply class, so the last registered mapping would take the
-   * answers of every call still in flight.
-   */
-  private void call(String method, JsonNode params, boolean attachThread,
-      java.util.function.Function<CallResult, Command> onAnswer) {
-    Optional<ActorRef<AppServerEvent>> attach =
-        attachThread ? Optional.of(serverEvents) : Optional.empty();
-    context.ask(CallResult.class, server, CALL_DEADLINE,
-        replyTo -> new CodexAppServer.Call(method, params, Optional.empty(), attach, replyTo),
-        (result, failure) -> onAnswer.apply(result != null ? result
-            : CallResult.Failure.of(CallResult.Kind.TIMEOUT,
-                "no answer to " + method + " from the app-server actor")));
-  }
-
-  private JsonNode resumeParams() {
-    return codec.toTree(new ThreadStart.ResumeParams(threadId, settings.model().orElse(null),
-        settings.cwd().toString(), settings.approvalPolicy(), settings.sandbox(), true));
-  }
-
   private Behavior<Command> starting() {
-    return withoutTurn("starting")
+    return dropLate(withoutTurn("starting")
         .onMessage(StartAnswered.class, this::onStartAnswered)
         .onMessage(Tick.class, tick -> {
           if (tick == Tick.RETRY_START) {
@@ -247,8 +229,7 @@ public final class CodexThread {
         })
         .onMessage(FromServer.class, message -> Behaviors.same())
         .onMessage(RunTurn.class, this::queueTurn)
-        .onMessage(Close.class, close -> closeThread(close.reason()))
-        .build();
+        .onMessage(Close.class, close -> closeThread(close.reason())));
   }
 
   private Behavior<Command> onStartAnswered(StartAnswered answered) {
@@ -264,41 +245,34 @@ public final class CodexThread {
       String verb = answered.resume() ? "resume" : "start";
       return closeThread("could not " + verb + " the codex thread: " + failure.reason());
     }
-    JsonNode result = ((CallResult.Success) answered.result()).result();
-    threadId = result.path("thread").path("id").asText(null);
+    threadId = calls.threadIdOf((CallResult.Success) answered.result(), answered.resume())
+        .orElse(null);
     if (threadId == null) {
       return closeThread("codex answered thread/start without a thread id");
     }
     context.getLog().debug("thread {} {}", threadId, answered.resume() ? "resumed" : "started");
-    publish(new ThreadEvent.Ready(threadId, answered.resume()));
+    subscribers.publish(new ThreadEvent.Ready(threadId, answered.resume()));
     return stash.unstashAll(idle());
   }
 
   // --- idle ---------------------------------------------------------------------------------
 
   private Behavior<Command> idle() {
-    return withoutTurn("idle")
+    return dropLate(withoutTurn("idle")
         .onMessage(RunTurn.class, this::beginTurn)
         .onMessage(FromServer.class, this::onServerEventWhileIdle)
         .onMessage(Close.class, close -> closeThread(close.reason()))
-        .onMessage(Tick.class, tick -> Behaviors.same())
-        .onMessage(ApprovalExpired.class, expired -> Behaviors.same())
-        .onMessage(TurnStartAnswered.class, answered -> Behaviors.same())
-        .onMessage(ControlAnswered.class, this::onControlAnswered)
-        .onMessage(StartAnswered.class, answered -> Behaviors.same())
-        .onMessage(ResumeAnswered.class, answered -> Behaviors.same())
-        .build();
+        .onMessage(ControlAnswered.class, this::onControlAnswered));
   }
 
   private Behavior<Command> onServerEventWhileIdle(FromServer message) {
     AppServerEvent event = message.event();
     if (event instanceof AppServerEvent.ProcessDown down) {
-      publish(new ThreadEvent.ProcessLost(threadId, down.reason()));
+      subscribers.publish(new ThreadEvent.ProcessLost(threadId, down.reason()));
       return recovering();
     }
     if (event instanceof AppServerEvent.ServerRequest request) {
-      // no turn of ours is running: nothing to approve
-      answerApproval(request.requestId(), isLegacy(request.method()), ApprovalDecision.CANCEL);
+      approvals.cancelUnowned(request.request()); // no turn of ours is running
     }
     return Behaviors.same();
   }
@@ -308,28 +282,17 @@ public final class CodexThread {
       request.replyTo().tell(failedBeforeStart("the prompt is empty"));
       return Behaviors.same();
     }
-    turn = new ActiveTurn(++turnSeq, request);
-    TurnOptions options = request.options();
-    TurnRequests.StartParams params = new TurnRequests.StartParams(threadId,
-        List.of(TextInput.of(request.prompt())),
-        options.cwd().map(Path::toString).orElse(null),
-        options.approvalPolicy().orElse(null), options.model().orElse(null));
+    turn = new RunningTurn(++turnSeq, request, clock.instant());
     long seq = turn.seq;
-    call(CodexMethods.TURN_START, codec.toTree(params), false,
-        r -> new TurnStartAnswered(seq, r));
-    timers.startTimerWithFixedDelay(Tick.WATCHDOG, watchdogPeriod());
+    calls.startTurn(threadId, request, r -> new TurnStartAnswered(seq, r));
+    timers.startTimerWithFixedDelay(Tick.WATCHDOG, watchdog.period());
     return running();
-  }
-
-  private Duration watchdogPeriod() {
-    Duration quarter = settings.turnWatchdog().dividedBy(4);
-    return quarter.compareTo(Duration.ofSeconds(1)) < 0 ? quarter : Duration.ofSeconds(1);
   }
 
   // --- running ------------------------------------------------------------------------------
 
   private Behavior<Command> running() {
-    return common("running")
+    return dropLate(common("running")
         .onMessage(FromServer.class, this::onServerEventWhileRunning)
         .onMessage(TurnStartAnswered.class, this::onTurnStartAnswered)
         .onMessage(Interrupt.class, this::onInterrupt)
@@ -339,10 +302,7 @@ public final class CodexThread {
         .onMessage(ControlAnswered.class, this::onControlAnswered)
         .onMessage(Tick.class, this::onTickWhileRunning)
         .onMessage(RunTurn.class, this::queueTurn)
-        .onMessage(Close.class, this::closeWhileRunning)
-        .onMessage(StartAnswered.class, answered -> Behaviors.same())
-        .onMessage(ResumeAnswered.class, answered -> Behaviors.same())
-        .build();
+        .onMessage(Close.class, this::closeWhileRunning));
   }
 
   private Behavior<Command> onTurnStartAnswered(TurnStartAnswered answered) {
@@ -356,13 +316,9 @@ public final class CodexThread {
       }
       return finishTurn(TurnResult.Outcome.FAILED, "codex refused turn/start: " + failure.reason());
     }
-    JsonNode result = ((CallResult.Success) answered.result()).result();
-    String turnId = result.path("turn").path("id").asText(null);
-    if (turn.turnId == null && turnId != null) {
-      turn.turnId = turnId;
-    }
+    calls.turnIdOf((CallResult.Success) answered.result()).ifPresent(turn::named);
     touch();
-    if (turn.interruptRequested) {
+    if (turn.interruptRequested()) {
       sendInterrupt(null);
     }
     return Behaviors.same();
@@ -371,14 +327,16 @@ public final class CodexThread {
   private Behavior<Command> onServerEventWhileRunning(FromServer message) {
     AppServerEvent event = message.event();
     if (event instanceof AppServerEvent.Notification notification) {
-      return onNotification(notification.method(), notification.params());
+      return onNotification(notification.notification());
     }
     if (event instanceof AppServerEvent.ServerRequest request) {
-      return onApprovalRequest(request);
+      touch();
+      approvals.requested(request.request(), threadId, turn.turnId());
+      return Behaviors.same();
     }
     if (event instanceof AppServerEvent.ProcessDown down) {
-      publish(new ThreadEvent.ProcessLost(threadId, down.reason()));
-      dropApprovals();
+      subscribers.publish(new ThreadEvent.ProcessLost(threadId, down.reason()));
+      approvals.turnEnded();
       finishTurnResult(TurnResult.Outcome.FAILED, "the codex app-server process died during "
           + "the turn (" + down.reason() + "); the thread will be resumed on a restarted process");
       return recovering();
@@ -386,125 +344,39 @@ public final class CodexThread {
     return Behaviors.same();
   }
 
-  private Behavior<Command> onNotification(String method, JsonNode params) {
-    String turnId = params.path("turnId").asText(null);
-    if (turnId == null) {
-      turnId = params.path("turn").path("id").asText(null);
-    }
-    if (turnId != null && turn.turnId != null && !turnId.equals(turn.turnId)) {
+  private Behavior<Command> onNotification(CodexNotification notification) {
+    if (!turn.isAbout(notification.body().turnId())) {
       return Behaviors.same(); // a late event of an earlier turn
     }
     touch();
-    switch (method) {
-      case CodexMethods.TURN_STARTED:
-        if (turn.turnId == null) {
-          turn.turnId = turnId;
-        }
-        if (turn.interruptRequested) {
-          sendInterrupt(null);
-        }
-        publish(new ThreadEvent.TurnStarted(threadId, turnId));
-        return Behaviors.same();
-      case CodexMethods.ITEM_STARTED:
-        publish(new ThreadEvent.ItemStarted(threadId, turnId, params.path("item")));
-        return Behaviors.same();
-      case CodexMethods.ITEM_COMPLETED:
-        onItemCompleted(turnId, params.path("item"));
-        return Behaviors.same();
-      case CodexMethods.AGENT_MESSAGE_DELTA:
-        publish(new ThreadEvent.AgentMessageDelta(threadId, turnId,
-            params.path("itemId").asText(), params.path("delta").asText()));
-        return Behaviors.same();
-      case CodexMethods.COMMAND_OUTPUT_DELTA:
-        publish(new ThreadEvent.CommandOutputDelta(threadId, turnId,
-            params.path("itemId").asText(), params.path("delta").asText()));
-        return Behaviors.same();
-      case CodexMethods.ERROR:
-        if (!params.path("willRetry").asBoolean(false)) {
-          turn.lastError = params.path("error").path("message").asText(null);
-        }
-        publish(new ThreadEvent.Notice(threadId, method, params));
-        return Behaviors.same();
-      case CodexMethods.TURN_COMPLETED:
-        return onTurnCompleted(params.path("turn"));
-      default:
-        publish(new ThreadEvent.Notice(threadId, method, params));
-        return Behaviors.same();
+    Optional<TurnNotifications.Ended> ended =
+        turnNotifications.apply(notification, threadId, turn);
+    if (ended.isPresent()) {
+      return finishTurn(ended.get().outcome(), ended.get().error());
     }
-  }
-
-  private void onItemCompleted(String turnId, JsonNode item) {
-    turn.items.add(item);
-    if ("agentMessage".equals(item.path("type").asText())) {
-      turn.lastAgentText = item.path("text").asText("");
+    if (notification.body() instanceof Notifications.TurnStarted && turn.interruptRequested()) {
+      sendInterrupt(null);
     }
-    publish(new ThreadEvent.ItemCompleted(threadId, turnId, item));
-  }
-
-  private Behavior<Command> onTurnCompleted(JsonNode completed) {
-    if (turn.turnId == null) {
-      turn.turnId = completed.path("id").asText(null);
-    }
-    TurnStatus status = statusOf(completed);
-    String error = completed.path("error").path("message").asText(null);
-    if (error == null) {
-      error = turn.lastError;
-    }
-    if (turn.lastAgentText.isEmpty()) {
-      // codex summarises agent messages on turn/completed; use it if item/completed was missed
-      for (JsonNode item : completed.path("items")) {
-        if ("agentMessage".equals(item.path("type").asText())) {
-          turn.lastAgentText = item.path("text").asText("");
-        }
-      }
-    }
-    switch (status) {
-      case COMPLETED:
-        return finishTurn(TurnResult.Outcome.COMPLETED, null);
-      case INTERRUPTED:
-        return finishTurn(TurnResult.Outcome.INTERRUPTED,
-            error != null ? error : "the turn was interrupted");
-      default:
-        return finishTurn(TurnResult.Outcome.FAILED,
-            error != null ? error : "codex reported the turn as " + completed.path("status"));
-    }
-  }
-
-  private TurnStatus statusOf(JsonNode completedTurn) {
-    try {
-      TurnStatus status = codec.fromTree(completedTurn, io.workmate.protocol.codex.Turn.class)
-          .status();
-      return status == null ? TurnStatus.UNKNOWN : status;
-    } catch (io.workmate.protocol.jsonrpc.MalformedMessageException e) {
-      return TurnStatus.UNKNOWN;
-    }
+    return Behaviors.same();
   }
 
   private void touch() {
-    turn.lastEventNanos = System.nanoTime();
+    turn.touch(clock.instant());
   }
 
   private Behavior<Command> onTickWhileRunning(Tick tick) {
-    if (tick != Tick.WATCHDOG || turn == null) {
-      return Behaviors.same();
-    }
-    if (!turn.approvals.isEmpty() && settings.approvals().mode() == ApprovalHandling.Mode.ASK) {
-      touch(); // waiting for a reviewer is not a stall
-      return Behaviors.same();
-    }
-    long silentNanos = System.nanoTime() - turn.lastEventNanos;
-    if (silentNanos < settings.turnWatchdog().toNanos()) {
-      return Behaviors.same();
-    }
-    String reason = "turn watchdog: no event from codex for "
-        + Duration.ofNanos(silentNanos).toSeconds() + " s (limit " + settings.turnWatchdog()
-        .toSeconds() + " s); the model provider's stream may be stalled. The turn was interrupted.";
+    Optional<String> stalled = tick == Tick.WATCHDOG && turn != null
+        ? watchdog.stalled(turn, approvals.awaitingReviewer()) : Optional.empty();
+    return stalled.map(this::giveUpStalledTurn).orElseGet(Behaviors::same);
+  }
+
+  private Behavior<Command> giveUpStalledTurn(String reason) {
     context.getLog().warn("thread {}: {}", threadId, reason);
-    String stalledTurnId = turn.turnId;
+    String stalledTurnId = turn.turnId();
     if (stalledTurnId != null) {
       sendInterrupt(null);
     }
-    dropApprovals();
+    approvals.turnEnded();
     finishTurnResult(TurnResult.Outcome.FAILED, reason);
     if (stalledTurnId == null) {
       return stash.unstashAll(idle());
@@ -513,151 +385,43 @@ public final class CodexThread {
     return draining(stalledTurnId);
   }
 
-  // --- interrupt, steer ---------------------------------------------------------------------
+  // --- interrupt, steer, decide ------------------------------------------------------------
 
   private Behavior<Command> onInterrupt(Interrupt interrupt) {
-    turn.interruptRequested = true;
-    if (turn.turnId == null) {
-      interrupt.replyTo().tell(Ack.ok("interrupt will be sent as soon as codex names the turn"));
-    } else {
-      sendInterrupt(interrupt.replyTo());
-    }
+    controls.interrupt(threadId, turn, interrupt.replyTo());
     return Behaviors.same();
   }
 
   private void sendInterrupt(ActorRef<Ack> replyTo) {
-    TurnRequests.InterruptParams params = new TurnRequests.InterruptParams(threadId, turn.turnId);
-    call(CodexMethods.TURN_INTERRUPT, codec.toTree(params), false,
-        r -> new ControlAnswered(CodexMethods.TURN_INTERRUPT, r, replyTo));
+    controls.sendInterrupt(threadId, turn, replyTo);
   }
 
   private Behavior<Command> onSteer(Steer steer) {
-    if (turn.turnId == null) {
-      return refuse(steer.replyTo(), "the turn has not started on codex yet; try again");
-    }
-    if (steer.text() == null || steer.text().isBlank()) {
-      return refuse(steer.replyTo(), "steering text is empty");
-    }
-    TurnRequests.SteerParams params = new TurnRequests.SteerParams(threadId,
-        List.of(TextInput.of(steer.text())), turn.turnId);
-    call(CodexMethods.TURN_STEER, codec.toTree(params), false,
-        r -> new ControlAnswered(CodexMethods.TURN_STEER, r, steer.replyTo()));
+    controls.steer(threadId, turn, steer);
     return Behaviors.same();
   }
 
   private Behavior<Command> onControlAnswered(ControlAnswered answered) {
-    if (answered.replyTo() == null) {
-      if (answered.result() instanceof CallResult.Failure failure) {
-        context.getLog().debug("thread {}: {} failed: {}", threadId, answered.what(),
-            failure.reason());
-      }
-      return Behaviors.same();
-    }
-    if (answered.result() instanceof CallResult.Failure failure) {
-      answered.replyTo().tell(Ack.refused(answered.what() + " failed: " + failure.reason()));
-    } else {
-      answered.replyTo().tell(Ack.ok(answered.what() + " sent"));
-    }
+    controls.answered(threadId, answered);
     return Behaviors.same();
-  }
-
-  // --- approvals ----------------------------------------------------------------------------
-
-  private Behavior<Command> onApprovalRequest(AppServerEvent.ServerRequest request) {
-    touch();
-    boolean legacy = isLegacy(request.method());
-    PendingApproval approval = describeApproval(request, legacy);
-    Held held = new Held(approval, request.requestId(), legacy);
-    publish(new ThreadEvent.ApprovalRequested(threadId, approval));
-    switch (settings.approvals().mode()) {
-      case ACCEPT:
-        resolve(held, ApprovalDecision.ACCEPT, ThreadEvent.DecidedBy.POLICY);
-        break;
-      case DECLINE:
-        resolve(held, ApprovalDecision.DECLINE, ThreadEvent.DecidedBy.POLICY);
-        break;
-      default:
-        turn.approvals.put(approval.id(), held);
-        timers.startSingleTimer(new ApprovalExpired(approval.id()), settings.approvals().timeout());
-    }
-    return Behaviors.same();
-  }
-
-  private PendingApproval describeApproval(AppServerEvent.ServerRequest request, boolean legacy) {
-    JsonNode params = request.params() == null ? codec.mapper().createObjectNode()
-        : request.params();
-    boolean command = CodexMethods.COMMAND_APPROVAL.equals(request.method())
-        || CodexMethods.LEGACY_EXEC_APPROVAL.equals(request.method());
-    String summary;
-    if (command) {
-      JsonNode commandNode = params.path("command");
-      summary = commandNode.isArray() ? joinArray(commandNode) : commandNode.asText("");
-    } else {
-      summary = legacy ? "apply changes to " + params.path("fileChanges").size() + " file(s)"
-          : "apply the file changes of item " + params.path("itemId").asText("?");
-    }
-    Instant now = Instant.now();
-    return new PendingApproval("ap-" + UUID.randomUUID(), threadId,
-        legacy ? turn.turnId : params.path("turnId").asText(turn.turnId),
-        command ? "command" : "fileChange", request.method(), summary,
-        params.path("cwd").asText(null), params.path("reason").asText(null), now,
-        now.plus(settings.approvals().timeout()));
-  }
-
-  private static String joinArray(JsonNode array) {
-    List<String> parts = new ArrayList<>();
-    array.forEach(part -> parts.add(part.asText()));
-    return String.join(" ", parts);
-  }
-
-  private static boolean isLegacy(String method) {
-    return CodexMethods.LEGACY_EXEC_APPROVAL.equals(method)
-        || CodexMethods.LEGACY_PATCH_APPROVAL.equals(method);
   }
 
   private Behavior<Command> onDecide(Decide decide) {
-    Held held = turn.approvals.remove(decide.approvalId());
-    if (held == null) {
+    if (!approvals.decide(decide.approvalId(), decide.decision())) {
       return refuse(decide.replyTo(), noApproval(decide));
     }
-    timers.cancel(new ApprovalExpired(decide.approvalId()));
-    resolve(held, decide.decision(), ThreadEvent.DecidedBy.REVIEWER);
+    touch();
     decide.replyTo().tell(Ack.ok(decide.decision().wire() + " sent to codex"));
     return Behaviors.same();
   }
 
   private Behavior<Command> onApprovalExpired(ApprovalExpired expired) {
-    Held held = turn.approvals.remove(expired.approvalId());
-    if (held != null) {
+    if (approvals.expire(expired.approvalId())) {
       context.getLog().info("thread {}: approval {} timed out; answering {}", threadId,
           expired.approvalId(), settings.approvals().onTimeout());
-      resolve(held, settings.approvals().onTimeout(), ThreadEvent.DecidedBy.TIMEOUT);
+      touch();
     }
     return Behaviors.same();
-  }
-
-  private void resolve(Held held, ApprovalDecision decision, ThreadEvent.DecidedBy by) {
-    touch();
-    answerApproval(held.requestId(), held.legacy(), decision);
-    publish(new ThreadEvent.ApprovalResolved(threadId, held.approval().id(), decision.wire(), by));
-  }
-
-  private void answerApproval(JsonNode requestId, boolean legacy, ApprovalDecision decision) {
-    JsonNode result = legacy
-        ? codec.toTree(new Approvals.LegacyResponse(decision.legacyWire()))
-        : codec.toTree(new Approvals.Response(decision));
-    server.tell(new CodexAppServer.Answer(requestId, result, null));
-  }
-
-  /** Codex keeps waiting for answers to requests of an ended turn; cancel them. */
-  private void dropApprovals() {
-    for (Held held : turn.approvals.values()) {
-      timers.cancel(new ApprovalExpired(held.approval().id()));
-      answerApproval(held.requestId(), held.legacy(), ApprovalDecision.CANCEL);
-      publish(new ThreadEvent.ApprovalResolved(threadId, held.approval().id(),
-          ApprovalDecision.CANCEL.wire(), ThreadEvent.DecidedBy.TURN_ENDED));
-    }
-    turn.approvals.clear();
   }
 
   private static String noApproval(Decide decide) {
@@ -667,7 +431,7 @@ public final class CodexThread {
   // --- finishing ----------------------------------------------------------------------------
 
   private Behavior<Command> finishTurn(TurnResult.Outcome outcome, String error) {
-    dropApprovals();
+    approvals.turnEnded();
     finishTurnResult(outcome, error);
     return stash.unstashAll(idle());
   }
@@ -675,11 +439,9 @@ public final class CodexThread {
   /** Replies, publishes and forgets the turn; the caller picks the next state. */
   private void finishTurnResult(TurnResult.Outcome outcome, String error) {
     timers.cancel(Tick.WATCHDOG);
-    TurnResult result = new TurnResult(threadId, Optional.ofNullable(turn.turnId), outcome,
-        turn.lastAgentText, Optional.ofNullable(error), List.copyOf(turn.items),
-        Duration.ofNanos(System.nanoTime() - turn.startedNanos));
+    TurnResult result = turn.result(threadId, outcome, error, clock.instant());
     turn.request.replyTo().tell(result);
-    publish(new ThreadEvent.TurnFinished(threadId, result));
+    subscribers.publish(new ThreadEvent.TurnFinished(threadId, result));
     turn = null;
   }
 
@@ -701,22 +463,20 @@ public final class CodexThread {
   // --- draining -----------------------------------------------------------------------------
 
   private Behavior<Command> draining(String stalledTurnId) {
-    return withoutTurn("draining")
+    return dropLate(withoutTurn("draining")
         .onMessage(FromServer.class, message -> {
           AppServerEvent event = message.event();
           if (event instanceof AppServerEvent.ProcessDown down) {
             timers.cancel(Tick.DRAIN_TIMEOUT);
-            publish(new ThreadEvent.ProcessLost(threadId, down.reason()));
+            subscribers.publish(new ThreadEvent.ProcessLost(threadId, down.reason()));
             return recovering();
           }
           if (event instanceof AppServerEvent.ServerRequest request) {
-            answerApproval(request.requestId(), isLegacy(request.method()),
-                ApprovalDecision.CANCEL);
+            approvals.cancelUnowned(request.request());
           }
           if (event instanceof AppServerEvent.Notification notification
-              && CodexMethods.TURN_COMPLETED.equals(notification.method())
-              && stalledTurnId.equals(
-                  notification.params().path("turn").path("id").asText(""))) {
+              && notification.notification().body() instanceof Notifications.TurnCompleted done
+              && stalledTurnId.equals(done.turnId())) {
             timers.cancel(Tick.DRAIN_TIMEOUT);
             return stash.unstashAll(idle());
           }
@@ -732,36 +492,25 @@ public final class CodexThread {
         })
         .onMessage(RunTurn.class, this::queueTurn)
         .onMessage(Close.class, close -> closeThread(close.reason()))
-        .onMessage(ControlAnswered.class, this::onControlAnswered)
-        .onMessage(TurnStartAnswered.class, answered -> Behaviors.same())
-        .onMessage(ApprovalExpired.class, expired -> Behaviors.same())
-        .onMessage(StartAnswered.class, answered -> Behaviors.same())
-        .onMessage(ResumeAnswered.class, answered -> Behaviors.same())
-        .build();
+        .onMessage(ControlAnswered.class, this::onControlAnswered));
   }
 
   // --- recovering ---------------------------------------------------------------------------
 
   private Behavior<Command> recovering() {
-    return withoutTurn("recovering")
+    return dropLate(withoutTurn("recovering")
         .onMessage(FromServer.class, message -> {
           if (message.event() instanceof AppServerEvent.ProcessUp) {
-            call(CodexMethods.THREAD_RESUME, resumeParams(), true, ResumeAnswered::new);
+            calls.resumeThread(threadId, ResumeAnswered::new);
           } else if (message.event() instanceof AppServerEvent.ServerRequest request) {
-            answerApproval(request.requestId(), isLegacy(request.method()),
-                ApprovalDecision.CANCEL);
+            approvals.cancelUnowned(request.request());
           }
           return Behaviors.same();
         })
         .onMessage(ResumeAnswered.class, this::onResumeAnswered)
         .onMessage(RunTurn.class, this::queueTurn)
         .onMessage(Close.class, close -> closeThread(close.reason()))
-        .onMessage(Tick.class, tick -> Behaviors.same())
-        .onMessage(ControlAnswered.class, this::onControlAnswered)
-        .onMessage(TurnStartAnswered.class, answered -> Behaviors.same())
-        .onMessage(ApprovalExpired.class, expired -> Behaviors.same())
-        .onMessage(StartAnswered.class, answered -> Behaviors.same())
-        .build();
+        .onMessage(ControlAnswered.class, this::onControlAnswered));
   }
 
   private Behavior<Command> onResumeAnswered(ResumeAnswered answered) {
@@ -774,17 +523,17 @@ public final class CodexThread {
       return Behaviors.same();
     }
     context.getLog().info("thread {}: resumed on the restarted codex app-server", threadId);
-    publish(new ThreadEvent.Ready(threadId, true));
+    subscribers.publish(new ThreadEvent.Ready(threadId, true));
     return stash.unstashAll(idle());
   }
 
   // --- closing ------------------------------------------------------------------------------
 
   private Behavior<Command> closeWhileRunning(Close close) {
-    if (turn.turnId != null) {
+    if (turn.turnId() != null) {
       sendInterrupt(null);
     }
-    dropApprovals();
+    approvals.turnEnded();
     finishTurnResult(TurnResult.Outcome.INTERRUPTED, "the thread was closed: " + close.reason());
     return closeThread(close.reason());
   }
@@ -799,61 +548,27 @@ public final class CodexThread {
       }
     });
     stash.clear();
-    publish(new ThreadEvent.Closed(threadId == null ? "" : threadId, reason));
+    subscribers.publish(new ThreadEvent.Closed(threadId == null ? "" : threadId, reason));
     return Behaviors.stopped();
   }
 
   private Behavior<Command> onPostStop() {
     if (turn != null) {
-      dropApprovals();
+      approvals.turnEnded();
       finishTurnResult(TurnResult.Outcome.INTERRUPTED, "the thread actor stopped");
     }
     if (threadId != null) {
-      server.tell(new CodexAppServer.Detach(threadId));
+      calls.detach(threadId);
     }
     return Behaviors.same();
   }
 
-  // --- subscribers and info -----------------------------------------------------------------
-
-  private Behavior<Command> onSubscribe(Subscribe subscribe) {
-    addSubscriber(subscribe.subscriber());
-    if (threadId != null) {
-      subscribe.subscriber().tell(new ThreadEvent.Ready(threadId, false));
-    }
-    return Behaviors.same();
-  }
-
-  private void addSubscriber(ActorRef<ThreadEvent> subscriber) {
-    if (subscribers.add(subscriber)) {
-      context.watchWith(subscriber, new SubscriberGone(subscriber));
-    }
-  }
-
-  private Behavior<Command> onUnsubscribe(Unsubscribe unsubscribe) {
-    if (subscribers.remove(unsubscribe.subscriber())) {
-      context.unwatch(unsubscribe.subscriber());
-    }
-    return Behaviors.same();
-  }
-
-  private Behavior<Command> onSubscriberGone(SubscriberGone gone) {
-    subscribers.remove(gone.subscriber());
-    return Behaviors.same();
-  }
-
-  private void publish(ThreadEvent event) {
-    for (ActorRef<ThreadEvent> subscriber : subscribers) {
-      subscriber.tell(event);
-    }
-  }
+  // --- info -------------------------------------------------------------------------------
 
   private Behavior<Command> reportInfo(GetInfo request, String state) {
-    List<PendingApproval> approvals = turn == null ? List.of()
-        : turn.approvals.values().stream().map(Held::approval).toList();
     request.replyTo().tell(new Info(Optional.ofNullable(threadId), state,
-        turn == null ? Optional.empty() : Optional.ofNullable(turn.turnId), stash.size(),
-        approvals));
+        turn == null ? Optional.empty() : Optional.ofNullable(turn.turnId()), stash.size(),
+        approvals.pending()));
     return Behaviors.same();
   }
 

@@ -1,6 +1,9 @@
 package io.workmate.codex;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.workmate.protocol.codex.CommandExecutionItem;
+import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,21 +29,21 @@ public final class LimitBreach {
 
   /** The error the invocation fails with, or empty when the item shows no breach. */
   public static Optional<String> detect(JsonNode item, CommandLimits limits) {
-    if (item == null || !"commandExecution".equals(item.path("type").asText())) {
+    return CommandExecutionItem.of(item).flatMap(execution -> detect(execution, limits));
+  }
+
+  private static Optional<String> detect(CommandExecutionItem item, CommandLimits limits) {
+    if (item.exitCode() == null || item.exitCode() == 0) {
       return Optional.empty();
     }
-    JsonNode exit = item.get("exitCode");
-    if (exit == null || !exit.canConvertToInt() || exit.asInt() == 0) {
-      return Optional.empty();
-    }
-    int code = exit.asInt();
+    int code = item.exitCode();
     String command = command(item);
-    String output = item.path("aggregatedOutput").asText("");
+    String output = Objects.requireNonNullElse(item.aggregatedOutput(), "");
     if (limits.cpuSeconds().isPresent()) {
       long seconds = limits.cpuSeconds().getAsLong();
       // CPU time never exceeds wall time: a SIGKILL sooner than the limit was something else
       boolean hardLimit = code == CommandLimits.SIGKILL_EXIT
-          && item.path("durationMs").asLong(0) >= seconds * 1000;
+          && Objects.requireNonNullElse(item.durationMs(), 0L) >= seconds * 1000;
       if (code == CommandLimits.SIGXCPU_EXIT || hardLimit) {
         return Optional.of("the command \"" + command + "\" exceeded the CPU-time limit of "
             + seconds + " s (RLIMIT_CPU; " + (hardLimit ? "killed" : "SIGXCPU, exit status 152")
@@ -63,12 +66,12 @@ public final class LimitBreach {
   }
 
   /** The command as the model wrote it, without codex's {@code /bin/bash -lc '...'}. */
-  static String command(JsonNode item) {
-    JsonNode actions = item.path("commandActions");
-    String text = actions.isArray() && actions.size() == 1
-        ? actions.get(0).path("command").asText("") : "";
+  static String command(CommandExecutionItem item) {
+    List<CommandExecutionItem.CommandAction> actions = item.commandActions();
+    String text = actions != null && actions.size() == 1 && actions.get(0) != null
+        ? Objects.requireNonNullElse(actions.get(0).command(), "") : "";
     if (text.isEmpty()) {
-      text = item.path("command").asText("");
+      text = Objects.requireNonNullElse(item.command(), "");
       Matcher shell = LOGIN_SHELL.matcher(text);
       if (shell.matches()) {
         text = shell.group(1);

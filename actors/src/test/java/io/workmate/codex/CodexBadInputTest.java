@@ -14,6 +14,7 @@ import java.util.Optional;
 import java.util.function.Predicate;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -101,25 +102,16 @@ class CodexBadInputTest extends RealCodexTest {
     testKit.stop(server, Duration.ofSeconds(30));
   }
 
+  /** Asks for the status until it matches; the last one asked fails the test if none did. */
   private CodexAppServer.Status status(ActorRef<CodexAppServer.Command> server,
       Predicate<CodexAppServer.Status> until) {
     TestProbe<CodexAppServer.Status> probe = testKit.createTestProbe();
-    long deadline = System.nanoTime() + TIMEOUT.toNanos();
-    CodexAppServer.Status status;
-    do {
-      server.tell(new CodexAppServer.GetStatus(probe.getRef()));
-      status = probe.receiveMessage();
-      if (until.test(status)) {
-        return status;
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    } while (System.nanoTime() < deadline);
-    throw new AssertionError("status never matched; last: " + status);
+    return Awaitility.await("a matching status of " + server.path().name())
+        .atMost(TIMEOUT).pollInterval(Duration.ofMillis(100))
+        .until(() -> {
+          server.tell(new CodexAppServer.GetStatus(probe.getRef()));
+          return probe.receiveMessage();
+        }, until::test);
   }
 
   private static Path script(String name, String body) throws IOException {

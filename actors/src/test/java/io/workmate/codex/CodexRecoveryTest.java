@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /** kill -9 of the app-server mid-turn: the turn fails, the process returns, history survives. */
@@ -122,17 +123,12 @@ class CodexRecoveryTest extends RealCodexTest {
     awaitNoCodexProcesses();
   }
 
-  private void awaitNoCodexProcesses() throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-    List<Long> left = fixture.codexProcesses();
-    while (!left.isEmpty() && System.nanoTime() < deadline) {
-      Thread.sleep(100);
-      left = fixture.codexProcesses();
-    }
-    assertEquals(List.of(), left, "codex processes (or their children) left behind");
+  private void awaitNoCodexProcesses() {
+    Awaitility.await("codex processes (or their children) left behind")
+        .atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
+        .untilAsserted(() -> assertEquals(List.of(), fixture.codexProcesses(),
+            "codex processes (or their children) left behind"));
   }
-
-
 
   private CodexAppServer.Status status(ActorRef<CodexPool.Command> pool) {
     TestProbe<List<ActorRef<CodexAppServer.Command>>> servers = testKit.createTestProbe();

@@ -1,5 +1,6 @@
 package io.workmate.codex.config;
 
+import io.workmate.support.BlockingThreads;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,9 +15,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Runs a short-lived Codex command to completion. stdout and stderr are drained on their own
- * threads so a chatty process can never block on a full pipe, and a process that overruns its
- * timeout is killed together with its children.
+ * Runs a short-lived Codex command to completion. stdout and stderr are drained on threads of
+ * their own ({@link BlockingThreads#start}) so a chatty process can never block on a full pipe,
+ * and a process that overruns its timeout is killed together with its children. Blocking: called
+ * at start-up, before any actor runs, or off the actor threads.
  */
 final class CodexProcess {
 
@@ -74,9 +76,7 @@ final class CodexProcess {
 
   private static FutureTask<String> drain(InputStream stream, String threadName) {
     FutureTask<String> task = new FutureTask<>(() -> readCapped(stream));
-    Thread thread = new Thread(task, threadName);
-    thread.setDaemon(true); // never keeps the JVM alive
-    thread.start();
+    BlockingThreads.start(threadName, task);
     return task;
   }
 

@@ -16,6 +16,7 @@ import io.workmate.protocol.codex.ApprovalDecision;
 import io.workmate.protocol.codex.ApprovalPolicy;
 import io.workmate.protocol.codex.Approvals;
 import io.workmate.protocol.codex.CodexMethods;
+import io.workmate.protocol.codex.CommandExecutionItem;
 import io.workmate.protocol.codex.Initialize;
 import io.workmate.protocol.codex.ModelList;
 import io.workmate.protocol.codex.Notifications;
@@ -93,10 +94,15 @@ class CodexSchemaCompatibilityTest {
           Approvals.LegacyExecParams.class,
           Approvals.LegacyPatchParams.class,
           Approvals.Response.class,
-          Approvals.LegacyResponse.class);
+          Approvals.LegacyResponse.class,
+          CommandExecutionItem.class,
+          CommandExecutionItem.CommandAction.class);
 
   /** Records mirroring one variant of a union definition, with the {@code type} they send. */
-  static final Map<Class<?>, String> UNION_DISCRIMINATORS = Map.of(TextInput.class, "text");
+  static final Map<Class<?>, String> UNION_DISCRIMINATORS = Map.of(TextInput.class, "text",
+      CommandExecutionItem.class, "commandExecution",
+      // every kind of action has the command; "unknown" is the one codex sends most
+      CommandExecutionItem.CommandAction.class, "unknown");
 
   /**
    * Records that also answer a second schema besides the one their annotation names: one answer

@@ -112,10 +112,27 @@ final class WireSchemaChecker {
       return Optional.empty();
     }
     JsonNode resolved = GeneratedSchema.deref(root, node.get());
-    if (resolved.has("properties")) {
+    // a "flat" union (ThreadItem) has properties of its own besides its variants
+    boolean flatUnion = unionDiscriminators.containsKey(record)
+        && !GeneratedSchema.variants(resolved).isEmpty();
+    if (resolved.has("properties") && !flatUnion) {
       return Optional.of(new ObjectSchema(root, resolved));
     }
     return pickUnionVariant(record, root, resolved, who, problems);
+  }
+
+  /** The variant plus the properties its union gives every variant (none for most unions). */
+  private static JsonNode withSharedProperties(JsonNode union, JsonNode variant) {
+    if (!union.has("properties")) {
+      return variant;
+    }
+    com.fasterxml.jackson.databind.node.ObjectNode merged =
+        ((com.fasterxml.jackson.databind.node.ObjectNode) variant).deepCopy();
+    com.fasterxml.jackson.databind.node.ObjectNode properties =
+        (com.fasterxml.jackson.databind.node.ObjectNode) merged.get("properties");
+    union.path("properties").fields().forEachRemaining(shared ->
+        properties.putIfAbsent(shared.getKey(), shared.getValue()));
+    return merged;
   }
 
   private Optional<ObjectSchema> pickUnionVariant(
@@ -132,7 +149,7 @@ final class WireSchemaChecker {
       Set<String> variantTypes =
           GeneratedSchema.stringValues(root, object.path("properties").path("type"));
       if (discriminator != null && variantTypes.contains(discriminator)) {
-        return Optional.of(new ObjectSchema(root, object));
+        return Optional.of(new ObjectSchema(root, withSharedProperties(union, object)));
       }
       types.addAll(variantTypes);
     }

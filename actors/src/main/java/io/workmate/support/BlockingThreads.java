@@ -1,0 +1,52 @@
+package io.workmate.support;
+
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+
+/**
+ * Where Workmate's blocking work runs, so that it never holds a thread of the default dispatcher,
+ * whose few threads (one per core) run every actor.
+ *
+ * <ul>
+ *   <li>Work that blocks for a while and ends (waiting for a child process to exit, writing to
+ *       its stdin, file IO) runs on the blocking dispatcher configured at {@value #DISPATCHER}
+ *       ({@code workmate/pekko.conf}): an actor that does such work is spawned on it, other work
+ *       is handed to {@link #executor}.
+ *   <li>A loop that blocks for a child process's whole life (reading its stdout or stderr) would
+ *       pin a pooled thread for good; it gets a thread of its own from {@link #start}, the one
+ *       place Workmate's actors create threads.
+ * </ul>
+ */
+public final class BlockingThreads {
+
+  /** The configuration path of Workmate's blocking dispatcher. */
+  public static final String DISPATCHER = "workmate.blocking-dispatcher";
+
+  private BlockingThreads() {}
+
+  /**
+   * The configured blocking dispatcher. A system configured without it (an actor test kit) gets
+   * Pekko's own blocking-IO dispatcher, which serves the same purpose.
+   */
+  public static DispatcherSelector dispatcher(ActorSystem<?> system) {
+    return system.settings().config().hasPath(DISPATCHER)
+        ? DispatcherSelector.fromConfig(DISPATCHER) : DispatcherSelector.blocking();
+  }
+
+  /** The {@link #dispatcher} as an executor, for a blocking task an actor pipes to itself. */
+  public static Executor executor(ActorSystem<?> system) {
+    return system.dispatchers().lookup(dispatcher(system));
+  }
+
+  /**
+   * Starts {@code loop} on a daemon thread of its own (it never keeps the JVM alive): for a loop
+   * that blocks as long as the stream it reads stays open.
+   */
+  public static Thread start(String name, Runnable loop) {
+    Thread thread = new Thread(loop, name);
+    thread.setDaemon(true);
+    thread.start();
+    return thread;
+  }
+}
