@@ -1,5 +1,6 @@
 package io.workmate.jobs;
 
+import io.workmate.support.BlockingThreads;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,7 +9,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -231,11 +231,7 @@ public final class JobLedger {
     this.writeTimeout = writeTimeout;
     this.writeIntervalNanos = writeInterval.toNanos();
     this.intervalTimer = writeIntervalNanos == 0 ? null
-        : Executors.newSingleThreadScheduledExecutor(runnable -> {
-          Thread thread = new Thread(runnable, "workmate-job-ledger-" + name + "-interval");
-          thread.setDaemon(true);
-          return thread;
-        });
+        : BlockingThreads.timer("workmate-job-ledger-" + name + "-interval");
     long now = System.nanoTime();
     for (int n = 0; n < lanes.length; n++) {
       lanes[n] = new Lane();

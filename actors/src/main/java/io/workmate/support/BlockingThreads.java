@@ -1,6 +1,8 @@
 package io.workmate.support;
 
 import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 
@@ -16,6 +18,8 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
  *   <li>A loop that blocks for a child process's whole life (reading its stdout or stderr) would
  *       pin a pooled thread for good; it gets a thread of its own from {@link #start}, the one
  *       place Workmate's actors create threads.
+ *   <li>A timer finer than the ActorSystem scheduler's 10 ms tick (the job ledger's write
+ *       interval, 2 ms by default) gets a scheduler thread of its own from {@link #timer}.
  * </ul>
  */
 public final class BlockingThreads {
@@ -48,5 +52,17 @@ public final class BlockingThreads {
     thread.setDaemon(true);
     thread.start();
     return thread;
+  }
+
+  /**
+   * A single-thread scheduler on a daemon thread named {@code name}, for delays shorter than the
+   * ActorSystem scheduler's tick; its owner shuts it down when it stops.
+   */
+  public static ScheduledExecutorService timer(String name) {
+    return Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread thread = new Thread(runnable, name);
+      thread.setDaemon(true);
+      return thread;
+    });
   }
 }

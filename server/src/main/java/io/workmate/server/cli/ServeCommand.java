@@ -129,9 +129,9 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
     } catch (RuntimeException e) {
       return usageError("invalid journal configuration: " + e.getMessage());
     }
-    WorkmateSettings.Jobs jobs;
+    WorkmateSettings.Jobs jobSettings;
     try {
-      jobs = settings.jobs().withLedgerShards(LedgerShards.resolve(settings.dataDir(),
+      jobSettings = settings.jobs().withLedgerShards(LedgerShards.resolve(settings.dataDir(),
           settings.jobs().ledgerShards(), journalMayHoldJobs(journal)));
     } catch (LedgerShards.Mismatch e) {
       return usageError(e.getMessage());
@@ -146,7 +146,7 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
     ActorSystem<WorkmateService.Command> system = ActorSystem.create(WorkmateService.create(
         launcher.appServerSettings().withRegistration(processes), launcher.processes(),
         RuntimeAssembly.runtimeSettings(settings, launcher),
-        new WorkmateService.JobsSetup(jobs, baseThread, metrics, clock),
+        new WorkmateService.JobsSetup(jobSettings, baseThread, metrics, clock),
         settings.memory()),
         "workmate", config);
     try {

@@ -14,6 +14,7 @@ import io.workmate.registry.AgentFactories;
 import io.workmate.registry.AgentRegistry;
 import io.workmate.server.config.WorkmateSettings;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -41,10 +42,13 @@ public final class JobsAssembly {
   record Spawned(ActorRef<JobDispatcher.Command> dispatcher,
       ActorRef<AgentRegistry.Command> registry, CompletableFuture<Void> agentsReady) {}
 
+  /** The gateway of the current mode, and how long a run waits for a lost link to return. */
+  record Gateway(ActorRef<GatewayConnection.Command> link, Duration reattachWindow) {}
+
   private JobsAssembly() {}
 
   static Spawned spawn(ActorContext<?> context, ActorRef<CodexPool.Command> codex,
-      Optional<ActorRef<GatewayConnection.Command>> gateway, WorkmateService.JobsSetup setup) {
+      Optional<Gateway> gateway, WorkmateService.JobsSetup setup) {
     WorkmateSettings.Jobs jobs = setup.jobs();
     ActorRef<JobDispatcher.Command> dispatcher = context.spawn(JobDispatcher.create(
         JobDispatcherSettings.of(jobs.backoff(), List.of(), setup.metrics())
@@ -58,7 +62,7 @@ public final class JobsAssembly {
         .with(AgentKind.ECHO, registration -> EchoAgent.create());
     if (gateway.isPresent()) {
       // without a configured gateway, registering a gateway agent is refused with a reason
-      factories = factories.withGateway(gateway.get());
+      factories = factories.withGateway(gateway.get().link(), gateway.get().reattachWindow());
     }
     ActorRef<AgentRegistry.Command> registry =
         context.spawn(AgentRegistry.create(factories), "agent-registry");

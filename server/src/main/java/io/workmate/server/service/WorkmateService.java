@@ -91,7 +91,9 @@ public final class WorkmateService {
               runtimeSettings.local().isPresent() || runtimeSettings.remote().isPresent()
                   ? Optional.of(context.spawn(GatewayRouter.create(runtime), "gateway"))
                   : Optional.empty();
-          JobsAssembly.Spawned jobs = JobsAssembly.spawn(context, codex, gateway, jobsSetup);
+          JobsAssembly.Spawned jobs = JobsAssembly.spawn(context, codex,
+              gateway.map(link -> new JobsAssembly.Gateway(link, runtimeSettings.reattachWindow())),
+              jobsSetup);
           context.spawn(ServiceGauges.create(codex, runtime, jobsSetup.metrics()), "gauges");
           ActorRef<MemoryDirectory.Command> memoryDirectory =
               context.spawn(MemoryDirectory.create(), "memory");
