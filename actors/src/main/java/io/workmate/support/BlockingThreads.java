@@ -1,6 +1,7 @@
 package io.workmate.support;
 
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -19,8 +20,13 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
  *       pin a pooled thread for good; it gets a thread of its own from {@link #start}, the one
  *       place Workmate's actors create threads.
  *   <li>A timer finer than the ActorSystem scheduler's 10 ms tick (the job ledger's write
- *       interval, 2 ms by default) gets a scheduler thread of its own from {@link #timer}.
+ *       interval, 2 ms by default) gets a scheduler thread of its own from {@link #timer}, and
+ *       a periodic blocking check one from {@link #singleThread}.
  * </ul>
+ *
+ * <p>Below the actors module, where this class is out of reach, two threads are made in place:
+ * {@code JournalSchema} bounds a blocking JDBC call with a worker thread, and the scripted
+ * provider (protocol) serves its loopback HTTP on the JDK's server threads.
  */
 public final class BlockingThreads {
 
@@ -52,6 +58,18 @@ public final class BlockingThreads {
     thread.setDaemon(true);
     thread.start();
     return thread;
+  }
+
+  /**
+   * A single-thread executor on a daemon thread named {@code name}: for a periodic blocking check
+   * whose runs must not overlap (the journal's health probe).
+   */
+  public static ExecutorService singleThread(String name) {
+    return Executors.newSingleThreadExecutor(runnable -> {
+      Thread thread = new Thread(runnable, name);
+      thread.setDaemon(true);
+      return thread;
+    });
   }
 
   /**

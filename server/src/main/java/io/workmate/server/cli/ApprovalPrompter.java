@@ -2,6 +2,7 @@ package io.workmate.server.cli;
 
 import io.workmate.codex.PendingApproval;
 import io.workmate.protocol.codex.ApprovalDecision;
+import io.workmate.support.BlockingThreads;
 import java.io.BufferedReader;
 import java.io.Console;
 import java.io.IOException;
@@ -33,10 +34,8 @@ final class ApprovalPrompter {
       answer.accept(fallback);
       return;
     }
-    Thread asker = new Thread(() -> answer.accept(prompt(console.get(), approval)),
-        "approval-prompt");
-    asker.setDaemon(true);
-    asker.start();
+    // the console read blocks until the user answers
+    BlockingThreads.start("approval-prompt", () -> answer.accept(prompt(console.get(), approval)));
   }
 
   private ApprovalDecision prompt(Console terminal, PendingApproval approval) {

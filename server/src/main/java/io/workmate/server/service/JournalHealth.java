@@ -2,12 +2,12 @@ package io.workmate.server.service;
 
 import io.workmate.persistence.JournalSchema;
 import io.workmate.persistence.JournalWriteFailures;
+import io.workmate.support.BlockingThreads;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -45,11 +45,7 @@ public final class JournalHealth implements AutoCloseable {
     this.kind = kind;
     // only built after JournalStartup succeeded: the journal answered a moment ago
     this.state = new AtomicReference<>(new State(kind, true, "", clock.instant()));
-    this.checker = Executors.newSingleThreadExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "workmate-journal-health");
-      thread.setDaemon(true);
-      return thread;
-    });
+    this.checker = BlockingThreads.singleThread("workmate-journal-health");
     this.schedule = system.scheduler().scheduleWithFixedDelay(INTERVAL, INTERVAL,
         () -> checker.execute(this::check), system.executionContext());
   }
