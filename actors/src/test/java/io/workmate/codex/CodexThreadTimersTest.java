@@ -10,12 +10,10 @@ import io.workmate.protocol.codex.CodexNotification;
 import io.workmate.protocol.codex.CodexRequest;
 import io.workmate.protocol.jsonrpc.JsonRpcCodec;
 import io.workmate.protocol.jsonrpc.JsonRpcMessage;
+import io.workmate.testkit.ManualClock;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -39,7 +37,7 @@ class CodexThreadTimersTest {
 
   @TempDir Path cwd;
 
-  private final TestClock clock = new TestClock(Instant.parse("2026-12-01T10:00:00Z"));
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-12-01T10:00:00Z"));
   private final TestProbe<CodexAppServer.Command> server = testKit.createTestProbe();
   private final TestProbe<ThreadEvent> events = testKit.createTestProbe();
   private final JsonRpcCodec codec = new JsonRpcCodec();
@@ -158,31 +156,4 @@ class CodexThreadTimersTest {
     return CodexRequest.decode((JsonRpcMessage.Request) codec.decode(line), codec);
   }
 
-  /** A clock the test moves; the thread reads it on its own thread. */
-  private static final class TestClock extends Clock {
-    private volatile Instant now;
-
-    TestClock(Instant start) {
-      this.now = start;
-    }
-
-    void advance(Duration duration) {
-      now = now.plus(duration);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-  }
 }

@@ -23,6 +23,7 @@ import io.workmate.registry.AgentRegistry.Register;
 import io.workmate.registry.AgentRegistry.Reply;
 import io.workmate.registry.AgentRegistry.State;
 import io.workmate.registry.AgentRegistry.Subscribe;
+import io.workmate.testkit.ManualClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

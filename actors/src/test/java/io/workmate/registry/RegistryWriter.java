@@ -2,6 +2,7 @@ package io.workmate.registry;
 
 import io.workmate.agents.AgentRegistration;
 import io.workmate.persistence.JournalStartup;
+import io.workmate.testkit.ManualClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

@@ -19,11 +19,9 @@ import io.workmate.jobs.JobSpec;
 import io.workmate.jobs.JobStatus;
 import io.workmate.protocol.codex.ApprovalDecision;
 import io.workmate.support.Backoff;
-import java.time.Clock;
+import io.workmate.testkit.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -64,7 +62,7 @@ class JobAttemptTest {
 
   /** An attempt with its ledger, agent and dispatcher as probes, on a clock the test moves. */
   private static final class Rig {
-    final MovableClock clock = new MovableClock(T0);
+    final ManualClock clock = new ManualClock(T0);
     final TestProbe<JobLedger.Command> ledger = testKit.createTestProbe();
     final TestProbe<Agent.Command> agent = testKit.createTestProbe();
     final TestProbe<JobAttempt.Report> dispatcher = testKit.createTestProbe();
@@ -317,31 +315,4 @@ class JobAttemptTest {
         "echo hi", "/tmp", null, T0, T0.plusSeconds(600));
   }
 
-  /** A clock the test moves with the manual scheduler. */
-  private static final class MovableClock extends Clock {
-    private volatile Instant now;
-
-    MovableClock(Instant start) {
-      this.now = start;
-    }
-
-    void advance(Duration by) {
-      now = now.plus(by);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-  }
 }

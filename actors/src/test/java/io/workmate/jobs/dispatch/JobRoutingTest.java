@@ -21,12 +21,11 @@ import io.workmate.jobs.JobStatus;
 import io.workmate.jobs.JobSummary;
 import io.workmate.support.Backoff;
 import io.workmate.testkit.H2TestJournal;
+import io.workmate.testkit.ManualClock;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -151,7 +150,7 @@ class JobRoutingTest {
 
   @Test
   void anAgentStartsAtMostItsRateLimitInAnyMinute() {
-    MovableClock clock = new MovableClock(Instant.now());
+    ManualClock clock = new ManualClock(Instant.now());
     ProbeAgent limited = agent("limited", Set.of(), 10, 2);
     ProbeAgent other = agent("other", Set.of(), 10, 0);
     ActorRef<JobDispatcher.Command> dispatcher = dispatcher(clock, limited, other);
@@ -340,31 +339,4 @@ class JobRoutingTest {
         });
   }
 
-  /** A clock the test moves forward (the rate window is measured on the dispatcher's clock). */
-  private static final class MovableClock extends Clock {
-    private volatile Instant now;
-
-    MovableClock(Instant start) {
-      this.now = start;
-    }
-
-    void advance(Duration by) {
-      now = now.plus(by);
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-  }
 }

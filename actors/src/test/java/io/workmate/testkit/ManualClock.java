@@ -1,4 +1,4 @@
-package io.workmate.registry;
+package io.workmate.testkit;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -7,16 +7,19 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** A clock that stands still until the test moves it. */
-final class ManualClock extends Clock {
+/**
+ * A clock that stands still until the test moves it; safe to read from the actors' threads while
+ * the test moves it.
+ */
+public final class ManualClock extends Clock {
 
   private final AtomicReference<Instant> now;
 
-  ManualClock(Instant start) {
+  public ManualClock(Instant start) {
     this.now = new AtomicReference<>(start);
   }
 
-  void advance(Duration by) {
+  public void advance(Duration by) {
     now.updateAndGet(instant -> instant.plus(by));
   }
 
