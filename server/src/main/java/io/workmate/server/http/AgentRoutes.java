@@ -52,10 +52,7 @@ public final class AgentRoutes extends AllDirectives {
 
   /** These routes alone (no token), answering errors in the API's shape. */
   public Route routes() {
-    return handleExceptions(Responses.exceptions("the agent registry"), () ->
-        handleRejections(Responses.rejections(), () ->
-            withSizeLimit(Responses.MAX_BODY_BYTES, () ->
-                Router.route(operations(), UnaryOperator.identity()))));
+    return Router.served("the agent registry", Router.route(operations(), UnaryOperator.identity()));
   }
 
   /** The operations {@link HttpApi} mounts (inside its auth) and documents. */

@@ -180,11 +180,9 @@ public final class HttpApi extends AllDirectives {
     return list;
   }
 
+  /** The whole API, built once. */
   public Route routes() {
-    return handleExceptions(Responses.exceptions("the service"), () ->
-        handleRejections(Responses.rejections(), () ->
-            withSizeLimit(Responses.MAX_BODY_BYTES, () ->
-                Router.route(operations, this::authenticated))));
+    return Router.served("the service", Router.route(operations, this::authenticated));
   }
 
   // --- routes ---------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ import java.util.function.UnaryOperator;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.server.Directives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
@@ -53,9 +55,14 @@ final class Router {
       branches.add(Directives.pathEnd(() -> open ? concat(methods)
           : guard.apply(concat(methods))));
     }
-    node.literals.forEach((segment, child) -> branches.add(Directives.pathPrefix(segment,
-        () -> build(child, values, guard))));
+    // built now, not in the directive's block, which would build it again for every request
+    node.literals.forEach((segment, child) -> {
+      Route below = build(child, values, guard);
+      branches.add(Directives.pathPrefix(segment, () -> below));
+    });
     if (node.placeholder != null) {
+      // below a placeholder the routes need its value, so they are built per request: a few
+      // method directives, as the tree's placeholders end shallow
       Node child = node.placeholder;
       branches.add(Directives.pathPrefix(PathMatchers.segment(), value -> {
         List<String> more = new ArrayList<>(values);
@@ -64,6 +71,19 @@ final class Router {
       }));
     }
     return concat(branches);
+  }
+
+  /**
+   * {@code api} behind the API's error handlers and body size limit ({@code component} names
+   * what did not answer). The handlers are made here, once: what a directive's inner block
+   * computes runs again for every request.
+   */
+  static Route served(String component, Route api) {
+    ExceptionHandler exceptions = Responses.exceptions(component);
+    RejectionHandler rejections = Responses.rejections();
+    return Directives.handleExceptions(exceptions, () ->
+        Directives.handleRejections(rejections, () ->
+            Directives.withSizeLimit(Responses.MAX_BODY_BYTES, () -> api)));
   }
 
   private static Route concat(List<Route> routes) {
