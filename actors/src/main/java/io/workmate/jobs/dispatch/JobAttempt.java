@@ -114,7 +114,10 @@ public final class JobAttempt {
     /** The job as the ledger has it at the end, or null when the ledger did not say. */
     Job job();
 
-    /** Cancel requests the attempt did not answer (it ended before they reached it). */
+    /**
+     * Cancel requests still to be answered: the dispatcher answers them with the job once it has
+     * freed the attempt's slot (with the ledger's word when the job did not end cancelled).
+     */
     List<ActorRef<JobReply>> cancels();
   }
 
@@ -373,11 +376,8 @@ public final class JobAttempt {
       timers.startSingleTimer("record-again", new RecordAgain(), wait);
       return Behaviors.same();
     }
-    if (answered.reply() instanceof JobReply.Current current
-        && current.job().status() == JobStatus.CANCELLED) {
-      cancelWaiters.forEach(waiter -> waiter.tell(answered.reply()));
-      cancelWaiters.clear();
-    }
+    // the cancel requests are answered by the dispatcher once it has freed the slot, so an
+    // answered cancel never finds the attempt still running
     reportTo.tell(new Recorded(jobId, outcome, answered.reply(),
         Duration.between(startedAt, clock.instant()), List.copyOf(cancelWaiters)));
     return Behaviors.stopped();

@@ -66,20 +66,20 @@ public final class JobDispatcher {
 
   /**
    * Submits a job (its id from {@link JobIds#forSpec}, so a repeated idempotency key reaches the
-   * same job); answered with the entity's reply ({@link JobReply.Current} when accepted).
+   * same job); answered with the ledger's reply ({@link JobReply.Current} when accepted).
    */
   public record Submit(JobSpec spec, ActorRef<JobReply> replyTo) implements JobCommand {}
 
-  /** Cancels a job; answered with the entity's reply to {@link JobOp.Cancel}. */
+  /** Cancels a job; answered with the ledger's reply to {@link JobOp.Cancel}. */
   public record Cancel(String jobId, ActorRef<JobReply> replyTo) implements JobCommand {}
 
-  /** The job as the entity knows it ({@link JobReply.Current} or {@code NotFound}). */
+  /** The job as the ledger has it ({@link JobReply.Current} or {@code NotFound}). */
   public record Get(String jobId, ActorRef<JobReply> replyTo) implements JobCommand {}
 
   /** The job's recent transitions ({@link JobReply.History} or {@code NotFound}). */
   public record GetHistory(String jobId, ActorRef<JobReply> replyTo) implements JobCommand {}
 
-  /** Gives a dead job a fresh set of attempts; answered with the entity's reply. */
+  /** Gives a dead job a fresh set of attempts; answered with the ledger's reply. */
   public record Retry(String jobId, ActorRef<JobReply> replyTo) implements JobCommand {}
 
   /**
@@ -446,9 +446,10 @@ public final class JobDispatcher {
       // the store did not answer: the job is still queued as far as it knows; try again later
       waiting.retryAt(jobId, settings.clock().instant().plus(settings.backoff().delay(0)));
     }
-    // they reached the attempt after its end: the ledger says why (or cancels a retrying job)
-    ended.cancels().forEach(waiter ->
-        askLedger(jobId, new JobOp.Cancel("cancelled by request"), waiter));
+    // answered now the slot is free; one that missed the end asks the ledger (which says why)
+    ended.cancels().forEach(job != null && job.status() == JobStatus.CANCELLED
+        ? waiter -> waiter.tell(new JobReply.Current(job))
+        : waiter -> askLedger(jobId, new JobOp.Cancel("cancelled by request"), waiter));
     startWhatFits();
     drain.tellIfDone(!running.isEmpty());
   }

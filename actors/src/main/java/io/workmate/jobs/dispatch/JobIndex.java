@@ -13,7 +13,7 @@ import java.util.TreeMap;
 /**
  * Every job the dispatcher knows, as a small summary in submission order: what
  * {@code GET /v1/jobs} pages through and what the per-status counts come from. Rebuilt from the
- * journal at start, kept current from the entities' replies. Not thread-safe: the dispatcher's.
+ * journal at start, kept current from the ledger's replies. Not thread-safe: the dispatcher's.
  */
 final class JobIndex {
 
