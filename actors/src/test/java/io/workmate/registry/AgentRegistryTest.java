@@ -1,5 +1,6 @@
 package io.workmate.registry;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -312,12 +313,16 @@ class AgentRegistryTest {
 
     clock.advance(Duration.ofSeconds(60)); // "the service was down for a minute"
     var restarted = kit.restart();
-    assertEquals(before, restarted.state(), "recovery restores agents and deadlines exactly");
+    // recovery restores agents and deadlines exactly; "short" may already have expired by the
+    // time the test kit reads the state, as its expiry is due at once
+    assertEquals(before.agents().get("long"), restarted.state().agents().get("long"),
+        "recovery restores an agent and its deadline exactly");
+    RegisteredAgent shortAfter = restarted.state().agents().get("short");
+    assertTrue(shortAfter == null || shortAfter.equals(before.agents().get("short")),
+        "restored exactly or already expired: " + shortAfter);
 
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (kit.getState().agents().containsKey("short") && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-    }
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> !kit.getState().agents().containsKey("short"));
     assertEquals(Set.of("long"), kit.getState().agents().keySet());
   }
 
