@@ -4,10 +4,13 @@ import io.workmate.jobs.JobLedger;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.Writer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.Properties;
 
 /**
@@ -86,8 +89,12 @@ public final class LedgerShards {
     Path temporary = file.resolveSibling(FILE + ".tmp");
     Properties properties = new Properties();
     properties.setProperty(KEY, Integer.toString(shards));
-    try (Writer out = Files.newBufferedWriter(temporary, StandardCharsets.UTF_8)) {
+    try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE,
+        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+      Writer out = Channels.newWriter(channel, StandardCharsets.UTF_8);
       properties.store(out, "The job ledger's shards: fixed for this data dir");
+      out.flush();
+      channel.force(true); // on disk before the journal holds a job sharded by it
     }
     Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE,
         StandardCopyOption.REPLACE_EXISTING);
