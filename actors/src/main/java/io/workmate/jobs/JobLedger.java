@@ -34,7 +34,10 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * journal's cost flat under load.
  *
  * <p>Every {@link Apply} is answered exactly once: with the shard's reply once its batch is
- * stored, or with a failure when the journal failed or did not answer in time. A shard whose
+ * stored, or with a failure when the journal failed or did not answer in time, or when the
+ * ledger itself stopped or failed while holding it. Callers rely on that and set no timer per op
+ * (a cancelled timer stays in the scheduler's wheel until it would have fired: three per job,
+ * measured, cost a tenth of the jobs bench's throughput). A shard whose
  * write failed stops and is replaced after a backoff (200 ms doubling to 6.4 s while writes keep
  * failing) by a new one that recovers from the journal; until then its ops are answered at once
  * as not stored, and the caller asks again.
@@ -84,16 +87,38 @@ public final class JobLedger {
 
   /**
    * Applies {@code op} to the job {@code jobId}; answered with {@link Answered} carrying the same
-   * {@code ticket}, which the caller picks to match answers to its ops.
+   * {@code ticket}, which the caller picks to match answers to its ops, and the same
+   * {@code requester}: whom the caller passes the answer on to (null: nobody), carried so that a
+   * caller answering for somebody else needs neither an ask nor a table of its own.
    */
-  public record Apply(String jobId, JobOp op, long ticket, ActorRef<Answered> replyTo)
-      implements Command {}
+  public record Apply(String jobId, JobOp op, long ticket, ActorRef<Answered> replyTo,
+      ActorRef<JobReply> requester) implements Command {
+    public Apply {
+      Objects.requireNonNull(jobId, "jobId");
+      Objects.requireNonNull(op, "op");
+      Objects.requireNonNull(replyTo, "replyTo");
+    }
+
+    /** An op whose answer stays with the caller. */
+    public Apply(String jobId, JobOp op, long ticket, ActorRef<Answered> replyTo) {
+      this(jobId, op, ticket, replyTo, null);
+    }
+
+    Answered answer(JobReply reply, String failure) {
+      return new Answered(ticket, jobId, reply, failure, requester);
+    }
+  }
 
   /**
    * The answer to an {@link Apply}: {@code reply}, or, when the op may not have been stored,
-   * null and {@code failure} saying why.
+   * null and {@code failure} saying why; {@code ticket} and {@code requester} as the op had them.
    */
-  public record Answered(long ticket, String jobId, JobReply reply, String failure) {}
+  public record Answered(long ticket, String jobId, JobReply reply, String failure,
+      ActorRef<JobReply> requester) {
+    public Answered(long ticket, String jobId, JobReply reply, String failure) {
+      this(ticket, jobId, reply, failure, null);
+    }
+  }
 
   /**
    * Every job of every shard as it is now, in submission order, once the shards have recovered
@@ -257,14 +282,29 @@ public final class JobLedger {
           writeIfReady(over.shard());
           return Behaviors.same();
         })
-        .onSignal(PostStop.class, stop -> stopIntervalTimer())
-        .onSignal(PreRestart.class, restart -> stopIntervalTimer())
+        .onSignal(PostStop.class, stop -> ended("it stopped"))
+        .onSignal(PreRestart.class, restart -> ended("it failed and restarts"))
         .build();
   }
 
-  private Behavior<Command> stopIntervalTimer() {
+  /**
+   * The ledger stops or restarts (on a bug; the journal's failures only replace a shard): the ops
+   * it holds would be lost with it, so they are answered now as not stored. That keeps the
+   * promise that every op is answered, which is why its callers set no timer per op.
+   */
+  private Behavior<Command> ended(String why) {
     if (intervalTimer != null) {
       intervalTimer.shutdownNow();
+    }
+    String failure = "the job store did not answer: " + why;
+    for (Lane lane : lanes) {
+      List<Apply> held = new ArrayList<>(lane.waiting);
+      if (lane.inFlight != null) {
+        held.addAll(0, lane.inFlight);
+      }
+      held.forEach(apply -> apply.replyTo().tell(apply.answer(null, failure)));
+      lane.waiting = new ArrayList<>();
+      lane.inFlight = null;
     }
     return Behaviors.same();
   }
@@ -285,7 +325,7 @@ public final class JobLedger {
     if (lanes[shard].shard == null) {
       // the journal just failed a write: answer now rather than hold callers through a backoff
       // that may repeat for as long as the disk stays full
-      apply.replyTo().tell(new Answered(apply.ticket(), apply.jobId(), null,
+      apply.replyTo().tell(apply.answer(null,
           "the job store did not answer: it failed a write and is recovering"));
       return Behaviors.same();
     }
@@ -390,7 +430,7 @@ public final class JobLedger {
       List<JobReply> replies = written.recorded().replies();
       for (int i = 0; i < lane.inFlight.size(); i++) {
         Apply apply = lane.inFlight.get(i);
-        apply.replyTo().tell(new Answered(apply.ticket(), apply.jobId(), replies.get(i), null));
+        apply.replyTo().tell(apply.answer(replies.get(i), null));
       }
       lane.failures = 0;
     } else {
@@ -451,7 +491,6 @@ public final class JobLedger {
     String failure = "the job store did not answer: " + why;
     context.getLog().warn("job ledger shard {}: a batch of {} ops was not stored: {}", shard,
         batch.size(), why);
-    batch.forEach(apply ->
-        apply.replyTo().tell(new Answered(apply.ticket(), apply.jobId(), null, failure)));
+    batch.forEach(apply -> apply.replyTo().tell(apply.answer(null, failure)));
   }
 }

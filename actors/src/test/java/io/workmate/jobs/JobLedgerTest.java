@@ -183,6 +183,31 @@ class JobLedgerTest {
         assertInstanceOf(JobReply.Current.class, stored.reply()).job().status());
   }
 
+  @Test
+  void aLedgerThatFailsOnABugAnswersTheOpsItHeldAndCarriesOn() {
+    String name = "bug-" + ++ledgers;
+    ActorRef<JobLedger.Command> ledger = testKit.spawn(JobLedger.supervised(name,
+        Clock.systemUTC(), 1, JobLedger.DEFAULT_WRITE_INTERVAL));
+    TestProbe<JobLedger.Answered> answers = testKit.createTestProbe();
+    TestProbe<JobReply> requester = testKit.createTestProbe();
+
+    // a submit without a spec stands for a bug: the ledger throws when it batches it
+    ledger.tell(new JobLedger.Apply("job-bug", new JobOp.Submit(null), 7, answers.ref(),
+        requester.ref()));
+    JobLedger.Answered lost = answers.receiveMessage(TIMEOUT);
+    assertEquals(7, lost.ticket());
+    assertEquals(requester.ref(), lost.requester(), "carried back for the caller to answer");
+    assertNull(lost.reply(), "nothing may be claimed stored");
+    assertEquals("the job store did not answer: it failed and restarts", lost.failure());
+
+    // the restarted ledger takes ops again
+    ledger.tell(new JobLedger.Apply("job-ok", new JobOp.Submit(spec(1)), 8, answers.ref()));
+    JobLedger.Answered stored = answers.receiveMessage(TIMEOUT);
+    assertEquals(8, stored.ticket());
+    assertEquals(JobStatus.QUEUED,
+        assertInstanceOf(JobReply.Current.class, stored.reply()).job().status());
+  }
+
   private static JobSpec spec(int n) {
     return JobSpec.of("prompt " + n, Instant.parse("2026-11-21T10:00:00Z"));
   }

@@ -43,6 +43,10 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * <p>Why it stops ({@link Stop}) is carried by {@code interrupting}: a cancel outranks a release,
  * a release the deadline, the deadline the attempt's timeout. A cancel wins over a success that
  * crossed it; any other stop does not.
+ *
+ * <p>Each state picks its handler with {@code instanceof} rather than a {@code BehaviorBuilder}:
+ * an attempt is spawned per job and builds each of its states once, and the builders' lists were
+ * a fifth of the bytes the jobs bench allocated per job (JFR, docs/performance.md).
  */
 public final class JobAttempt {
 
@@ -58,18 +62,15 @@ public final class JobAttempt {
   static final Duration RECORD_AGAIN_MAX = Duration.ofSeconds(10);
   /**
    * What an op sent to the ledger is for, carried as its {@code ticket} so the answer finds its
-   * handler: the attempt sends its ops with one adapter and times the two it waits on (the start
-   * and the outcome) with a timer, as the IoT tutorial's query does; an actor spawned per ask
-   * would cost a job more than the rest of its attempt.
+   * handler: the attempt sends its ops with one adapter, and sets no timer for them, since the
+   * ledger answers every op, if need be as not stored ({@link JobLedger}).
    */
   private static final long START_OP = 1;
   private static final long OUTCOME_OP = 2;
   private static final long OBSERVED_OP = 3;
-  private static final String LEDGER_TIMER = "ledger";
 
   /** The error of a job whose deadline passed. */
   static final String DEADLINE_PASSED = "the job's deadline passed";
-  private static final String LEDGER_WAIT = LedgerAsk.TIMEOUT.toSeconds() + " s";
 
   // ---- protocol ----
 
@@ -232,31 +233,33 @@ public final class JobAttempt {
             : answered.ticket() == OUTCOME_OP
                 ? new OutcomeAnswered(answered.reply(), answered.failure())
                 : new LedgerObserved(answered.reply()));
-    apply(new JobOp.Start(agent.id(), null), START_OP,
-        new StartAnswered(null, "the job store did not answer within " + LEDGER_WAIT));
+    apply(new JobOp.Start(agent.id(), null), START_OP);
   }
 
   // ---- starting: the ledger has not answered the Start yet ----
 
   /** @param early a stop asked before the agent was invoked (null: none), acted on at start */
   private Behavior<Command> starting(Stop early) {
-    return Behaviors.receive(Command.class)
-        .onMessage(StartAnswered.class, answered -> onStartAnswered(answered, early))
-        .onMessage(Cancel.class, cancel -> {
-          cancelWaiters.add(cancel.replyTo());
-          return starting(stronger(early, new Cancelled()));
-        })
-        .onMessage(Release.class,
-            release -> starting(stronger(early, new Released(release.reason(), null))))
-        .onMessage(TimeoutDue.class, due -> starting(stronger(early, timeoutKind())))
-        .onMessage(DeadlineDue.class, due -> starting(stronger(early, new DeadlinePassed())))
-        .onMessage(Decide.class, this::notFound)
-        .onAnyMessage(ignored -> Behaviors.same())
-        .build();
+    return Behaviors.receiveMessage(message -> {
+      if (message instanceof StartAnswered answered) {
+        return onStartAnswered(answered, early);
+      } else if (message instanceof Cancel cancel) {
+        cancelWaiters.add(cancel.replyTo());
+        return starting(stronger(early, new Cancelled()));
+      } else if (message instanceof Release release) {
+        return starting(stronger(early, new Released(release.reason(), null)));
+      } else if (message instanceof TimeoutDue) {
+        return starting(stronger(early, timeoutKind()));
+      } else if (message instanceof DeadlineDue) {
+        return starting(stronger(early, new DeadlinePassed()));
+      } else if (message instanceof Decide decide) {
+        return notFound(decide);
+      }
+      return Behaviors.same();
+    });
   }
 
   private Behavior<Command> onStartAnswered(StartAnswered answered, Stop early) {
-    timers.cancel(LEDGER_TIMER);
     if (!(answered.reply() instanceof JobReply.Current current)
         || current.job().status() != JobStatus.RUNNING) {
       // cancelled meanwhile, or the store failed: this attempt never started
@@ -282,33 +285,41 @@ public final class JobAttempt {
   // ---- running: the agent works ----
 
   private Behavior<Command> running() {
-    return Behaviors.receive(Command.class)
-        .onMessage(FromAgent.class, update -> onUpdate(update.update(), null))
-        .onMessage(Cancel.class, this::onCancel)
-        .onMessage(Release.class, release -> interrupt(new Released(release.reason(), null)))
-        .onMessage(TimeoutDue.class, due -> interrupt(timeoutKind()))
-        .onMessage(DeadlineDue.class, due -> interrupt(new DeadlinePassed()))
-        .onMessage(Decide.class, this::onDecide)
-        .onMessage(LedgerObserved.class, this::onLedgerObserved)
-        .onAnyMessage(ignored -> Behaviors.same())
-        .build();
+    return Behaviors.receiveMessage(message -> {
+      if (message instanceof FromAgent fromAgent) {
+        return onUpdate(fromAgent.update(), null);
+      } else if (message instanceof Cancel cancel) {
+        return onCancel(cancel);
+      } else if (message instanceof Release release) {
+        return interrupt(new Released(release.reason(), null));
+      } else if (message instanceof TimeoutDue) {
+        return interrupt(timeoutKind());
+      } else if (message instanceof DeadlineDue) {
+        return interrupt(new DeadlinePassed());
+      }
+      return inAnyWorkingState(message);
+    });
   }
 
   // ---- awaitingApproval: the agent waits for a person ----
 
   private Behavior<Command> awaitingApproval() {
-    return Behaviors.receive(Command.class)
-        .onMessage(FromAgent.class, update -> onUpdate(update.update(), null))
-        .onMessage(Cancel.class, this::onCancel)
-        .onMessage(Release.class, release -> interrupt(released(release.reason())))
-        .onMessage(ReleaseIfAwaitingApproval.class,
-            release -> interrupt(released(release.reason())))
-        .onMessage(TimeoutDue.class, due -> interrupt(timeoutKind()))
-        .onMessage(DeadlineDue.class, due -> interrupt(new DeadlinePassed()))
-        .onMessage(Decide.class, this::onDecide)
-        .onMessage(LedgerObserved.class, this::onLedgerObserved)
-        .onAnyMessage(ignored -> Behaviors.same())
-        .build();
+    return Behaviors.receiveMessage(message -> {
+      if (message instanceof FromAgent fromAgent) {
+        return onUpdate(fromAgent.update(), null);
+      } else if (message instanceof Cancel cancel) {
+        return onCancel(cancel);
+      } else if (message instanceof Release release) {
+        return interrupt(released(release.reason()));
+      } else if (message instanceof ReleaseIfAwaitingApproval release) {
+        return interrupt(released(release.reason()));
+      } else if (message instanceof TimeoutDue) {
+        return interrupt(timeoutKind());
+      } else if (message instanceof DeadlineDue) {
+        return interrupt(new DeadlinePassed());
+      }
+      return inAnyWorkingState(message);
+    });
   }
 
   // ---- interrupting: the agent was told to stop and has not ended the invocation yet ----
@@ -320,28 +331,41 @@ public final class JobAttempt {
   }
 
   private Behavior<Command> interrupting(Stop why) {
-    return Behaviors.receive(Command.class)
-        .onMessage(FromAgent.class, update -> onUpdate(update.update(), why))
-        .onMessage(Cancel.class, cancel -> {
-          cancelWaiters.add(cancel.replyTo());
-          return interrupting(stronger(why, new Cancelled()));
-        })
-        .onMessage(Release.class,
-            release -> interrupting(stronger(why, released(release.reason()))))
-        .onMessage(ReleaseIfAwaitingApproval.class, release -> approvals.isEmpty()
-            ? Behaviors.same() : interrupting(stronger(why, released(release.reason()))))
-        .onMessage(DeadlineDue.class, due -> interrupting(stronger(why, new DeadlinePassed())))
-        .onMessage(AbandonDue.class, due -> {
-          context.getLog().warn("job {}: agent {} did not end attempt {} within {} of the "
-              + "interrupt; dropping it", jobId, agent.id(), attempt, ABANDON_AFTER);
-          return onFinished(new Agent.Update.Finished(invocationId, Agent.Outcome.INTERRUPTED,
-              null, "the agent did not stop within " + ABANDON_AFTER.toSeconds()
-                  + " s of an interrupt"), why);
-        })
-        .onMessage(Decide.class, this::onDecide)
-        .onMessage(LedgerObserved.class, this::onLedgerObserved)
-        .onAnyMessage(ignored -> Behaviors.same())
-        .build();
+    return Behaviors.receiveMessage(message -> {
+      if (message instanceof FromAgent fromAgent) {
+        return onUpdate(fromAgent.update(), why);
+      } else if (message instanceof Cancel cancel) {
+        cancelWaiters.add(cancel.replyTo());
+        return interrupting(stronger(why, new Cancelled()));
+      } else if (message instanceof Release release) {
+        return interrupting(stronger(why, released(release.reason())));
+      } else if (message instanceof ReleaseIfAwaitingApproval release) {
+        return approvals.isEmpty()
+            ? Behaviors.same() : interrupting(stronger(why, released(release.reason())));
+      } else if (message instanceof DeadlineDue) {
+        return interrupting(stronger(why, new DeadlinePassed()));
+      } else if (message instanceof AbandonDue) {
+        return onAbandonDue(why);
+      }
+      return inAnyWorkingState(message);
+    });
+  }
+
+  private Behavior<Command> onAbandonDue(Stop why) {
+    context.getLog().warn("job {}: agent {} did not end attempt {} within {} of the interrupt; "
+        + "dropping it", jobId, agent.id(), attempt, ABANDON_AFTER);
+    return onFinished(new Agent.Update.Finished(invocationId, Agent.Outcome.INTERRUPTED, null,
+        "the agent did not stop within " + ABANDON_AFTER.toSeconds() + " s of an interrupt"), why);
+  }
+
+  /** What the agent's working states (running, awaitingApproval, interrupting) do alike. */
+  private Behavior<Command> inAnyWorkingState(Command message) {
+    if (message instanceof Decide decide) {
+      return onDecide(decide);
+    } else if (message instanceof LedgerObserved observed) {
+      return onLedgerObserved(observed);
+    }
+    return Behaviors.same(); // stale timers and late answers
   }
 
   // ---- recording: the outcome goes to the ledger until it is stored ----
@@ -350,24 +374,26 @@ public final class JobAttempt {
     timers.cancel("timeout");
     timers.cancel("deadline");
     timers.cancel("abandon");
-    apply(op, OUTCOME_OP,
-        new OutcomeAnswered(null, "the job store did not answer within " + LEDGER_WAIT));
-    return Behaviors.receive(Command.class)
-        .onMessage(OutcomeAnswered.class, answered -> onOutcomeAnswered(outcome, tries, answered))
-        .onMessage(RecordAgain.class, again -> recording(outcome, op, tries + 1))
-        .onMessage(Cancel.class, cancel -> {
-          cancelWaiters.add(cancel.replyTo());
-          return Behaviors.same();
-        })
-        .onMessage(Decide.class, this::notFound)
-        .onMessage(LedgerObserved.class, this::onLedgerObserved)
-        .onAnyMessage(late -> Behaviors.same()) // agent updates and timers after the outcome
-        .build();
+    apply(op, OUTCOME_OP);
+    return Behaviors.receiveMessage(message -> {
+      if (message instanceof OutcomeAnswered answered) {
+        return onOutcomeAnswered(outcome, tries, answered);
+      } else if (message instanceof RecordAgain) {
+        return recording(outcome, op, tries + 1);
+      } else if (message instanceof Cancel cancel) {
+        cancelWaiters.add(cancel.replyTo());
+        return Behaviors.same();
+      } else if (message instanceof Decide decide) {
+        return notFound(decide);
+      } else if (message instanceof LedgerObserved observed) {
+        return onLedgerObserved(observed);
+      }
+      return Behaviors.same(); // agent updates and timers after the outcome
+    });
   }
 
   private Behavior<Command> onOutcomeAnswered(String outcome, int tries,
       OutcomeAnswered answered) {
-    timers.cancel(LEDGER_TIMER);
     if (answered.reply() == null) {
       Duration wait = RECORD_AGAIN_AFTER.multipliedBy(1L << Math.min(tries - 1, 3));
       wait = wait.compareTo(RECORD_AGAIN_MAX) > 0 ? RECORD_AGAIN_MAX : wait;
@@ -506,19 +532,11 @@ public final class JobAttempt {
 
   /** An op whose answer only updates what the dispatcher knows of the job. */
   private void tellLedger(JobOp op) {
-    apply(op, OBSERVED_OP, null);
+    apply(op, OBSERVED_OP);
   }
 
-  /**
-   * Sends {@code op} to the ledger; when {@code unanswered} is given, it comes instead of the
-   * answer if the ledger has not answered within {@link LedgerAsk#TIMEOUT} (it answers every op
-   * unless it failed itself).
-   */
-  private void apply(JobOp op, long purpose, Command unanswered) {
+  private void apply(JobOp op, long purpose) {
     ledger.tell(new JobLedger.Apply(jobId, op, purpose, ledgerAnswers));
-    if (unanswered != null) {
-      timers.startSingleTimer(LEDGER_TIMER, unanswered, LedgerAsk.TIMEOUT);
-    }
   }
 
   private Behavior<Command> onLedgerObserved(LedgerObserved observed) {

@@ -210,6 +210,8 @@ public final class JobDispatcher {
   private final JobDispatcherSettings settings;
   private final JobMetrics metrics;
   private final ActorRef<JobLedger.Command> ledger;
+  /** Where the ledger answers the ops passed on for a caller (the caller is carried along). */
+  private final ActorRef<JobLedger.Answered> ledgerAnswers;
   private final AgentSlots agents;
   private final JobBook<Command> book;
   private final WaitingJobs<Command> waiting;
@@ -228,6 +230,9 @@ public final class JobDispatcher {
         DeadlineDue::new, new RateWindowOpened());
     this.ledger = context.spawn(JobLedger.supervised(settings.ledger(), settings.clock(),
         settings.ledgerShards(), settings.ledgerWriteInterval()), "ledger");
+    this.ledgerAnswers = context.messageAdapter(JobLedger.Answered.class,
+        answered -> new Answered(answered.jobId(), answered.reply() != null ? answered.reply()
+            : new JobReply.Rejected(UNAVAILABLE, answered.failure()), answered.requester()));
     this.running = new RunningAttempts(context, settings, ledger,
         context.messageAdapter(JobAttempt.Report.class, FromAttempt::new), metrics);
   }
@@ -245,13 +250,15 @@ public final class JobDispatcher {
   }
 
   private Behavior<Command> scheduling() {
+    // the builder tries the cases in turn: the messages every job brings come first
     return Behaviors.receive(Command.class)
+        .onMessage(FromAttempt.class, this::onFromAttempt)
+        .onMessage(Answered.class, this::onAnswered)
         .onMessage(Submit.class, this::onSubmit)
         .onMessage(Cancel.class, this::onCancel)
         .onMessage(Retry.class, r -> passOn(r.jobId(), r.replyTo(), new JobOp.Retry()))
         .onMessage(Get.class, get -> passOn(get.jobId(), get.replyTo(), new JobOp.Get()))
         .onMessage(GetHistory.class, h -> passOn(h.jobId(), h.replyTo(), new JobOp.GetHistory()))
-        .onMessage(Answered.class, this::onAnswered)
         .onMessage(ListJobs.class, list -> same(() -> book.list(list)))
         .onMessage(Watch.class, watch -> same(() -> book.watch(watch, ledger)))
         .onMessage(WatcherGone.class,
@@ -268,7 +275,6 @@ public final class JobDispatcher {
           agents.replaceAll(changed.agents());
           return startWhatFits();
         })
-        .onMessage(FromAttempt.class, this::onFromAttempt)
         .onMessage(RetryDue.class, due -> {
           if (waiting.retryDue(due.jobId())) {
             enqueue(due.jobId());
@@ -490,8 +496,8 @@ public final class JobDispatcher {
 
   /** Applies {@code op}; the answer is taken in ({@link #onAnswered}) and passed to replyTo. */
   private void askLedger(String jobId, JobOp op, ActorRef<JobReply> replyTo) {
-    LedgerAsk.ask(context, ledger, jobId, op, (reply, failure) -> new Answered(jobId,
-        reply != null ? reply : new JobReply.Rejected(UNAVAILABLE,
-            "the job store did not answer: " + failure), replyTo));
+    // no ask: the ledger answers every op (see JobLedger), and a timer per op would stay in
+    // the scheduler until it was due, long after the answer
+    ledger.tell(new JobLedger.Apply(jobId, op, 0L, ledgerAnswers, replyTo));
   }
 }
