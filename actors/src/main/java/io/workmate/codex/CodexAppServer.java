@@ -115,7 +115,7 @@ public final class CodexAppServer {
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final StashBuffer<Command> stash;
-  private final JsonRpcCodec codec = new JsonRpcCodec();
+  private final JsonRpcCodec codec = JsonRpcCodec.shared();
   private final String instance = UUID.randomUUID().toString();
   private final Map<Long, PendingCall> pending = new HashMap<>();
   private final Map<String, ActorRef<AppServerEvent>> threads = new LinkedHashMap<>();

@@ -33,7 +33,7 @@ final class ThreadCalls {
   private final ThreadSettings settings;
   private final ActorContext<CodexThread.Command> context;
   private final ActorRef<AppServerEvent> serverEvents;
-  private final JsonRpcCodec codec = new JsonRpcCodec();
+  private final JsonRpcCodec codec = JsonRpcCodec.shared();
 
   ThreadCalls(ActorRef<CodexAppServer.Command> server, ThreadSettings settings,
       ActorContext<CodexThread.Command> context, ActorRef<AppServerEvent> serverEvents) {

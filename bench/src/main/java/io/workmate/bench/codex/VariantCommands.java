@@ -1,5 +1,6 @@
 package io.workmate.bench.codex;
 
+import io.workmate.codex.config.CodexBinary;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,10 +31,16 @@ final class VariantCommands {
   VariantCommands(Optional<SdkInstall> sdk, Map<String, String> codexEnvironment) {
     this.java = Path.of(System.getProperty("java.home"), "bin", "java");
     this.classpath = System.getProperty("java.class.path");
-    String opts = System.getenv().getOrDefault("WORKMATE_JAVA_OPTS", DEFAULT_JAVA_OPTS);
+    String opts = System.getenv("WORKMATE_JAVA_OPTS");
+    if (opts == null || opts.isBlank()) { // as bin/workmate's ${WORKMATE_JAVA_OPTS:-...}
+      opts = DEFAULT_JAVA_OPTS;
+    }
     this.javaOptions = new ArrayList<>(Arrays.asList(opts.trim().split("\\s+")));
     // 2 CPUs give commonPool parallelism 1, which makes CompletableFuture spawn a thread per task
     javaOptions.add("-Djava.util.concurrent.ForkJoinPool.common.parallelism=4");
+    // the checkout, where WorkmateDriver reads the service's Pekko settings
+    javaOptions.add("-D" + CodexBinary.HOME_PROPERTY + "="
+        + System.getProperty(CodexBinary.HOME_PROPERTY, "."));
     this.sdk = sdk;
     this.codexEnvironment = codexEnvironment;
   }

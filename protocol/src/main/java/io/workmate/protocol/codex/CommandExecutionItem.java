@@ -22,7 +22,7 @@ public record CommandExecutionItem(String type, String id, String command,
       direction = Direction.RECEIVED)
   public record CommandAction(String type, String command) {}
 
-  private static final JsonRpcCodec CODEC = new JsonRpcCodec();
+  private static final JsonRpcCodec CODEC = JsonRpcCodec.shared();
 
   /** The item as a command execution; empty for any other item or one it cannot read. */
   public static Optional<CommandExecutionItem> of(JsonNode item) {
