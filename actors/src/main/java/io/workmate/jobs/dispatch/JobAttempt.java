@@ -285,41 +285,31 @@ public final class JobAttempt {
   // ---- running: the agent works ----
 
   private Behavior<Command> running() {
-    return Behaviors.receiveMessage(message -> {
-      if (message instanceof FromAgent fromAgent) {
-        return onUpdate(fromAgent.update(), null);
-      } else if (message instanceof Cancel cancel) {
-        return onCancel(cancel);
-      } else if (message instanceof Release release) {
-        return interrupt(new Released(release.reason(), null));
-      } else if (message instanceof TimeoutDue) {
-        return interrupt(timeoutKind());
-      } else if (message instanceof DeadlineDue) {
-        return interrupt(new DeadlinePassed());
-      }
-      return inAnyWorkingState(message);
-    });
+    return Behaviors.receiveMessage(this::whileAgentWorks);
+  }
+
+  /** What running and awaitingApproval do alike. */
+  private Behavior<Command> whileAgentWorks(Command message) {
+    if (message instanceof FromAgent fromAgent) {
+      return onUpdate(fromAgent.update(), null);
+    } else if (message instanceof Cancel cancel) {
+      return onCancel(cancel);
+    } else if (message instanceof Release release) {
+      return interrupt(released(release.reason()));
+    } else if (message instanceof TimeoutDue) {
+      return interrupt(timeoutKind());
+    } else if (message instanceof DeadlineDue) {
+      return interrupt(new DeadlinePassed());
+    }
+    return inAnyWorkingState(message);
   }
 
   // ---- awaitingApproval: the agent waits for a person ----
 
   private Behavior<Command> awaitingApproval() {
-    return Behaviors.receiveMessage(message -> {
-      if (message instanceof FromAgent fromAgent) {
-        return onUpdate(fromAgent.update(), null);
-      } else if (message instanceof Cancel cancel) {
-        return onCancel(cancel);
-      } else if (message instanceof Release release) {
-        return interrupt(released(release.reason()));
-      } else if (message instanceof ReleaseIfAwaitingApproval release) {
-        return interrupt(released(release.reason()));
-      } else if (message instanceof TimeoutDue) {
-        return interrupt(timeoutKind());
-      } else if (message instanceof DeadlineDue) {
-        return interrupt(new DeadlinePassed());
-      }
-      return inAnyWorkingState(message);
-    });
+    return Behaviors.receiveMessage(message ->
+        message instanceof ReleaseIfAwaitingApproval release
+            ? interrupt(released(release.reason())) : whileAgentWorks(message));
   }
 
   // ---- interrupting: the agent was told to stop and has not ended the invocation yet ----
