@@ -153,7 +153,11 @@ public final class JobLedger {
     ActorRef<JobLedgerShard.Command> shard;
     List<Apply> waiting = new ArrayList<>();
     List<Apply> inFlight;
-    long batchId;
+    /**
+     * The last batch's id. It starts at the clock's nanoseconds, so an incarnation after a
+     * restart never reuses an id of the one before, whose answers may still be in the mailbox.
+     */
+    long batchId = System.nanoTime();
     int failures;
     /** When the last write started, in {@link System#nanoTime()}. */
     long lastWriteStart;
