@@ -1,25 +1,21 @@
 package io.workmate.server.cli;
 
+import static io.workmate.server.cli.JobsHttp.count;
+import static io.workmate.server.cli.JobsHttp.get;
+import static io.workmate.server.cli.JobsHttp.post;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.cbor.CBORFactory;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -44,9 +40,6 @@ class JobsCrashIT {
   private static final Path ROOT = Path.of(System.getProperty("workmate.home"));
   private static final Path LAUNCHER = ROOT.resolve("bin/workmate");
   private static final int JOBS = 500;
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP = HttpClient.newBuilder()
-      .connectTimeout(Duration.ofSeconds(5)).build();
 
   @TempDir Path tmp;
 
@@ -103,29 +96,18 @@ class JobsCrashIT {
 
     // the journal itself, read without Workmate (plain SQL, generic CBOR): one Succeeded event
     // per job, 500 in all, inside the ledger's batch rows
-    ObjectMapper cbor = new ObjectMapper(new CBORFactory());
-    Map<String, Integer> succeededInJournal = new HashMap<>();
-    int rowCount = 0;
+    LedgerJournal journal;
     try (Connection db = DriverManager.getConnection(
         "jdbc:h2:file:" + data.resolve("journal").resolve("workmate") + ";ACCESS_MODE_DATA=r",
-        "sa", "");
-        ResultSet rows = db.createStatement().executeQuery(
-            "SELECT \"event_payload\" FROM \"event_journal\" "
-                + "WHERE \"persistence_id\" LIKE 'job-ledger|%'")) {
-      while (rows.next()) {
-        rowCount++;
-        for (JsonNode event : cbor.readTree(rows.getBytes(1)).path("events")) {
-          if (event.path("type").asText().equals("succeeded")) {
-            succeededInJournal.merge(event.path("jobId").asText(), 1, Integer::sum);
-          }
-        }
-      }
+        "sa", "")) {
+      journal = LedgerJournal.read(db);
     }
+    Map<String, Integer> succeededInJournal = journal.succeeded();
     assertEquals(JOBS, succeededInJournal.size(), "jobs with a Succeeded event in the journal");
     succeededInJournal.forEach((id, count) ->
         assertEquals(1, count, "Succeeded events of " + id + " in the journal"));
     assertTrue(ids.containsAll(succeededInJournal.keySet()), "only the submitted jobs");
-    System.out.printf("the journal: %d ledger rows for %d jobs%n", rowCount, JOBS);
+    System.out.printf("the journal: %d ledger rows for %d jobs%n", journal.rows(), JOBS);
   }
 
   // ---- the service ----
@@ -178,33 +160,5 @@ class JobsCrashIT {
           + serviceErrors());
     }
     return succeeded.get();
-  }
-
-  private int count(String url, String status) throws Exception {
-    int total = 0;
-    String after = null;
-    do {
-      JsonNode page = get(url + "/v1/jobs?status=" + status + "&limit=1000"
-          + (after == null ? "" : "&after=" + after));
-      total += page.path("jobs").size();
-      after = page.path("next").isTextual() ? page.path("next").asText() : null;
-    } while (after != null);
-    return total;
-  }
-
-  private static JsonNode get(String uri) throws Exception {
-    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(uri))
-        .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
-    assertEquals(200, response.statusCode(), uri + ": " + response.body());
-    return JSON.readTree(response.body());
-  }
-
-  private static JsonNode post(String uri, String body, int expected) throws Exception {
-    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(uri))
-        .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-        HttpResponse.BodyHandlers.ofString());
-    assertEquals(expected, response.statusCode(), uri + ": " + response.body());
-    return JSON.readTree(response.body());
   }
 }
