@@ -1,16 +1,19 @@
 package io.workmate.server.cli;
 
-import static io.workmate.server.cli.JobsHttp.count;
-import static io.workmate.server.cli.JobsHttp.get;
-import static io.workmate.server.cli.JobsHttp.post;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.workmate.server.lifecycle.LedgerJournal;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +43,9 @@ class JobsCrashIT {
   private static final Path ROOT = Path.of(System.getProperty("workmate.home"));
   private static final Path LAUNCHER = ROOT.resolve("bin/workmate");
   private static final int JOBS = 500;
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newBuilder()
+      .connectTimeout(Duration.ofSeconds(5)).build();
 
   @TempDir Path tmp;
 
@@ -160,5 +166,33 @@ class JobsCrashIT {
           + serviceErrors());
     }
     return succeeded.get();
+  }
+
+  private int count(String url, String status) throws Exception {
+    int total = 0;
+    String after = null;
+    do {
+      JsonNode page = get(url + "/v1/jobs?status=" + status + "&limit=1000"
+          + (after == null ? "" : "&after=" + after));
+      total += page.path("jobs").size();
+      after = page.path("next").isTextual() ? page.path("next").asText() : null;
+    } while (after != null);
+    return total;
+  }
+
+  private static JsonNode get(String uri) throws Exception {
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(uri))
+        .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, response.statusCode(), uri + ": " + response.body());
+    return JSON.readTree(response.body());
+  }
+
+  private static JsonNode post(String uri, String body, int expected) throws Exception {
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(uri))
+        .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertEquals(expected, response.statusCode(), uri + ": " + response.body());
+    return JSON.readTree(response.body());
   }
 }

@@ -74,6 +74,7 @@ final class ServeProcess implements AutoCloseable {
       fail("serve " + name + " did not start: " + banner + "\n" + Files.readString(err));
     }
     ServeProcess serve = new ServeProcess(process, err, matcher.group(1));
+    serve.stdout.add(banner);
     Thread pump = new Thread(() -> serve.pump(reader), "serve-" + name + "-stdout");
     pump.setDaemon(true);
     pump.start();
@@ -175,6 +176,19 @@ final class ServeProcess implements AutoCloseable {
     HttpResponse<String> response = call("POST", "/v1/jobs", json);
     assertEquals(202, response.statusCode(), "submit " + json + ": " + response.body());
     return JSON.readTree(response.body()).path("id").asText();
+  }
+
+  /** How many jobs the service lists with {@code status}, over every page. */
+  int count(String status) throws Exception {
+    int total = 0;
+    String after = null;
+    do {
+      JsonNode page = get("/v1/jobs?status=" + status + "&limit=1000"
+          + (after == null ? "" : "&after=" + after));
+      total += page.path("jobs").size();
+      after = page.path("next").isTextual() ? page.path("next").asText() : null;
+    } while (after != null);
+    return total;
   }
 
   JsonNode job(String id) throws Exception {

@@ -1,16 +1,10 @@
-package io.workmate.server.cli;
+package io.workmate.server.lifecycle;
 
-import static io.workmate.server.cli.JobsHttp.count;
-import static io.workmate.server.cli.JobsHttp.get;
-import static io.workmate.server.cli.JobsHttp.post;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,12 +13,11 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,9 +31,7 @@ import org.junit.jupiter.api.Test;
  */
 class PostgresJournalIT {
 
-  private static final Path ROOT = Path.of(System.getProperty("workmate.home"));
-  private static final Path LAUNCHER = ROOT.resolve("bin/workmate");
-  private static final Path POSTGRES = ROOT.resolve("scripts/postgres");
+  private static final Path POSTGRES = ServeProcess.ROOT.resolve("scripts/postgres");
   private static final int JOBS = 120;
 
   /** Not a JUnit temp dir: the server's user must reach it, and JUnit's are owner-only. */
@@ -77,53 +68,42 @@ class PostgresJournalIT {
     stopped.getInputStream().readAllBytes();
     assertTrue(stopped.waitFor(2, TimeUnit.MINUTES), "scripts/postgres stop did not finish");
     try (var tree = Files.walk(tmp)) {
-      tree.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+      tree.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
     }
   }
 
   @Test
   void aKilledServiceOnPostgresLosesNoAcknowledgedJobAndCompletesNoneTwice() throws Exception {
     Path data = tmp.resolve("data");
+    Map<String, String> env = new LinkedHashMap<>(journal);
+    env.put("WORKMATE_JOBS_MAX_CONCURRENT", "8");
     List<String> ids = new ArrayList<>();
-    Process first = serve(data, "first");
-    try {
-      String url = url(first);
+    try (ServeProcess first = ServeProcess.start(tmp, "first", data, env)) {
+      assertTrue(first.output().contains("journal: postgres"), first.output());
       for (int i = 0; i < JOBS; i++) {
         // a small delay per turn keeps jobs in flight when the kill comes
-        JsonNode created = post(url + "/v1/jobs", "{\"prompt\": \"[[delay:20]][[reply:job " + i
-            + " done]]\", \"idempotencyKey\": \"pg-" + i + "\"}", 202);
-        ids.add(created.path("id").asText());
+        ids.add(first.submit("{\"prompt\": \"[[delay:20]][[reply:job " + i
+            + " done]]\", \"idempotencyKey\": \"pg-" + i + "\"}"));
       }
       await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(200))
-          .until(() -> count(url, "succeeded") >= 10);
+          .until(() -> first.count("succeeded") >= 10);
       // the last write: acknowledged, then idle time before the kill, as a crash finds a service
-      ids.add(post(url + "/v1/jobs", "{\"prompt\": \"[[reply:the last one]]\", "
-          + "\"idempotencyKey\": \"pg-last\"}", 202).path("id").asText());
+      ids.add(first.submit("{\"prompt\": \"[[reply:the last one]]\", "
+          + "\"idempotencyKey\": \"pg-last\"}"));
       Thread.sleep(500);
-      assertTrue(count(url, "succeeded") < ids.size(), "the kill must come while jobs are left");
-    } finally {
-      first.destroyForcibly(); // SIGKILL: no shutdown hook, no drain
-      assertTrue(first.waitFor(30, TimeUnit.SECONDS), "the killed service is gone");
+      assertTrue(first.count("succeeded") < ids.size(), "the kill must come while jobs are left");
+      first.signal("KILL"); // no shutdown hook, no drain
+      assertEquals(137, first.awaitExit(Duration.ofSeconds(30)), "killed by SIGKILL");
     }
-    assertEquals(137, first.exitValue(), "killed by SIGKILL");
 
-    Process second = serve(data, "second");
-    try {
-      String url = url(second);
+    try (ServeProcess second = ServeProcess.start(tmp, "second", data, env)) {
       await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(200))
-          .until(() -> count(url, "succeeded") >= ids.size());
+          .until(() -> second.count("succeeded") >= ids.size());
       for (String id : ids) {
-        JsonNode job = get(url + "/v1/jobs/" + id);
-        assertEquals("succeeded", job.path("status").asText(), job.toString());
-        int succeededEvents = 0;
-        for (JsonNode event : get(url + "/v1/jobs/" + id + "/history").path("events")) {
-          succeededEvents += event.path("type").asText().equals("succeeded") ? 1 : 0;
-        }
-        assertEquals(1, succeededEvents, "one completion of " + id);
+        assertEquals("succeeded", second.status(id), second.job(id).toString());
+        assertEquals(1, second.history(id).stream().filter("succeeded"::equals).count(),
+            "one completion of " + id);
       }
-    } finally {
-      second.destroy();
-      assertTrue(second.waitFor(60, TimeUnit.SECONDS), "the service stops on SIGTERM");
     }
 
     // the journal itself, read without Workmate: one Succeeded event per acknowledged job
@@ -137,38 +117,5 @@ class PostgresJournalIT {
     succeededInJournal.forEach((id, count) ->
         assertEquals(1, count, "Succeeded events of " + id + " in the journal"));
     assertTrue(ids.containsAll(succeededInJournal.keySet()), "only the submitted jobs");
-  }
-
-  // ---- the service ----
-
-  private Process serve(Path data, String name) throws Exception {
-    ProcessBuilder builder = new ProcessBuilder(LAUNCHER.toString(), "serve", "--port", "0")
-        .directory(tmp.toFile())
-        .redirectError(tmp.resolve("serve-" + name + ".err").toFile());
-    builder.environment().keySet().removeIf(key -> key.startsWith("WORKMATE_"));
-    builder.environment().putAll(journal);
-    builder.environment().put("WORKMATE_DATA_DIR", data.toString());
-    builder.environment().put("WORKMATE_OPENCLAW_LOCAL_URL", "");
-    builder.environment().put("WORKMATE_MODE", "offline");
-    builder.environment().put("WORKMATE_JOBS_MAX_CONCURRENT", "8");
-    return builder.start();
-  }
-
-  private String url(Process service) throws Exception {
-    BufferedReader reader = new BufferedReader(
-        new InputStreamReader(service.getInputStream(), StandardCharsets.UTF_8));
-    String banner = reader.readLine();
-    Matcher url = Pattern.compile("(http://127\\.0\\.0\\.1:\\d+)").matcher(String.valueOf(banner));
-    if (!url.find()) {
-      StringBuilder errors = new StringBuilder();
-      try (var files = Files.list(tmp)) {
-        for (Path file : files.filter(f -> f.toString().endsWith(".err")).toList()) {
-          errors.append(file.getFileName()).append(":\n").append(Files.readString(file));
-        }
-      }
-      fail("the service did not start: " + banner + "\n" + errors);
-    }
-    assertTrue(banner.contains("journal: postgres"), banner);
-    return url.group(1);
   }
 }

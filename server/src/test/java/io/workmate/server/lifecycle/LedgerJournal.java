@@ -1,4 +1,4 @@
-package io.workmate.server.cli;
+package io.workmate.server.lifecycle;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,9 +15,9 @@ import java.util.Map;
  * @param rows the ledger's journal rows (each a batch of events)
  * @param succeeded the number of {@code succeeded} events per job id
  */
-record LedgerJournal(int rows, Map<String, Integer> succeeded) {
+public record LedgerJournal(int rows, Map<String, Integer> succeeded) {
 
-  static LedgerJournal read(Connection db) throws Exception {
+  public static LedgerJournal read(Connection db) throws Exception {
     ObjectMapper cbor = new ObjectMapper(new CBORFactory());
     Map<String, Integer> succeeded = new HashMap<>();
     int rows = 0;
