@@ -17,7 +17,13 @@ import java.util.regex.Pattern;
 public record AgentProfile(String id, AgentKind kind, Set<String> capabilities,
     int maxConcurrent, int rateLimitPerMinute) implements CborSerializable {
 
-  public static final Pattern VALID_ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+  /**
+   * Agent ids. An agent local to a node of a cluster carries the node after an {@code @}
+   * ({@code codex@node-a}); a job naming the plain {@code codex} runs on that agent of whichever
+   * node hosts it.
+   */
+  public static final Pattern VALID_ID =
+      Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}(@[a-z0-9][a-z0-9-]{0,62})?");
   public static final Pattern VALID_CAPABILITY = Pattern.compile("[a-z0-9][a-z0-9._:-]{0,63}");
 
   public AgentProfile {
@@ -26,7 +32,8 @@ public record AgentProfile(String id, AgentKind kind, Set<String> capabilities,
     capabilities = capabilities == null ? Set.of() : Set.copyOf(capabilities);
     if (!VALID_ID.matcher(id).matches()) {
       throw new IllegalArgumentException("invalid agent id '" + id
-          + "': use 1-64 of a-z, 0-9, '.', '_', '-', starting with a letter or digit");
+          + "': use 1-64 of a-z, 0-9, '.', '_', '-', starting with a letter or digit, and "
+          + "optionally '@' and a node name");
     }
     for (String capability : capabilities) {
       if (!VALID_CAPABILITY.matcher(capability).matches()) {

@@ -2,13 +2,14 @@ package io.workmate.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.workmate.codex.PendingApproval;
+import io.workmate.persistence.CborSerializable;
 
 /**
  * What a watcher of one job receives ({@code GET /v1/jobs/{id}/events}): first the job as it is,
  * then every change of status and every item the agent streams, and {@link End} once the job
  * reached a terminal status (or was never submitted).
  */
-public sealed interface JobFeed {
+public sealed interface JobFeed extends CborSerializable {
 
   /** The job after a transition (the first event is the job as it was when watching began). */
   record Status(Job job) implements JobFeed {}

@@ -176,6 +176,8 @@ public final class JobLedger {
    * every 10 ms, five times the default interval. Null for an interval of zero.
    */
   private final ScheduledExecutorService intervalTimer;
+  private final LedgerPart part;
+  /** One per held shard, in {@link LedgerPart#shardAt} order. */
   private final Lane[] lanes;
   /** {@link GetJobs} waiting for shards, by request number: what each shard answered so far. */
   private final Map<Long, Gathering> gatherings = new HashMap<>();
@@ -218,9 +220,9 @@ public final class JobLedger {
    * As {@link #create(String, Clock, int, Duration)}, started again (after a backoff) when it
    * fails on a bug: the ops it held are not answered, so their asks time out as not stored.
    */
-  public static Behavior<Command> supervised(String name, Clock clock, int shards,
+  public static Behavior<Command> supervised(String name, Clock clock, LedgerPart part,
       Duration writeInterval) {
-    return Behaviors.supervise(create(name, clock, shards, writeInterval)).onFailure(
+    return Behaviors.supervise(create(name, clock, part, WRITE_TIMEOUT, writeInterval)).onFailure(
         SupervisorStrategy.restartWithBackoff(Duration.ofMillis(200), Duration.ofSeconds(5), 0.2));
   }
 
@@ -230,18 +232,22 @@ public final class JobLedger {
    */
   static Behavior<Command> create(String name, Clock clock, int shards, Duration writeTimeout,
       Duration writeInterval) {
+    return create(name, clock, LedgerPart.all(shards), writeTimeout, writeInterval);
+  }
+
+  /** As {@link #create(String, Clock, int, Duration, Duration)}, holding {@code part} only. */
+  static Behavior<Command> create(String name, Clock clock, LedgerPart part,
+      Duration writeTimeout, Duration writeInterval) {
     Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(part, "part");
     Objects.requireNonNull(clock, "clock");
     Objects.requireNonNull(writeTimeout, "writeTimeout");
     Objects.requireNonNull(writeInterval, "writeInterval");
     if (writeInterval.isNegative()) {
       throw new IllegalArgumentException("writeInterval must not be negative: " + writeInterval);
     }
-    if (shards < 1 || shards > MAX_SHARDS) {
-      throw new IllegalArgumentException("shards must be 1.." + MAX_SHARDS + ": " + shards);
-    }
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new JobLedger(context, timers, name, clock, shards, writeTimeout, writeInterval)
+        new JobLedger(context, timers, name, clock, part, writeTimeout, writeInterval)
             .behavior()));
   }
 
@@ -251,9 +257,10 @@ public final class JobLedger {
   }
 
   private JobLedger(ActorContext<Command> context, TimerScheduler<Command> timers, String name,
-      Clock clock, int shards, Duration writeTimeout, Duration writeInterval) {
+      Clock clock, LedgerPart part, Duration writeTimeout, Duration writeInterval) {
     this.context = context;
-    this.lanes = new Lane[shards];
+    this.part = part;
+    this.lanes = new Lane[part.held()];
     this.timers = timers;
     this.name = name;
     this.clock = clock;
@@ -320,12 +327,18 @@ public final class JobLedger {
    */
   private void spawnShard(int shard) {
     Lane lane = lanes[shard];
-    lane.shard = context.spawnAnonymous(JobLedgerShard.create(name, shard, clock));
+    lane.shard = context.spawnAnonymous(JobLedgerShard.create(name, part.shardAt(shard), clock));
     context.watchWith(lane.shard, new ShardStopped(shard));
   }
 
   private Behavior<Command> onApply(Apply apply) {
-    int shard = shardOf(apply.jobId(), lanes.length);
+    int shard = part.indexOf(apply.jobId());
+    if (shard < 0) {
+      // a router's bug: answered, so the caller is not left waiting
+      apply.replyTo().tell(apply.answer(null, "job " + apply.jobId() + " belongs to ledger shard "
+          + shardOf(apply.jobId(), part.shards()) + ", not to this ledger's " + part.shardAt(0)));
+      return Behaviors.same();
+    }
     if (lanes[shard].shard == null) {
       // the journal just failed a write: answer now rather than hold callers through a backoff
       // that may repeat for as long as the disk stays full
@@ -346,12 +359,13 @@ public final class JobLedger {
       ActorRef<JobLedgerShard.Command> target = lanes[shard].shard;
       if (target == null) {
         context.getSelf().tell(new ShardJobs(request, shard, null,
-            "job ledger shard " + shard + " is restarting"));
+            "job ledger shard " + part.shardAt(shard) + " is restarting"));
         continue;
       }
       context.ask(JobLedgerShard.Jobs.class, target, get.timeout(), JobLedgerShard.GetJobs::new,
           (jobs, failure) -> new ShardJobs(request, shard, jobs == null ? null : jobs.jobs(),
-              failure == null ? null : "job ledger shard " + shard + ": " + failure));
+              failure == null ? null : "job ledger shard " + part.shardAt(shard) + ": "
+                  + failure));
     }
     return Behaviors.same();
   }

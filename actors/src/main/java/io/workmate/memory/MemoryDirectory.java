@@ -21,7 +21,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 public final class MemoryDirectory {
 
   /** Agent ids: what the marked section in MEMORY.md and the URL path can carry verbatim. */
-  public static final Pattern AGENT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
+  public static final Pattern AGENT_ID =
+      Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}(@[a-z0-9][a-z0-9-]{0,62})?");
 
   /** The tag every job summary carries; each also carries {@code job:<jobId>}. */
   public static final String JOB_TAG = "job";

@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
 public final class MemorySection {
 
   private static final Pattern BEGIN = Pattern.compile(
-      "<!-- workmate:begin agent=([A-Za-z0-9_.-]+) seq=(\\d+) -->");
+      "<!-- workmate:begin agent=([A-Za-z0-9_.@-]+) seq=(\\d+) -->");
   private static final Pattern ENTRY_LINE = Pattern.compile("^- #(\\d+) \\[", Pattern.MULTILINE);
 
   private MemorySection() {}

@@ -1,9 +1,11 @@
 package io.workmate.support;
 
+import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 
@@ -82,5 +84,12 @@ public final class BlockingThreads {
       thread.setDaemon(true);
       return thread;
     });
+  }
+
+  /** Blocks the calling thread for {@code duration} (a test hook's stand-in for a bug). */
+  public static void stall(Duration duration) {
+    for (long until = System.nanoTime() + duration.toNanos(); System.nanoTime() < until; ) {
+      LockSupport.parkNanos(until - System.nanoTime());
+    }
   }
 }

@@ -187,7 +187,7 @@ class JobLedgerTest {
   void aLedgerThatFailsOnABugAnswersTheOpsItHeldAndCarriesOn() {
     String name = "bug-" + ++ledgers;
     ActorRef<JobLedger.Command> ledger = testKit.spawn(JobLedger.supervised(name,
-        Clock.systemUTC(), 1, JobLedger.DEFAULT_WRITE_INTERVAL));
+        Clock.systemUTC(), LedgerPart.all(1), JobLedger.DEFAULT_WRITE_INTERVAL));
     TestProbe<JobLedger.Answered> answers = testKit.createTestProbe();
     TestProbe<JobReply> requester = testKit.createTestProbe();
 
@@ -206,6 +206,43 @@ class JobLedgerTest {
     assertEquals(8, stored.ticket());
     assertEquals(JobStatus.QUEUED,
         assertInstanceOf(JobReply.Current.class, stored.reply()).job().status());
+  }
+
+  @Test
+  void aLedgerHoldingOneShardJournalsItsJobsWhereTheWholeLedgerFindsThemAndRefusesOthers() {
+    String name = "part-" + ++ledgers;
+    int shards = 4;
+    String mine = jobInShard(2, shards);
+    String other = jobInShard(3, shards);
+    ActorRef<JobLedger.Command> part = testKit.spawn(JobLedger.create(name, Clock.systemUTC(),
+        LedgerPart.one(2, shards), Duration.ofSeconds(15), Duration.ZERO));
+    TestProbe<JobLedger.Answered> answers = testKit.createTestProbe();
+
+    part.tell(new JobLedger.Apply(mine, new JobOp.Submit(spec(1)), 1, answers.ref()));
+    assertInstanceOf(JobReply.Current.class, answers.receiveMessage(TIMEOUT).reply());
+    part.tell(new JobLedger.Apply(other, new JobOp.Submit(spec(2)), 2, answers.ref()));
+    JobLedger.Answered refused = answers.receiveMessage(TIMEOUT);
+    assertNull(refused.reply(), "another shard's job is not taken");
+    assertEquals("job " + other + " belongs to ledger shard 3, not to this ledger's 2",
+        refused.failure());
+    assertEquals(1, journal.persistedInStorage(JobLedgerShard.persistenceId(name, 2).id()).size());
+    testKit.stop(part);
+
+    // the same journal read as a whole: the job is in the shard its id hashes to
+    ActorRef<JobLedger.Command> whole = testKit.spawn(JobLedger.create(name, Clock.systemUTC(),
+        shards, Duration.ZERO));
+    TestProbe<JobLedger.AllJobs> all = testKit.createTestProbe();
+    whole.tell(new JobLedger.GetJobs(TIMEOUT, all.ref()));
+    List<Job> jobs = all.receiveMessage(TIMEOUT).jobs();
+    assertEquals(List.of(mine), jobs.stream().map(Job::id).toList());
+  }
+
+  private static String jobInShard(int shard, int shards) {
+    for (int i = 0; ; i++) {
+      if (JobLedger.shardOf("job-" + i, shards) == shard) {
+        return "job-" + i;
+      }
+    }
   }
 
   private static JobSpec spec(int n) {

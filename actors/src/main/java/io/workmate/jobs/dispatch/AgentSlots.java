@@ -18,7 +18,7 @@ import java.util.TreeMap;
 final class AgentSlots {
 
   /** Agents by id, in id order (the least-busy pick is then deterministic). */
-  private final Map<String, AgentSlot> slots = new TreeMap<>();
+  private final TreeMap<String, AgentSlot> slots = new TreeMap<>();
   private final String defaultAgent;
 
   /** @param defaultAgent the agent of jobs naming neither agent nor capabilities; null: any */
@@ -49,20 +49,33 @@ final class AgentSlots {
     return slot == null ? null : slot.handle().profile().kind();
   }
 
+  /**
+   * The agent called {@code name}: that id, or, for a plain name, the agent of that name on this
+   * node ({@code codex} finds {@code codex@node-a}).
+   */
+  private AgentSlot named(String name) {
+    AgentSlot slot = slots.get(name);
+    if (slot != null || name.indexOf('@') >= 0) {
+      return slot;
+    }
+    Map.Entry<String, AgentSlot> local = slots.ceilingEntry(name + "@");
+    return local != null && local.getKey().startsWith(name + "@") ? local.getValue() : null;
+  }
+
   boolean anyFits(JobSpec spec) {
     if (spec.agent() != null) {
-      AgentSlot slot = slots.get(spec.agent());
+      AgentSlot slot = named(spec.agent());
       return slot != null && slot.offersAll(spec.capabilities());
     }
     if (spec.capabilities().isEmpty() && defaultAgent != null) {
-      return slots.containsKey(defaultAgent);
+      return named(defaultAgent) != null;
     }
     return slots.values().stream().anyMatch(slot -> slot.offersAll(spec.capabilities()));
   }
 
   String noAgentMessage(JobSpec spec) {
     if (spec.agent() != null) {
-      AgentSlot slot = slots.get(spec.agent());
+      AgentSlot slot = named(spec.agent());
       return slot == null
           ? "no agent '" + spec.agent() + "'; agents: " + String.join(", ", slots.keySet())
           : "agent '" + spec.agent() + "' does not offer all of " + spec.capabilities();
@@ -76,7 +89,7 @@ final class AgentSlots {
   /** The agent the job should start on now, or null when none that fits has room. */
   AgentSlot pick(JobSpec spec, Instant now) {
     if (spec.agent() != null || (spec.capabilities().isEmpty() && defaultAgent != null)) {
-      AgentSlot slot = slots.get(spec.agent() != null ? spec.agent() : defaultAgent);
+      AgentSlot slot = named(spec.agent() != null ? spec.agent() : defaultAgent);
       return slot != null && slot.offersAll(spec.capabilities()) && slot.hasCapacity()
           && slot.withinRate(now) ? slot : null;
     }

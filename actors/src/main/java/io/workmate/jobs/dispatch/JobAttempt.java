@@ -87,7 +87,7 @@ public final class JobAttempt {
 
   /** Answers one of the attempt's approvals. */
   public record Decide(String approvalId, ApprovalDecision decision,
-      ActorRef<JobDispatcher.ApprovalAnswer> replyTo) implements Command {}
+      ActorRef<ApprovalAnswer> replyTo) implements Command {}
 
   private record StartAnswered(JobReply reply, String failure) implements Command {}
 
@@ -496,19 +496,19 @@ public final class JobAttempt {
       return notFound(decide);
     }
     // answered straight to the caller: the attempt may have ended by the time the agent answers
-    ActorRef<JobDispatcher.ApprovalAnswer> replyTo = decide.replyTo();
+    ActorRef<ApprovalAnswer> replyTo = decide.replyTo();
     AskPattern.<Agent.Command, Agent.Decided>ask(agent.ref(),
         decidedTo -> new Agent.Decide(invocationId, decide.approvalId(), decide.decision(),
             decidedTo), DECIDE_TIMEOUT, context.getSystem().scheduler())
         .whenComplete((decided, failure) -> replyTo.tell(decided != null && decided.ok()
-            ? new JobDispatcher.ApprovalAnswer.Done(jobId, decide.approvalId())
-            : new JobDispatcher.ApprovalAnswer.Refused(decide.approvalId(), decided != null
+            ? new ApprovalAnswer.Done(jobId, decide.approvalId())
+            : new ApprovalAnswer.Refused(decide.approvalId(), decided != null
                 ? decided.message() : "the agent did not answer: " + failure)));
     return Behaviors.same();
   }
 
   private Behavior<Command> notFound(Decide decide) {
-    decide.replyTo().tell(new JobDispatcher.ApprovalAnswer.NotFound(decide.approvalId()));
+    decide.replyTo().tell(new ApprovalAnswer.NotFound(decide.approvalId()));
     return Behaviors.same();
   }
 

@@ -69,6 +69,13 @@ final class JobBook<C> {
     list.replyTo().tell(new JobDispatcher.JobPage(page.jobs(), page.next()));
   }
 
+  /** Answers a page in the order of a cluster's listing (see {@link JobPosition}). */
+  void listFrom(JobDispatcher.PageFrom list) {
+    int limit = Math.max(1, Math.min(JobDispatcher.MAX_PAGE, list.limit()));
+    JobIndex.Page page = index.pageFrom(list.status(), limit, list.after());
+    list.replyTo().tell(new JobDispatcher.JobPage(page.jobs(), page.next()));
+  }
+
   /**
    * Streams the job's feed to the watcher: a live job's current status and changes; a terminal
    * job's final state, as the ledger has it, and the end; an unknown job's end.

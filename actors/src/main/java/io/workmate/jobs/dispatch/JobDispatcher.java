@@ -8,17 +8,17 @@ import io.workmate.jobs.JobFeed;
 import io.workmate.jobs.JobIds;
 import io.workmate.jobs.JobLedger;
 import io.workmate.jobs.JobOp;
+import io.workmate.jobs.JobPosition;
 import io.workmate.jobs.JobReply;
 import io.workmate.jobs.JobSpec;
 import io.workmate.jobs.JobStatus;
 import io.workmate.jobs.JobSummary;
+import io.workmate.persistence.CborSerializable;
 import io.workmate.protocol.codex.ApprovalDecision;
+import io.workmate.support.BlockingThreads;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -57,7 +57,8 @@ public final class JobDispatcher {
 
   // ---- protocol ----
 
-  public sealed interface Command {}
+  /** Serializable: in a cluster, requests reach the shard's node from any node. */
+  public sealed interface Command extends CborSerializable {}
 
   /** A command about one job, answered with a {@link JobReply}. */
   public sealed interface JobCommand extends Command {
@@ -65,10 +66,18 @@ public final class JobDispatcher {
   }
 
   /**
-   * Submits a job (its id from {@link JobIds#forSpec}, so a repeated idempotency key reaches the
-   * same job); answered with the ledger's reply ({@link JobReply.Current} when accepted).
+   * Submits a job; answered with the ledger's reply ({@link JobReply.Current} when accepted).
+   *
+   * @param jobId the job's id from {@link JobIds#forSpec} (so a repeated idempotency key reaches
+   *     the same job), or null for the dispatcher to take it: a cluster's front takes it to
+   *     know the shard
    */
-  public record Submit(JobSpec spec, ActorRef<JobReply> replyTo) implements JobCommand {}
+  public record Submit(JobSpec spec, String jobId, ActorRef<JobReply> replyTo)
+      implements JobCommand {
+    public Submit(JobSpec spec, ActorRef<JobReply> replyTo) {
+      this(spec, null, replyTo);
+    }
+  }
 
   /** Cancels a job; answered with the ledger's reply to {@link JobOp.Cancel}. */
   public record Cancel(String jobId, ActorRef<JobReply> replyTo) implements JobCommand {}
@@ -93,32 +102,30 @@ public final class JobDispatcher {
       implements Command {}
 
   /** @param next the {@code after} of the next page, or null when this is the last one */
-  public record JobPage(List<JobSummary> jobs, String next) {}
+  public record JobPage(List<JobSummary> jobs, String next) implements CborSerializable {}
+
+  /**
+   * As {@link ListJobs}, in the order of a cluster's listing: after {@code after} (null: from
+   * the first) by submission time, then id; a cluster merges one such page of every shard.
+   */
+  public record PageFrom(JobStatus status, int limit, JobPosition after,
+      ActorRef<JobPage> replyTo) implements Command {}
 
   /** Streams the job's {@link JobFeed}: its status, every change and item, then the end. */
   public record Watch(String jobId, ActorRef<JobFeed> watcher) implements Command {}
 
   /** The approvals that running jobs wait on, oldest first. */
-  public record ListApprovals(ActorRef<List<JobApproval>> replyTo) implements Command {}
+  public record ListApprovals(ActorRef<Approvals> replyTo) implements Command {}
+
+  /** The answer to {@link ListApprovals}. */
+  public record Approvals(List<JobApproval> approvals) implements CborSerializable {}
 
   /** An approval a job waits on. */
   public record JobApproval(String jobId, int attempt, PendingApproval approval) {}
 
-  /** Answers an approval ({@link #ListApprovals}) of a waiting job. */
+  /** Answers an approval ({@link #ListApprovals}) of a waiting job ({@link ApprovalAnswer}). */
   public record DecideApproval(String approvalId, ApprovalDecision decision,
       ActorRef<ApprovalAnswer> replyTo) implements Command {}
-
-  /** The answer to {@link DecideApproval}. */
-  public sealed interface ApprovalAnswer {
-    /** The agent took the decision; the job runs on. */
-    record Done(String jobId, String approvalId) implements ApprovalAnswer {}
-
-    /** No job waits on this approval (never, or not any more): HTTP 404. */
-    record NotFound(String approvalId) implements ApprovalAnswer {}
-
-    /** The agent could not take it (the turn ended meanwhile): HTTP 409. */
-    record Refused(String approvalId, String message) implements ApprovalAnswer {}
-  }
 
   /** Tells {@code subscriber} once of every job that reaches a terminal status from now on. */
   public record SubscribeFinished(ActorRef<Finished> subscriber) implements Command {}
@@ -126,29 +133,8 @@ public final class JobDispatcher {
   /** A job now terminal, and the kind of the agent it last ran on (null: none, or gone). */
   public record Finished(Job job, AgentKind agentKind) {}
 
-  /** Counts for metrics and health: answered with {@link Stats}. */
-  public record GetStats(ActorRef<Stats> replyTo) implements Command {}
-
-  /**
-   * @param byStatus jobs known in each status (every status present, zero included)
-   * @param queuedByPriority queued jobs per priority
-   * @param runningByAgent attempts in progress per agent
-   * @param recovering whether the queue is still being rebuilt from the journal
-   * @param draining whether it stopped admitting and starting jobs ({@link Drain})
-   */
-  public record Stats(Map<JobStatus, Long> byStatus, Map<Integer, Integer> queuedByPriority,
-      Map<String, Integer> runningByAgent, boolean recovering, boolean draining) {
-
-    /** Attempts in progress on all agents. */
-    public int running() {
-      return runningByAgent.values().stream().mapToInt(Integer::intValue).sum();
-    }
-
-    /** Jobs waiting in the queue, all priorities. */
-    public int queued() {
-      return queuedByPriority.values().stream().mapToInt(Integer::intValue).sum();
-    }
-  }
+  /** Counts for metrics and health: answered with {@link JobStats}. */
+  public record GetStats(ActorRef<JobStats> replyTo) implements Command {}
 
   /**
    * Stops taking work for good (the service is about to stop): submits are refused
@@ -160,6 +146,15 @@ public final class JobDispatcher {
 
   /** No attempt is in progress any more (see {@link Drain}). */
   public record Drained(int released) {}
+
+  /**
+   * Cluster Sharding moves this dispatcher's shard to another node (a rebalance, or this node
+   * leaves): it takes no new work, interrupts and releases every attempt ({@link JobOp.Release}:
+   * requeued without spending an attempt, run again where the shard goes), then stops.
+   */
+  public record HandOff() implements Command {}
+
+  private record HandedOff() implements Command {}
 
   /** The drain's time is up: interrupt and release every attempt ({@link JobOp.Release}). */
   public record ReleaseRunning(String reason) implements Command {}
@@ -174,14 +169,7 @@ public final class JobDispatcher {
   public record AgentsChanged(List<AgentHandle> agents) implements Command {}
 
   /** What the dispatcher holds in memory right now, for tests and health checks. */
-  public record GetQueue(ActorRef<QueueState> replyTo) implements Command {}
-
-  /**
-   * @param queued queued job ids in the order they will start
-   * @param running job ids with an attempt in progress
-   * @param retrying failed job ids waiting for their {@code retryAt}
-   */
-  public record QueueState(List<String> queued, Set<String> running, Set<String> retrying) {}
+  public record GetQueue(ActorRef<JobQueueState> replyTo) implements Command {}
 
   /** The ledger's answer to an op, for {@code replyTo} (null: the dispatcher's own op). */
   private record Answered(String jobId, JobReply reply, ActorRef<JobReply> replyTo)
@@ -229,7 +217,7 @@ public final class JobDispatcher {
     this.waiting = new WaitingJobs<>(timers, metrics, settings.clock(), RetryDue::new,
         DeadlineDue::new, new RateWindowOpened());
     this.ledger = context.spawn(JobLedger.supervised(settings.ledger(), settings.clock(),
-        settings.ledgerShards(), settings.ledgerWriteInterval()), "ledger");
+        settings.ledgerPart(), settings.ledgerWriteInterval()), "ledger");
     this.ledgerAnswers = context.messageAdapter(JobLedger.Answered.class,
         answered -> new Answered(answered.jobId(), answered.reply() != null ? answered.reply()
             : new JobReply.Rejected(UNAVAILABLE, answered.failure()), answered.requester()));
@@ -240,10 +228,12 @@ public final class JobDispatcher {
   /** Recovery ({@link JobRecovery}) first; only drains and stats are taken meanwhile. */
   private Behavior<Command> starting() {
     context.spawn(JobRecovery.create(ledger, context.messageAdapter(
-        JobRecovery.Recovered.class, r -> new Recovered(r.jobs()))), "recovery");
+        JobRecovery.Recovered.class, r -> new Recovered(r.jobs())),
+        settings.ledgerPart().movesBetweenNodes()), "recovery");
     return Behaviors.receive(Command.class)
         .onMessage(Recovered.class, this::onRecovered)
         .onMessage(GetStats.class, get -> onGetStats(get, true))
+        .onMessage(HandOff.class, handOff -> Behaviors.stopped()) // nothing runs yet
         .onMessage(Drain.class, this::onDrain) // at once: it must hold back what recovery starts
         .onAnyMessage(this::stashWhileRecovering)
         .build();
@@ -260,16 +250,17 @@ public final class JobDispatcher {
         .onMessage(Get.class, get -> passOn(get.jobId(), get.replyTo(), new JobOp.Get()))
         .onMessage(GetHistory.class, h -> passOn(h.jobId(), h.replyTo(), new JobOp.GetHistory()))
         .onMessage(ListJobs.class, list -> same(() -> book.list(list)))
+        .onMessage(PageFrom.class, list -> same(() -> book.listFrom(list)))
         .onMessage(Watch.class, watch -> same(() -> book.watch(watch, ledger)))
         .onMessage(WatcherGone.class,
             gone -> same(() -> book.watcherGone(gone.jobId(), gone.watcher())))
         .onMessage(SubscribeFinished.class,
             subscribe -> same(() -> book.subscribe(subscribe.subscriber())))
         .onMessage(ListApprovals.class,
-            list -> same(() -> list.replyTo().tell(running.pendingApprovals())))
+            list -> same(() -> list.replyTo().tell(new Approvals(running.pendingApprovals()))))
         .onMessage(DecideApproval.class, decide -> same(() -> running.decide(decide)))
         .onMessage(GetQueue.class, get -> same(() -> get.replyTo().tell(
-            new QueueState(waiting.inStartOrder(), running.jobIds(), waiting.retrying()))))
+            new JobQueueState(waiting.inStartOrder(), running.jobIds(), waiting.retrying()))))
         .onMessage(GetStats.class, get -> onGetStats(get, false))
         .onMessage(AgentsChanged.class, changed -> {
           agents.replaceAll(changed.agents());
@@ -291,9 +282,14 @@ public final class JobDispatcher {
           return startWhatFits();
         })
         .onMessage(Drain.class, this::onDrain)
+        .onMessage(HandOff.class, this::onHandOff)
+        .onMessage(HandedOff.class, handedOff -> Behaviors.stopped())
         .onMessage(ReleaseRunning.class,
             release -> same(() -> running.releaseAll(release.reason())))
-        .onMessage(Stall.class, this::onStall)
+        .onMessage(Stall.class, stall -> same(() -> { // on purpose, as a bug would
+          context.getLog().warn("test hook: stalling the dispatcher for {}", stall.duration());
+          BlockingThreads.stall(stall.duration());
+        }))
         .build();
   }
 
@@ -340,7 +336,8 @@ public final class JobDispatcher {
     } else if (!agents.anyFits(spec)) {
       submit.replyTo().tell(new JobReply.Rejected(NO_MATCHING_AGENT, agents.noAgentMessage(spec)));
     } else {
-      askLedger(JobIds.forSpec(spec), new JobOp.Submit(spec), submit.replyTo());
+      askLedger(submit.jobId() != null ? submit.jobId() : JobIds.forSpec(spec),
+          new JobOp.Submit(spec), submit.replyTo());
     }
     return Behaviors.same();
   }
@@ -372,7 +369,7 @@ public final class JobDispatcher {
   }
 
   private Behavior<Command> onGetStats(GetStats get, boolean recovering) {
-    get.replyTo().tell(new Stats(book.counts(), waiting.depthByPriority(),
+    get.replyTo().tell(new JobStats(book.counts(), waiting.depthByPriority(),
         agents.runningByAgent(), recovering, drain.draining()));
     return Behaviors.same();
   }
@@ -484,13 +481,12 @@ public final class JobDispatcher {
     return Behaviors.same();
   }
 
-  /** Blocks the dispatcher's thread on purpose, as a bug would (see {@link Stall}). */
-  private Behavior<Command> onStall(Stall stall) {
-    context.getLog().warn("test hook: stalling the dispatcher for {}", stall.duration());
-    for (long until = System.nanoTime() + stall.duration().toNanos();
-        System.nanoTime() < until; ) {
-      LockSupport.parkNanos(until - System.nanoTime());
-    }
+  private Behavior<Command> onHandOff(HandOff handOff) {
+    context.getLog().info("handing the shard off: releasing {} running attempt(s)",
+        running.size());
+    onDrain(new Drain(context.messageAdapter(Drained.class, drained -> new HandedOff())));
+    running.releaseAll("the job's shard moves to another node: requeued without spending an "
+        + "attempt");
     return Behaviors.same();
   }
 

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.workmate.agents.AgentHandle;
 import io.workmate.jobs.JobLedger;
+import io.workmate.jobs.LedgerPart;
 import io.workmate.support.Backoff;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,11 +23,12 @@ import java.util.Objects;
  * @param ledger the name of the {@link JobLedger} the jobs are journaled in
  * @param ledgerWriteInterval the least time between two journal writes of the ledger
  *     ({@link JobLedger#DEFAULT_WRITE_INTERVAL}); zero: each as soon as the last one ended
- * @param ledgerShards the ledger's shards: fixed for a journal once it holds jobs
+ * @param ledgerPart the ledger's shards (fixed for a journal once it holds jobs) and which of
+ *     them this dispatcher holds: all, or one in a cluster
  */
 public record JobDispatcherSettings(Backoff backoff, Clock clock, MeterRegistry metrics,
     List<AgentHandle> agents, String defaultAgent, String ledger,
-    Duration ledgerWriteInterval, int ledgerShards) {
+    Duration ledgerWriteInterval, LedgerPart ledgerPart) {
 
   /** The name of the ledger unless told otherwise: one dispatcher per journal. */
   public static final String DEFAULT_LEDGER = "jobs";
@@ -41,10 +43,7 @@ public record JobDispatcherSettings(Backoff backoff, Clock clock, MeterRegistry 
       throw new IllegalArgumentException(
           "ledgerWriteInterval must not be negative: " + ledgerWriteInterval);
     }
-    if (ledgerShards < 1 || ledgerShards > JobLedger.MAX_SHARDS) {
-      throw new IllegalArgumentException(
-          "ledgerShards must be 1.." + JobLedger.MAX_SHARDS + ": " + ledgerShards);
-    }
+    Objects.requireNonNull(ledgerPart, "ledgerPart");
     agents = List.copyOf(agents);
   }
 
@@ -53,7 +52,7 @@ public record JobDispatcherSettings(Backoff backoff, Clock clock, MeterRegistry 
       List<AgentHandle> agents) {
     this(backoff, clock, metrics, agents,
         agents.isEmpty() ? null : agents.get(0).id(), DEFAULT_LEDGER,
-        JobLedger.DEFAULT_WRITE_INTERVAL, JobLedger.LEGACY_SHARDS);
+        JobLedger.DEFAULT_WRITE_INTERVAL, LedgerPart.all(JobLedger.LEGACY_SHARDS));
   }
 
   /** On the system clock. */
@@ -69,7 +68,13 @@ public record JobDispatcherSettings(Backoff backoff, Clock clock, MeterRegistry 
 
   public JobDispatcherSettings withClock(Clock newClock) {
     return new JobDispatcherSettings(backoff, newClock, metrics, agents, defaultAgent, ledger,
-        ledgerWriteInterval, ledgerShards);
+        ledgerWriteInterval, ledgerPart);
+  }
+
+  /** The agents at start. */
+  public JobDispatcherSettings withAgents(List<AgentHandle> startAgents) {
+    return new JobDispatcherSettings(backoff, clock, metrics, startAgents, defaultAgent, ledger,
+        ledgerWriteInterval, ledgerPart);
   }
 
   /**
@@ -78,7 +83,7 @@ public record JobDispatcherSettings(Backoff backoff, Clock clock, MeterRegistry 
    */
   public JobDispatcherSettings withDefaultAgent(String agentId) {
     return new JobDispatcherSettings(backoff, clock, metrics, agents, agentId, ledger,
-        ledgerWriteInterval, ledgerShards);
+        ledgerWriteInterval, ledgerPart);
   }
 
   /**
@@ -87,18 +92,23 @@ public record JobDispatcherSettings(Backoff backoff, Clock clock, MeterRegistry 
    */
   public JobDispatcherSettings withLedger(String name) {
     return new JobDispatcherSettings(backoff, clock, metrics, agents, defaultAgent, name,
-        ledgerWriteInterval, ledgerShards);
+        ledgerWriteInterval, ledgerPart);
   }
 
   /** The least time between two journal writes of the ledger (zero: no pause). */
   public JobDispatcherSettings withLedgerWriteInterval(Duration interval) {
     return new JobDispatcherSettings(backoff, clock, metrics, agents, defaultAgent, ledger,
-        interval, ledgerShards);
+        interval, ledgerPart);
   }
 
   /** The number of the ledger's shards; a journal's jobs are found only under the same number. */
   public JobDispatcherSettings withLedgerShards(int shards) {
+    return withLedgerPart(LedgerPart.all(shards));
+  }
+
+  /** The ledger's shards, and which of them this dispatcher holds. */
+  public JobDispatcherSettings withLedgerPart(LedgerPart part) {
     return new JobDispatcherSettings(backoff, clock, metrics, agents, defaultAgent, ledger,
-        ledgerWriteInterval, shards);
+        ledgerWriteInterval, part);
   }
 }

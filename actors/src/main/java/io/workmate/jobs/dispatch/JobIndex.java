@@ -1,5 +1,6 @@
 package io.workmate.jobs.dispatch;
 
+import io.workmate.jobs.JobPosition;
 import io.workmate.jobs.JobStatus;
 import io.workmate.jobs.JobSummary;
 import java.util.ArrayList;
@@ -20,6 +21,8 @@ final class JobIndex {
   private final Map<String, JobSummary> byId = new HashMap<>();
   private final Map<String, Long> orderOf = new HashMap<>();
   private final NavigableMap<Long, String> inOrder = new TreeMap<>();
+  /** The same jobs by submission time and id: the order a cluster's listing merges in. */
+  private final NavigableMap<JobPosition, String> byPosition = new TreeMap<>();
   private final EnumMap<JobStatus, Long> counts = new EnumMap<>(JobStatus.class);
   private long nextOrder;
 
@@ -38,6 +41,7 @@ final class JobIndex {
       long position = nextOrder++;
       orderOf.put(summary.id(), position);
       inOrder.put(position, summary.id());
+      byPosition.put(JobPosition.of(summary), summary.id());
     }
     counts.merge(summary.status(), 1L, Long::sum);
   }
@@ -69,7 +73,15 @@ final class JobIndex {
    */
   Page page(JobStatus status, int limit, String afterId) {
     Long after = afterId == null ? null : orderOf.get(afterId);
-    NavigableMap<Long, String> rest = after == null ? inOrder : inOrder.tailMap(after, false);
+    return page(status, limit, after == null ? inOrder : inOrder.tailMap(after, false));
+  }
+
+  /** As {@link #page(JobStatus, int, String)}, after a position (null: from the first). */
+  Page pageFrom(JobStatus status, int limit, JobPosition after) {
+    return page(status, limit, after == null ? byPosition : byPosition.tailMap(after, false));
+  }
+
+  private Page page(JobStatus status, int limit, NavigableMap<?, String> rest) {
     List<JobSummary> jobs = new ArrayList<>(Math.min(limit, 100));
     String last = null;
     for (String id : rest.values()) {

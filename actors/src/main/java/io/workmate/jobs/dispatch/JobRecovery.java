@@ -22,6 +22,10 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * {@code running}/{@code waiting_approval} ({@link JobOp.Requeue}: the cut-short attempt stays
  * counted, or the job goes dead if it was the last) and answers {@link Recovered} with every job
  * as it is then, once; then stops. A child of the dispatcher, which takes no work meanwhile.
+ *
+ * <p>A shard of a cluster that starts on a node finds running only the attempts of a node that
+ * was lost: those are given back ({@link JobOp.Release}, the node named in the reason), since the
+ * job did not fail, its node did.
  */
 final class JobRecovery {
 
@@ -43,22 +47,28 @@ final class JobRecovery {
   private record Answered(String jobId, int tries, boolean viaGet, JobReply reply,
       String failure) implements Command {}
 
+  /**
+   * @param nodeLost whether a job found running ran on a lost node of a cluster (given back)
+   *     rather than in this service before it restarted (the attempt counted)
+   */
   static Behavior<Command> create(ActorRef<JobLedger.Command> ledger,
-      ActorRef<Recovered> replyTo) {
+      ActorRef<Recovered> replyTo, boolean nodeLost) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new JobRecovery(context, timers, ledger, replyTo).loading()));
+        new JobRecovery(context, timers, ledger, replyTo, nodeLost).loading()));
   }
 
   private final ActorContext<Command> context;
   private final TimerScheduler<Command> timers;
   private final ActorRef<JobLedger.Command> ledger;
   private final ActorRef<Recovered> replyTo;
+  private final boolean nodeLost;
   /** Every job by id, in submission order; the requeued ones replaced by their answer. */
   private final Map<String, Job> jobs = new LinkedHashMap<>();
 
   private JobRecovery(ActorContext<Command> context, TimerScheduler<Command> timers,
-      ActorRef<JobLedger.Command> ledger, ActorRef<Recovered> replyTo) {
+      ActorRef<JobLedger.Command> ledger, ActorRef<Recovered> replyTo, boolean nodeLost) {
     this.context = context;
+    this.nodeLost = nodeLost;
     this.timers = timers;
     this.ledger = ledger;
     this.replyTo = replyTo;
@@ -99,8 +109,7 @@ final class JobRecovery {
           || job.status() == JobStatus.WAITING_APPROVAL) {
         // running or waiting for an approval when the service stopped
         pending.add(job.id());
-        ask(job.id(), 1, false,
-            new JobOp.Requeue("the service restarted during attempt " + job.attempts()));
+        ask(job.id(), 1, false, cutShort(job));
       }
     }
     context.getLog().info("recovery: {} jobs: {} queued, {} waiting to retry, {} cut short by the"
@@ -138,6 +147,16 @@ final class JobRecovery {
     }
     pending.remove(jobId);
     return pending.isEmpty() ? requeueing(pending) : Behaviors.same();
+  }
+
+  private JobOp cutShort(Job job) {
+    if (!nodeLost) {
+      return new JobOp.Requeue("the service restarted during attempt " + job.attempts());
+    }
+    String agent = job.agent() == null ? "" : job.agent();
+    String node = agent.contains("@") ? agent.substring(agent.indexOf('@') + 1) : "unknown";
+    return new JobOp.Release("attempt " + job.attempts() + " was lost with node " + node
+        + " (" + agent + "): requeued without spending the attempt", job.approvalId());
   }
 
   private void ask(String jobId, int tries, boolean viaGet, JobOp op) {

@@ -124,9 +124,9 @@ final class RunningAttempts {
           decide.replyTo()));
     } else if (withdrawn != null) {
       decide.replyTo().tell(
-          new JobDispatcher.ApprovalAnswer.Refused(decide.approvalId(), withdrawn));
+          new ApprovalAnswer.Refused(decide.approvalId(), withdrawn));
     } else {
-      decide.replyTo().tell(new JobDispatcher.ApprovalAnswer.NotFound(decide.approvalId()));
+      decide.replyTo().tell(new ApprovalAnswer.NotFound(decide.approvalId()));
     }
   }
 }

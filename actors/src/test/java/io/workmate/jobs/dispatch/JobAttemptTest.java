@@ -128,9 +128,9 @@ class JobAttemptTest {
     Rig rig = new Rig(spec().withTimeoutSeconds(60).withMaxAttempts(3)
         .withDeadline(T0.plusSeconds(80)));
     // starting: the ledger has not answered the Start; a decision finds nothing yet
-    TestProbe<JobDispatcher.ApprovalAnswer> answers = testKit.createTestProbe();
+    TestProbe<ApprovalAnswer> answers = testKit.createTestProbe();
     rig.attempt.tell(new JobAttempt.Decide("ap-1", ApprovalDecision.ACCEPT, answers.getRef()));
-    assertInstanceOf(JobDispatcher.ApprovalAnswer.NotFound.class, answers.receiveMessage(WAIT));
+    assertInstanceOf(ApprovalAnswer.NotFound.class, answers.receiveMessage(WAIT));
     Agent.Invoke invoke = rig.started(1);
     String id = invoke.invocation().id();
 
@@ -152,7 +152,7 @@ class JobAttemptTest {
     Agent.Decide decide = rig.agent.expectMessageClass(Agent.Decide.class, WAIT);
     assertEquals("ap-1", decide.approvalId());
     decide.replyTo().tell(new Agent.Decided(true, null));
-    assertInstanceOf(JobDispatcher.ApprovalAnswer.Done.class, answers.receiveMessage(WAIT));
+    assertInstanceOf(ApprovalAnswer.Done.class, answers.receiveMessage(WAIT));
     invoke.replyTo().tell(new Agent.Update.ApprovalResolved(id, "ap-1", "accept"));
     assertTrue(rig.report(JobAttempt.ApprovalsChanged.class).pending().isEmpty());
     rig.report(JobAttempt.Feed.class);

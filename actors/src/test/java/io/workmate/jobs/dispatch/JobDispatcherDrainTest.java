@@ -129,10 +129,10 @@ class JobDispatcherDrainTest {
 
     ActorRef<JobDispatcher.Command> second = dispatcher(ledger, agent);
     Agent.Invoke again = agent.expectMessageClass(Agent.Invoke.class, TIMEOUT);
-    TestProbe<JobDispatcher.ApprovalAnswer> answer = testKit.createTestProbe();
+    TestProbe<ApprovalAnswer> answer = testKit.createTestProbe();
     second.tell(new JobDispatcher.DecideApproval("ap-old", ApprovalDecision.ACCEPT,
         answer.getRef()));
-    assertTrue(assertInstanceOf(JobDispatcher.ApprovalAnswer.Refused.class,
+    assertTrue(assertInstanceOf(ApprovalAnswer.Refused.class,
         answer.receiveMessage(TIMEOUT)).message().contains("withdrawn"));
 
     again.replyTo().tell(new Agent.Update.ApprovalRequested(again.invocation().id(),
@@ -140,7 +140,7 @@ class JobDispatcherDrainTest {
     awaitStatus(second, job.id(), JobStatus.WAITING_APPROVAL);
     second.tell(new JobDispatcher.DecideApproval("ap-old", ApprovalDecision.ACCEPT,
         answer.getRef()));
-    String message = assertInstanceOf(JobDispatcher.ApprovalAnswer.Refused.class,
+    String message = assertInstanceOf(ApprovalAnswer.Refused.class,
         answer.receiveMessage(TIMEOUT)).message();
     assertTrue(message.contains("ap-new"), "names the approval the job waits on: " + message);
     assertEquals(1, get(second, job.id()).attempts());
@@ -195,8 +195,8 @@ class JobDispatcherDrainTest {
         ask(dispatcher, r -> new JobDispatcher.Get(id, r))).job();
   }
 
-  private static JobDispatcher.Stats stats(ActorRef<JobDispatcher.Command> dispatcher) {
-    TestProbe<JobDispatcher.Stats> probe = testKit.createTestProbe();
+  private static JobStats stats(ActorRef<JobDispatcher.Command> dispatcher) {
+    TestProbe<JobStats> probe = testKit.createTestProbe();
     dispatcher.tell(new JobDispatcher.GetStats(probe.getRef()));
     return probe.receiveMessage(TIMEOUT);
   }

@@ -86,12 +86,12 @@ class JobDispatcherRecoveryTest {
       try {
         ActorRef<JobDispatcher.Command> dispatcher = dispatcher(second, fixture);
         // asked at once, so answered when recovery is done and the first job has started
-        TestProbe<JobDispatcher.QueueState> queueProbe = second.createTestProbe();
+        TestProbe<JobQueueState> queueProbe = second.createTestProbe();
         dispatcher.tell(new JobDispatcher.GetQueue(queueProbe.getRef()));
         Job late = submit(second, dispatcher, spec("[[reply:late]] recovery-late", 0));
         assertEquals(JobStatus.QUEUED, late.status());
 
-        JobDispatcher.QueueState recovered = queueProbe.receiveMessage(TIMEOUT);
+        JobQueueState recovered = queueProbe.receiveMessage(TIMEOUT);
         assertEquals(Set.of(high.id()), recovered.running(), recovered.toString());
         assertEquals(List.of(low.id(), lowToo.id(), slow.id()), recovered.queued(),
             "queued in priority, then submission order; the cut-short job requeued");
@@ -190,9 +190,9 @@ class JobDispatcherRecoveryTest {
         .events();
   }
 
-  private static JobDispatcher.QueueState queue(ActorTestKit testKit,
+  private static JobQueueState queue(ActorTestKit testKit,
       ActorRef<JobDispatcher.Command> dispatcher) {
-    TestProbe<JobDispatcher.QueueState> probe = testKit.createTestProbe();
+    TestProbe<JobQueueState> probe = testKit.createTestProbe();
     dispatcher.tell(new JobDispatcher.GetQueue(probe.getRef()));
     return probe.receiveMessage(TIMEOUT);
   }

@@ -261,9 +261,9 @@ class JobDispatcherTest {
         .withApprovalPolicy("untrusted").withCwd(cwd.toString()));
 
     Job waiting = awaitStatus(dispatcher, job.id(), JobStatus.WAITING_APPROVAL);
-    TestProbe<List<JobDispatcher.JobApproval>> approvals = testKit.createTestProbe();
+    TestProbe<JobDispatcher.Approvals> approvals = testKit.createTestProbe();
     dispatcher.tell(new JobDispatcher.ListApprovals(approvals.getRef()));
-    List<JobDispatcher.JobApproval> pending = approvals.receiveMessage(TIMEOUT);
+    List<JobDispatcher.JobApproval> pending = approvals.receiveMessage(TIMEOUT).approvals();
     assertEquals(1, pending.size(), pending.toString());
     JobDispatcher.JobApproval approval = pending.get(0);
     assertEquals(job.id(), approval.jobId());
@@ -276,13 +276,13 @@ class JobDispatcherTest {
       assertFalse(java.nio.file.Files.exists(cwd.resolve("approved-by-reviewer.txt")));
     });
 
-    TestProbe<JobDispatcher.ApprovalAnswer> answer = testKit.createTestProbe();
+    TestProbe<ApprovalAnswer> answer = testKit.createTestProbe();
     dispatcher.tell(new JobDispatcher.DecideApproval("no-such-approval",
         io.workmate.protocol.codex.ApprovalDecision.ACCEPT, answer.getRef()));
-    assertInstanceOf(JobDispatcher.ApprovalAnswer.NotFound.class, answer.receiveMessage(TIMEOUT));
+    assertInstanceOf(ApprovalAnswer.NotFound.class, answer.receiveMessage(TIMEOUT));
     dispatcher.tell(new JobDispatcher.DecideApproval(approval.approval().id(),
         io.workmate.protocol.codex.ApprovalDecision.ACCEPT, answer.getRef()));
-    assertInstanceOf(JobDispatcher.ApprovalAnswer.Done.class, answer.receiveMessage(TIMEOUT));
+    assertInstanceOf(ApprovalAnswer.Done.class, answer.receiveMessage(TIMEOUT));
 
     awaitStatus(dispatcher, job.id(), JobStatus.SUCCEEDED);
     assertTrue(java.nio.file.Files.exists(cwd.resolve("approved-by-reviewer.txt")),
@@ -292,7 +292,7 @@ class JobDispatcherTest {
     assertTrue(kinds.contains(JobEvent.ApprovalAwaited.class), kinds.toString());
     assertTrue(kinds.contains(JobEvent.ApprovalResumed.class), kinds.toString());
     dispatcher.tell(new JobDispatcher.ListApprovals(approvals.getRef()));
-    assertTrue(approvals.receiveMessage(TIMEOUT).isEmpty());
+    assertTrue(approvals.receiveMessage(TIMEOUT).approvals().isEmpty());
   }
 
   // ---- helpers ----
@@ -334,8 +334,8 @@ class JobDispatcherTest {
         .events();
   }
 
-  private static JobDispatcher.QueueState queue(ActorRef<JobDispatcher.Command> dispatcher) {
-    TestProbe<JobDispatcher.QueueState> probe = testKit.createTestProbe();
+  private static JobQueueState queue(ActorRef<JobDispatcher.Command> dispatcher) {
+    TestProbe<JobQueueState> probe = testKit.createTestProbe();
     dispatcher.tell(new JobDispatcher.GetQueue(probe.getRef()));
     return probe.receiveMessage(TIMEOUT);
   }

@@ -118,6 +118,24 @@ class JobRoutingTest {
   }
 
   @Test
+  void aPlainNameRunsOnThatAgentOfThisNodeAndAnotherNodesAgentIsNotHere() {
+    ProbeAgent local = agent("codex@node-a", Set.of("code"), 4, 0);
+    ProbeAgent echo = agent("echo@node-a", Set.of("echo"), 4, 0);
+    ActorRef<JobDispatcher.Command> dispatcher = dispatcher(Clock.systemUTC(), local, echo);
+
+    Job plain = submit(dispatcher, spec("plain name").withAgent("codex"));
+    assertEquals("plain name", local.nextInvoke().invocation().prompt());
+    Job qualified = submit(dispatcher, spec("full id").withAgent("echo@node-a"));
+    assertEquals("full id", echo.nextInvoke().invocation().prompt());
+    assertEquals("codex@node-a", get(dispatcher, plain.id()).agent());
+    assertEquals("echo@node-a", get(dispatcher, qualified.id()).agent());
+    JobReply.Rejected elsewhere = rejected(dispatcher, spec("x").withAgent("codex@node-b"));
+    assertEquals(JobDispatcher.NO_MATCHING_AGENT, elsewhere.code());
+    assertEquals(JobDispatcher.NO_MATCHING_AGENT,
+        rejected(dispatcher, spec("x").withAgent("cod")).code(), "a prefix is no name");
+  }
+
+  @Test
   void anAgentRunsAtMostItsMaxConcurrentAndABusyAgentDoesNotHoldBackTheOthers() {
     ProbeAgent narrow = agent("narrow", Set.of(), 2, 0);
     ProbeAgent other = agent("other", Set.of(), 2, 0);
@@ -315,8 +333,8 @@ class JobRoutingTest {
         ask(dispatcher, r -> new JobDispatcher.Get(id, r))).job();
   }
 
-  private static JobDispatcher.Stats stats(ActorRef<JobDispatcher.Command> dispatcher) {
-    TestProbe<JobDispatcher.Stats> probe = testKit.createTestProbe();
+  private static JobStats stats(ActorRef<JobDispatcher.Command> dispatcher) {
+    TestProbe<JobStats> probe = testKit.createTestProbe();
     dispatcher.tell(new JobDispatcher.GetStats(probe.getRef()));
     return probe.receiveMessage(TIMEOUT);
   }

@@ -10,6 +10,7 @@ import io.workmate.jobs.JobSpec;
 import io.workmate.jobs.JobStatus;
 import io.workmate.jobs.dispatch.JobDispatcher;
 import io.workmate.jobs.dispatch.JobDispatcherSettings;
+import io.workmate.jobs.dispatch.JobStats;
 import io.workmate.persistence.JournalConfig;
 import io.workmate.persistence.JournalSettings;
 import io.workmate.persistence.JournalStartup;
@@ -111,8 +112,8 @@ final class JobsThroughput {
 
   private static long succeeded(ActorSystem<Void> system,
       ActorRef<JobDispatcher.Command> dispatcher) throws Exception {
-    CompletableFuture<JobDispatcher.Stats> stats = AskPattern.<JobDispatcher.Command,
-        JobDispatcher.Stats>ask(dispatcher, JobDispatcher.GetStats::new, Duration.ofSeconds(30),
+    CompletableFuture<JobStats> stats = AskPattern.<JobDispatcher.Command,
+        JobStats>ask(dispatcher, JobDispatcher.GetStats::new, Duration.ofSeconds(30),
         system.scheduler()).toCompletableFuture();
     return stats.get().byStatus().get(JobStatus.SUCCEEDED);
   }

@@ -10,8 +10,10 @@ import io.workmate.persistence.JournalCorruptException;
 import io.workmate.persistence.JournalKind;
 import io.workmate.persistence.JournalSettings;
 import io.workmate.persistence.JournalStartup;
+import io.workmate.server.config.ClusterConfig;
 import io.workmate.server.config.WorkmateSettings;
 import io.workmate.server.http.HttpApi;
+import io.workmate.server.service.ClusterMembership;
 import io.workmate.server.service.CodexLauncher;
 import io.workmate.server.service.DataDirLock;
 import io.workmate.server.service.DrainSignal;
@@ -48,11 +50,19 @@ import picocli.CommandLine.Option;
         + "requeued without spending an attempt), exit 0; a second one cuts the wait short. "
         + "Under systemd (NOTIFY_SOCKET) it reports READY=1, STATUS=, WATCHDOG=1 and STOPPING=1.",
     exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {"0:stopped cleanly", "1:could not bind the HTTP port",
-        "2:invalid arguments or configuration", "3:codex is missing or rejected its setup",
+    exitCodeList = {"0:stopped cleanly (in cluster mode: left the cluster)",
+        "1:could not bind the HTTP port or the cluster port",
+        "2:invalid arguments or configuration (also: cluster mode on the embedded H2 journal, "
+            + "or the node did not join the cluster within workmate.cluster.join-timeout)",
+        "3:codex is missing or rejected its setup",
         "5:the journal cannot be opened (unreachable, unreadable or corrupt), or the data dir is "
-            + "in use by another workmate serve"})
+            + "in use by another workmate serve",
+        "6:cluster mode: the cluster stopped this node (downed by the Split Brain Resolver); "
+            + "restart it to join again"})
 public final class ServeCommand extends CommonOptions implements Callable<Integer> {
+
+  /** Cluster mode: the cluster ended this node's actor system without a drain. */
+  static final int REMOVED_FROM_CLUSTER = 6;
 
   @Option(names = "--host", paramLabel = "HOST",
       description = "Address for the HTTP API (default: workmate.http.host, 127.0.0.1).")
@@ -76,6 +86,10 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
 
   @Override
   public Integer call() {
+    if (settings().cluster().enabled() && embeddedJournal()) {
+      return usageError("cluster mode needs a PostgreSQL journal shared by the nodes "
+          + "(workmate.journal.kind = postgres); the embedded H2 journal serves one process");
+    }
     WorkmateSettings.Http http = settings().http();
     SystemdNotifier notifier = SystemdNotifier.fromEnvironment();
     notifier.warning().ifPresent(warning -> err().println("workmate: warning: " + warning));
@@ -138,17 +152,34 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
     } catch (IOException e) {
       return usageError("cannot read or record the job ledger's shards: " + e.getMessage());
     }
-    Config config = JournalConfig.overlay(journal).withFallback(config());
+    WorkmateSettings.Cluster cluster = settings.cluster();
+    Config config = ClusterConfig.overlay(cluster)
+        .withFallback(JournalConfig.overlay(journal)).withFallback(config());
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     // the one place the service reads the system's time; everything below is handed this clock
     Clock clock = Clock.systemUTC();
     ThreadSettings baseThread = RuntimeAssembly.jobThreadSettings(settings, launcher);
-    ActorSystem<WorkmateService.Command> system = ActorSystem.create(WorkmateService.create(
-        launcher.appServerSettings().withRegistration(processes), launcher.processes(),
-        RuntimeAssembly.runtimeSettings(settings, launcher),
-        new WorkmateService.JobsSetup(jobSettings, baseThread, metrics, clock),
-        settings.memory()),
-        "workmate", config);
+    // in a cluster the jobs are sharded over the nodes; the node's name marks its own agents
+    Optional<WorkmateService.ClusterNode> node = cluster.enabled()
+        ? Optional.of(new WorkmateService.ClusterNode(cluster.nodeName(), cluster.jobShards()))
+        : Optional.empty();
+    ActorSystem<WorkmateService.Command> system;
+    try {
+      system = ActorSystem.create(WorkmateService.create(
+          launcher.appServerSettings().withRegistration(processes), launcher.processes(),
+          RuntimeAssembly.runtimeSettings(settings, launcher),
+          new WorkmateService.JobsSetup(jobSettings, baseThread, metrics, clock, node),
+          settings.memory()),
+          ClusterConfig.SYSTEM_NAME, config);
+    } catch (RuntimeException e) {
+      if (cluster.enabled() && causedBy(e, java.net.BindException.class)) {
+        // Artery binds while the system starts; the failed system has terminated itself
+        err().println("workmate: cannot bind the cluster port " + cluster.address() + ": "
+            + rootMessage(e));
+        return 1;
+      }
+      throw e;
+    }
     try {
       // creates the tables on first use; on failure it has terminated the system already
       JournalStartup.start(system);
@@ -161,6 +192,19 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
           + "opened: " + rootMessage(e));
       awaitTermination(system);
       return JOURNAL_UNAVAILABLE;
+    }
+    if (cluster.enabled()) {
+      // the job queue and the agents start only on a member: until it is Up, this node does
+      // not know which of the cluster's work is its own
+      try {
+        ClusterMembership.awaitUp(system, cluster).toCompletableFuture().get();
+      } catch (Exception e) {
+        err().println("workmate: " + (e.getCause() instanceof ClusterMembership.JoinTimeoutException
+            ? e.getCause().getMessage() : "could not join the cluster: " + rootMessage(e)));
+        system.terminate();
+        awaitTermination(system);
+        return USAGE;
+      }
     }
     JournalHealth journalHealth = JournalHealth.start(system, journal.kind().configName(),
         clock);
@@ -183,12 +227,17 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
           settings.service(), control.signal(), journalHealth::state, processes, clock), drain));
       out().println("Workmate listening on http://" + http.host() + ":"
           + binding.localAddress().getPort() + " (data: " + settings.dataDir() + ", journal: "
-          + journal.kind().configName() + ")");
+          + journal.kind().configName() + (cluster.enabled() ? ", cluster: " + cluster.nodeName()
+              + " at " + ClusterMembership.selfAddress(system) : "") + ")");
       out().flush();
       CompletableFuture.anyOf(control.signal().drained().toCompletableFuture(),
           system.getWhenTerminated().toCompletableFuture()).get();
       if (control.signal().drained().toCompletableFuture().isDone()) {
-        stopAfterDrain(control.signal(), binding, system);
+        stopAfterDrain(control.signal(), binding, system, cluster.enabled());
+      } else if (cluster.enabled()) {
+        err().println("workmate: stopped: " + ClusterMembership.stopReason(system)
+            + "; restart it to join the cluster again");
+        return REMOVED_FROM_CLUSTER;
       }
       return OK;
     } catch (Exception e) {
@@ -210,7 +259,7 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
   private static final Duration ANSWERS_GRACE = Duration.ofSeconds(1);
 
   private void stopAfterDrain(DrainSignal signal, ServerBinding binding,
-      ActorSystem<?> system) throws Exception {
+      ActorSystem<?> system, boolean clustered) throws Exception {
     DrainSignal.Drained drained = signal.drained().toCompletableFuture().get();
     if (!signal.awaitStreamsEnded(STREAMS_GRACE)) {
       err().println("workmate: warning: some event streams had not ended after "
@@ -221,7 +270,13 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
     // client then gets a reset instead of the stopping event about one time in three)
     Thread.sleep(STREAMS_LINGER.toMillis());
     binding.terminate(ANSWERS_GRACE).toCompletableFuture().get(30, TimeUnit.SECONDS);
-    system.terminate();
+    if (clustered) {
+      // leave first, so the others take over this node's share at once instead of waiting
+      // for the failure detector and the Split Brain Resolver; the shutdown then ends the system
+      ClusterMembership.leave(system);
+    } else {
+      system.terminate();
+    }
     awaitTermination(system);
     out().println("Workmate stopped: drained (" + drained.released() + " running job(s) "
         + "requeued without spending an attempt)");
@@ -242,6 +297,24 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
       cause = cause.getCause();
     }
     return cause.getMessage() == null ? cause.toString() : cause.getMessage();
+  }
+
+  private static boolean causedBy(Throwable failure, Class<? extends Throwable> type) {
+    for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+      if (type.isInstance(cause)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether the journal is the embedded H2 file; a journal config it cannot read counts as not. */
+  private boolean embeddedJournal() {
+    try {
+      return JournalSettings.fromConfig(config(), settings().dataDir()).kind() == JournalKind.H2;
+    } catch (RuntimeException e) {
+      return false; // serve reports the invalid journal configuration itself
+    }
   }
 
   private static boolean isLoopback(String host) {

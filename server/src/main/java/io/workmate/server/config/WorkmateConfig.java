@@ -79,6 +79,22 @@ public final class WorkmateConfig {
     table.put("WORKMATE_SERVICE_DRAIN_TIMEOUT", "workmate.service.drain-timeout");
     table.put("WORKMATE_SERVICE_STATUS_INTERVAL", "workmate.service.status-interval");
     table.put("WORKMATE_SERVICE_TEST_HOOKS", "workmate.service.test-hooks");
+    table.put("WORKMATE_CLUSTER_ENABLED", "workmate.cluster.enabled");
+    table.put("WORKMATE_CLUSTER_HOST", "workmate.cluster.host");
+    table.put("WORKMATE_CLUSTER_PORT", "workmate.cluster.port");
+    table.put("WORKMATE_CLUSTER_SEED_NODES", "workmate.cluster.seed-nodes");
+    table.put("WORKMATE_CLUSTER_ROLES", "workmate.cluster.roles");
+    table.put("WORKMATE_CLUSTER_NODE_NAME", "workmate.cluster.node-name");
+    table.put("WORKMATE_CLUSTER_JOB_SHARDS", "workmate.cluster.job-shards");
+    table.put("WORKMATE_CLUSTER_JOIN_TIMEOUT", "workmate.cluster.join-timeout");
+    table.put("WORKMATE_CLUSTER_STABLE_AFTER", "workmate.cluster.stable-after");
+    table.put("WORKMATE_CLUSTER_TLS_ENABLED", "workmate.cluster.tls.enabled");
+    table.put("WORKMATE_CLUSTER_TLS_KEY_STORE", "workmate.cluster.tls.key-store");
+    table.put("WORKMATE_CLUSTER_TLS_KEY_STORE_PASSWORD", "workmate.cluster.tls.key-store-password");
+    table.put("WORKMATE_CLUSTER_TLS_KEY_PASSWORD", "workmate.cluster.tls.key-password");
+    table.put("WORKMATE_CLUSTER_TLS_TRUST_STORE", "workmate.cluster.tls.trust-store");
+    table.put("WORKMATE_CLUSTER_TLS_TRUST_STORE_PASSWORD",
+        "workmate.cluster.tls.trust-store-password");
     return Map.copyOf(table);
   }
 

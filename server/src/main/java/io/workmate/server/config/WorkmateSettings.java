@@ -5,10 +5,10 @@ import com.typesafe.config.ConfigObject;
 import io.workmate.codex.ApprovalHandling;
 import io.workmate.codex.CommandLimits;
 import io.workmate.codex.config.McpServer;
+import io.workmate.jobs.JobLedger;
 import io.workmate.protocol.codex.ApprovalDecision;
 import io.workmate.protocol.codex.ApprovalPolicy;
 import io.workmate.protocol.codex.SandboxMode;
-import io.workmate.jobs.JobLedger;
 import io.workmate.runtime.Mode;
 import io.workmate.support.Backoff;
 import java.net.URI;
@@ -34,7 +34,45 @@ public record WorkmateSettings(
     Http http,
     Jobs jobs,
     Memory memory,
-    Service service) {
+    Service service,
+    Cluster cluster) {
+
+  /**
+   * Cluster mode of {@code serve} ({@code workmate.cluster}), read by {@link ClusterSettings}.
+   *
+   * @param enabled whether {@code serve} joins a cluster; off: none of the rest is used
+   * @param host Artery's canonical hostname (where the other nodes reach this one) and bind address
+   * @param port Artery's port (0 = any free one)
+   * @param seedNodes the nodes to join; empty = this node starts a new cluster by joining itself
+   * @param roles this node's cluster roles
+   * @param nodeName the effective node name: the configured one, else {@code <host>-<port>}
+   * @param joinTimeout how long {@code serve} waits to become {@code Up}
+   * @param stableAfter the Split Brain Resolver's {@code stable-after}
+   * @param failureDetectorPause the failure detector's {@code acceptable-heartbeat-pause}
+   * @param tls TLS between the nodes, when on
+   */
+  public record Cluster(boolean enabled, String host, int port, List<SeedNode> seedNodes,
+      List<String> roles, String nodeName, int jobShards, Duration joinTimeout,
+      Duration stableAfter,
+      Duration failureDetectorPause, Optional<Tls> tls) {
+
+    /** A node to join, as {@code host:port}. */
+    public record SeedNode(String host, int port) {
+      @Override
+      public String toString() {
+        return host + ":" + port;
+      }
+    }
+
+    /** Artery's {@code tls-tcp} stores; the passwords are {@link Secret}s. */
+    public record Tls(Path keyStore, Secret keyStorePassword, Secret keyPassword,
+        Path trustStore, Secret trustStorePassword) {}
+
+    /** This node's cluster address as configured, {@code host:port}. */
+    public String address() {
+      return host + ":" + port;
+    }
+  }
 
   /**
    * Running as a service ({@code workmate.service}).
@@ -118,10 +156,11 @@ public record WorkmateSettings(
     Jobs jobs = jobs(in);
     Service service = service(in);
     Memory memory = memory(in);
+    Cluster cluster = ClusterSettings.read(in);
     UnknownSettings.in(config).forEach(in::add);
     in.throwIfAny();
     return new WorkmateSettings(DataDir.resolve(dataDir, environment), gateway, codex, host,
-        port, runtime, http, jobs, memory, service);
+        port, runtime, http, jobs, memory, service, cluster);
   }
 
   private static Runtime runtime(SettingsReader in) {

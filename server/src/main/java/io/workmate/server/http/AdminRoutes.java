@@ -1,9 +1,11 @@
 package io.workmate.server.http;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonInclude.Include;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.workmate.jobs.dispatch.JobDispatcher;
+import io.workmate.jobs.dispatch.JobStats;
 import io.workmate.runtime.RuntimeSupervisor;
+import io.workmate.server.service.ClusterMembership;
 import io.workmate.server.service.JournalHealth;
 import io.workmate.server.service.Readiness;
 import io.workmate.server.service.ServiceControl;
@@ -77,8 +79,8 @@ final class AdminRoutes extends AllDirectives {
   }
 
   private Route status() {
-    CompletionStage<JobDispatcher.Stats> stats = Asks.<JobDispatcher.Command,
-        JobDispatcher.Stats>ask(system, dispatcher, JobDispatcher.GetStats::new, ASK_TIMEOUT)
+    CompletionStage<JobStats> stats = Asks.<JobDispatcher.Command,
+        JobStats>ask(system, dispatcher, JobDispatcher.GetStats::new, ASK_TIMEOUT)
         .exceptionally(failure -> null);
     CompletionStage<RuntimeSupervisor.RuntimeState> mode = Asks.<RuntimeSupervisor.Command,
         RuntimeSupervisor.RuntimeState>ask(system, runtime, RuntimeSupervisor.GetState::new,
@@ -99,10 +101,10 @@ final class AdminRoutes extends AllDirectives {
     record Modes(String requested, String effective) {}
   }
 
-  private Status statusJson(JobDispatcher.Stats stats, RuntimeSupervisor.RuntimeState mode) {
+  private Status statusJson(JobStats stats, RuntimeSupervisor.RuntimeState mode) {
     JournalHealth.State journalState = journal.get();
     Optional<String> notReady = Readiness.notReadyReason(stats, journalState,
-        control.signal().draining());
+        control.signal().draining(), ClusterMembership.notUpReason(system));
     Map<String, Integer> byPriority = null;
     if (stats != null) {
       byPriority = new LinkedHashMap<>();

@@ -1,5 +1,6 @@
 package io.workmate.server.http;
 
+import io.workmate.jobs.dispatch.ApprovalAnswer;
 import io.workmate.jobs.dispatch.JobDispatcher;
 import io.workmate.protocol.codex.ApprovalDecision;
 import java.time.Duration;
@@ -30,9 +31,9 @@ final class ApprovalRoutes extends AllDirectives {
             .responds(200, "{\"approvals\": [{\"id\", \"jobId\", \"attempt\", \"kind\", "
                 + "\"summary\", ...}]}")
             .route(() -> onSuccess(Asks.<JobDispatcher.Command,
-                    List<JobDispatcher.JobApproval>>ask(system, dispatcher,
+                    JobDispatcher.Approvals>ask(system, dispatcher,
                     JobDispatcher.ListApprovals::new, ASK_TIMEOUT),
-                approvals -> Responses.json(200, JobJson.approvals(approvals)))),
+                approvals -> Responses.json(200, JobJson.approvals(approvals.approvals())))),
         Operation.post("/v1/approvals/{id}", "Answer an approval")
             .responds(200, "{\"approvalId\", \"jobId\", \"decision\"}", Decided.class)
             .responds(404, "no job waits on this approval")
@@ -49,13 +50,13 @@ final class ApprovalRoutes extends AllDirectives {
     if (!APPROVAL_ID.matcher(approvalId).matches()) {
       return complete(Responses.error(404, "not_found", "no approval '" + approvalId + "'"));
     }
-    return onSuccess(Asks.<JobDispatcher.Command, JobDispatcher.ApprovalAnswer>ask(system,
+    return onSuccess(Asks.<JobDispatcher.Command, ApprovalAnswer>ask(system,
         dispatcher, replyTo -> new JobDispatcher.DecideApproval(approvalId, decision, replyTo),
         ASK_TIMEOUT), answer -> {
-          if (answer instanceof JobDispatcher.ApprovalAnswer.Done done) {
+          if (answer instanceof ApprovalAnswer.Done done) {
             return Responses.json(200, new Decided(done.approvalId(), done.jobId(), wire));
           }
-          if (answer instanceof JobDispatcher.ApprovalAnswer.Refused refused) {
+          if (answer instanceof ApprovalAnswer.Refused refused) {
             return complete(Responses.error(409, "invalid_transition", refused.message()));
           }
           return complete(Responses.error(404, "not_found", "no job waits on approval '"

@@ -4,11 +4,13 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.workmate.gateway.GatewayStatus;
 import io.workmate.jobs.dispatch.JobDispatcher;
+import io.workmate.jobs.dispatch.JobStats;
 import io.workmate.runtime.Capability;
 import io.workmate.runtime.MessageOutcome;
 import io.workmate.runtime.Mode;
 import io.workmate.runtime.RuntimeSupervisor;
 import io.workmate.server.config.Secret;
+import io.workmate.server.service.ClusterMembership;
 import io.workmate.server.service.JournalHealth;
 import io.workmate.server.service.Readiness;
 import io.workmate.server.service.ServiceControl;
@@ -211,12 +213,12 @@ public final class HttpApi extends AllDirectives {
       return onSuccess(askState(), state -> Responses.json(200, new Ready(true, null)));
     }
     Jobs services = jobs.get();
-    CompletionStage<JobDispatcher.Stats> stats = Asks.<JobDispatcher.Command,
-        JobDispatcher.Stats>ask(system, services.dispatcher(), JobDispatcher.GetStats::new,
+    CompletionStage<JobStats> stats = Asks.<JobDispatcher.Command,
+        JobStats>ask(system, services.dispatcher(), JobDispatcher.GetStats::new,
         READY_TIMEOUT).exceptionally(failure -> null);
     return onSuccess(stats, answer -> {
-      String reason = Readiness.notReadyReason(answer, services.journal().get(), draining())
-          .orElse(null);
+      String reason = Readiness.notReadyReason(answer, services.journal().get(), draining(),
+          ClusterMembership.notUpReason(system)).orElse(null);
       return Responses.json(reason == null ? 200 : 503, new Ready(reason == null, reason));
     });
   }

@@ -8,6 +8,8 @@ import io.workmate.agents.EchoAgent;
 import io.workmate.codex.CodexPool;
 import io.workmate.codex.ThreadSettings;
 import io.workmate.gateway.GatewayConnection;
+import io.workmate.jobs.cluster.JobShardHost;
+import io.workmate.jobs.cluster.JobShards;
 import io.workmate.jobs.dispatch.JobDispatcher;
 import io.workmate.jobs.dispatch.JobDispatcherSettings;
 import io.workmate.registry.AgentFactories;
@@ -50,12 +52,18 @@ public final class JobsAssembly {
   static Spawned spawn(ActorContext<?> context, ActorRef<CodexPool.Command> codex,
       Optional<Gateway> gateway, WorkmateService.JobsSetup setup) {
     WorkmateSettings.Jobs jobs = setup.jobs();
-    ActorRef<JobDispatcher.Command> dispatcher = context.spawn(JobDispatcher.create(
+    JobDispatcherSettings dispatcherSettings =
         JobDispatcherSettings.of(jobs.backoff(), List.of(), setup.metrics())
             .withClock(setup.clock())
             .withDefaultAgent(CODEX.id())
-            .withLedgerWriteInterval(jobs.ledgerWriteInterval())
-            .withLedgerShards(jobs.ledgerShards())), "jobs");
+            .withLedgerWriteInterval(jobs.ledgerWriteInterval());
+    Optional<WorkmateService.ClusterNode> node = setup.cluster();
+    // in a cluster the front routes into the shards; a node hosts some of them
+    ActorRef<JobDispatcher.Command> dispatcher = node.isPresent()
+        ? context.spawn(JobShards.create(dispatcherSettings, node.get().jobShards(),
+            context.spawn(JobShardHost.create(), "job-shard-host")), "jobs")
+        : context.spawn(JobDispatcher.create(
+            dispatcherSettings.withLedgerShards(jobs.ledgerShards())), "jobs");
     AgentFactories factories = AgentFactories.standard()
         .with(AgentKind.CODEX, registration ->
             CodexAgent.create(codex, threadSettings(setup.baseThread(), registration)))
@@ -64,13 +72,16 @@ public final class JobsAssembly {
       // without a configured gateway, registering a gateway agent is refused with a reason
       factories = factories.withGateway(gateway.get().link(), gateway.get().reattachWindow());
     }
-    ActorRef<AgentRegistry.Command> registry =
-        context.spawn(AgentRegistry.create(factories), "agent-registry");
+    // a node's registry is its own (its agents run there), journaled under the node's name
+    ActorRef<AgentRegistry.Command> registry = context.spawn(node.isPresent()
+        ? AgentRegistry.create(node.get().name(), factories, setup.clock())
+        : AgentRegistry.create(factories), "agent-registry");
+    String suffix = node.map(n -> "@" + n.name()).orElse("");
     List<AgentRegistration> builtins = new ArrayList<>();
-    builtins.add(AgentRegistration.of(new AgentProfile(CODEX.id(), AgentKind.CODEX,
+    builtins.add(AgentRegistration.of(new AgentProfile(CODEX.id() + suffix, AgentKind.CODEX,
         CODEX.capabilities(), jobs.maxConcurrent(), jobs.rateLimitPerMinute()), null, null, null));
     if (jobs.echoAgent()) {
-      builtins.add(AgentRegistration.of(new AgentProfile(ECHO.id(), AgentKind.ECHO,
+      builtins.add(AgentRegistration.of(new AgentProfile(ECHO.id() + suffix, AgentKind.ECHO,
           ECHO.capabilities(), ECHO_MAX_CONCURRENT, 0), null, null, null));
     }
     CompletableFuture<Void> ready = new CompletableFuture<>();

@@ -1,6 +1,7 @@
 package io.workmate.server.service;
 
 import io.workmate.jobs.dispatch.JobDispatcher;
+import io.workmate.jobs.dispatch.JobStats;
 import io.workmate.nativeos.SystemdNotifier;
 import io.workmate.runtime.RuntimeSupervisor;
 import java.time.Clock;
@@ -40,7 +41,7 @@ public final class ServiceWatchdog {
       implements Command {}
 
   private record DispatcherAnswered(RuntimeSupervisor.RuntimeState state,
-      JobDispatcher.Stats stats, Throwable failure) implements Command {}
+      JobStats stats, Throwable failure) implements Command {}
 
   /**
    * @param watchdog systemd's watchdog interval ({@code WATCHDOG_USEC}); empty: no pings
@@ -109,7 +110,8 @@ public final class ServiceWatchdog {
   private Behavior<Command> onProbedWhileStarting(DispatcherAnswered probed) {
     timers.startSingleTimer(new Beat(), STARTING_BEAT);
     if (probed.failure() != null
-        || Readiness.notReadyReason(probed.stats(), journal.get(), drain.draining()).isPresent()) {
+        || Readiness.notReadyReason(probed.stats(), journal.get(), drain.draining(),
+            ClusterMembership.notUpReason(context.getSystem())).isPresent()) {
       return Behaviors.same();
     }
     notifier.send("READY=1\nMAINPID=" + ProcessHandle.current().pid());
@@ -182,7 +184,7 @@ public final class ServiceWatchdog {
           "the runtime supervisor did not answer within " + budget.toMillis() + " ms")));
       return Behaviors.same();
     }
-    context.ask(JobDispatcher.Stats.class, dispatcher, budget,
+    context.ask(JobStats.class, dispatcher, budget,
         JobDispatcher.GetStats::new,
         (stats, failure) -> new DispatcherAnswered(answered.state(), stats,
             failure == null ? null : new IllegalStateException("the job dispatcher did not "
@@ -196,7 +198,7 @@ public final class ServiceWatchdog {
   }
 
   /** One human line: what {@code systemctl status} shows. */
-  static String statusLine(RuntimeSupervisor.RuntimeState state, JobDispatcher.Stats stats) {
+  static String statusLine(RuntimeSupervisor.RuntimeState state, JobStats stats) {
     String mode = "mode " + state.effective().wire()
         + (state.requested().wire().equals(state.effective().wire()) ? ""
             : " (requested " + state.requested().wire() + ")");

@@ -72,9 +72,21 @@ public final class WorkmateService {
    * @param baseThread the settings of a codex job's thread (its cwd when the job names none)
    * @param metrics where the dispatcher and the service gauges report
    * @param clock the service's clock: stamps job events, computes retries and deadlines
+   * @param cluster this node's part in a cluster, or empty for a service on its own
    */
   public record JobsSetup(WorkmateSettings.Jobs jobs, ThreadSettings baseThread,
-      MeterRegistry metrics, Clock clock) {}
+      MeterRegistry metrics, Clock clock, Optional<ClusterNode> cluster) {
+    public JobsSetup(WorkmateSettings.Jobs jobs, ThreadSettings baseThread,
+        MeterRegistry metrics, Clock clock) {
+      this(jobs, baseThread, metrics, clock, Optional.empty());
+    }
+  }
+
+  /**
+   * A node of a cluster: its name (its agents' ids end in {@code @<node>}, its agent registry is
+   * its own) and the job ledger's shards, the same on every node.
+   */
+  public record ClusterNode(String name, int jobShards) {}
 
   private WorkmateService() {}
 

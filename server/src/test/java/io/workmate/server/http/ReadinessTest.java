@@ -12,6 +12,7 @@ import io.workmate.codex.CodexPool;
 import io.workmate.codex.ThreadSettings;
 import io.workmate.jobs.JobStatus;
 import io.workmate.jobs.dispatch.JobDispatcher;
+import io.workmate.jobs.dispatch.JobStats;
 import io.workmate.runtime.Mode;
 import io.workmate.runtime.RuntimeSettings;
 import io.workmate.runtime.RuntimeSupervisor;
@@ -62,7 +63,7 @@ class ReadinessTest {
     testKit = ActorTestKit.create("readiness");
     ActorRef<JobDispatcher.Command> stats = testKit.spawn(Behaviors.receive(
         JobDispatcher.Command.class).onMessage(JobDispatcher.GetStats.class, get -> {
-          get.replyTo().tell(new JobDispatcher.Stats(Map.<JobStatus, Long>of(), Map.of(),
+          get.replyTo().tell(new JobStats(Map.<JobStatus, Long>of(), Map.of(),
               Map.of(), recovering.get(), false));
           return Behaviors.same();
         }).build());

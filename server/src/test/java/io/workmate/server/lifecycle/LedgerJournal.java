@@ -14,24 +14,30 @@ import java.util.Map;
  *
  * @param rows the ledger's journal rows (each a batch of events)
  * @param succeeded the number of {@code succeeded} events per job id
+ * @param failedAttempts the number of {@code attempt_failed} events per job id
  */
-public record LedgerJournal(int rows, Map<String, Integer> succeeded) {
+public record LedgerJournal(int rows, Map<String, Integer> succeeded,
+    Map<String, Integer> failedAttempts) {
 
   public static LedgerJournal read(Connection db) throws Exception {
     ObjectMapper cbor = new ObjectMapper(new CBORFactory());
     Map<String, Integer> succeeded = new HashMap<>();
+    Map<String, Integer> failed = new HashMap<>();
     int rows = 0;
     try (ResultSet result = db.createStatement().executeQuery("SELECT \"event_payload\" FROM "
         + "\"event_journal\" WHERE \"persistence_id\" LIKE 'job-ledger|%'")) {
       while (result.next()) {
         rows++;
         for (JsonNode event : cbor.readTree(result.getBytes(1)).path("events")) {
-          if (event.path("type").asText().equals("succeeded")) {
+          String type = event.path("type").asText();
+          if (type.equals("succeeded")) {
             succeeded.merge(event.path("jobId").asText(), 1, Integer::sum);
+          } else if (type.equals("attempt_failed")) {
+            failed.merge(event.path("jobId").asText(), 1, Integer::sum);
           }
         }
       }
     }
-    return new LedgerJournal(rows, succeeded);
+    return new LedgerJournal(rows, succeeded, failed);
   }
 }

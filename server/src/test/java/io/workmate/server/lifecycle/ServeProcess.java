@@ -52,18 +52,7 @@ final class ServeProcess implements AutoCloseable {
   static ServeProcess start(Path dir, String name, Path data, Map<String, String> env)
       throws Exception {
     Path err = dir.resolve("serve-" + name + ".err");
-    ProcessBuilder builder = new ProcessBuilder(ROOT.resolve("bin/workmate").toString(), "serve",
-        "--port", "0").directory(dir.toFile()).redirectError(err.toFile());
-    builder.environment().keySet().removeIf(key -> key.startsWith("WORKMATE_")
-        || key.equals("NOTIFY_SOCKET") || key.startsWith("WATCHDOG_"));
-    Map<String, String> all = new LinkedHashMap<>();
-    all.put("WORKMATE_DATA_DIR", data.toString());
-    all.put("WORKMATE_OPENCLAW_LOCAL_URL", "");
-    all.put("WORKMATE_MODE", "offline");
-    all.put("WORKMATE_CODEX_PROCESSES", "1");
-    all.putAll(env);
-    builder.environment().putAll(all);
-    Process process = builder.start();
+    Process process = builder(dir, data, env).redirectError(err.toFile()).start();
     BufferedReader reader = new BufferedReader(
         new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     String banner = reader.readLine();
@@ -79,6 +68,47 @@ final class ServeProcess implements AutoCloseable {
     pump.setDaemon(true);
     pump.start();
     return serve;
+  }
+
+  /** {@code serve} on the test defaults plus {@code env}, from {@code dir}. */
+  private static ProcessBuilder builder(Path dir, Path data, Map<String, String> env) {
+    ProcessBuilder builder = new ProcessBuilder(ROOT.resolve("bin/workmate").toString(), "serve",
+        "--port", "0").directory(dir.toFile());
+    builder.environment().keySet().removeIf(key -> key.startsWith("WORKMATE_")
+        || key.equals("NOTIFY_SOCKET") || key.startsWith("WATCHDOG_"));
+    Map<String, String> all = new LinkedHashMap<>();
+    all.put("WORKMATE_DATA_DIR", data.toString());
+    all.put("WORKMATE_OPENCLAW_LOCAL_URL", "");
+    all.put("WORKMATE_MODE", "offline");
+    all.put("WORKMATE_CODEX_PROCESSES", "1");
+    all.putAll(env);
+    builder.environment().putAll(all);
+    return builder;
+  }
+
+  /** How a {@code serve} that was expected to stop by itself ended. */
+  record Exited(int exit, String out, String err) {
+
+    /** The lines of stderr that {@code serve} itself wrote ({@code workmate: ...}). */
+    List<String> workmateLines() {
+      return err.lines().filter(line -> line.startsWith("workmate: ")).toList();
+    }
+  }
+
+  /** Runs {@code serve} until it exits by itself, at most {@code limit}. */
+  static Exited runToExit(Path dir, String name, Path data, Map<String, String> env,
+      Duration limit) throws Exception {
+    Path out = dir.resolve("serve-" + name + ".out");
+    Path err = dir.resolve("serve-" + name + ".err");
+    Process process = builder(dir, data, env).redirectOutput(out.toFile())
+        .redirectError(err.toFile()).start();
+    if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+      process.destroyForcibly();
+      process.waitFor(30, TimeUnit.SECONDS);
+      fail("serve " + name + " did not exit within " + limit + "\nstdout:\n"
+          + Files.readString(out) + "\nstderr:\n" + Files.readString(err));
+    }
+    return new Exited(process.exitValue(), Files.readString(out), Files.readString(err));
   }
 
   private void pump(BufferedReader reader) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.workmate.jobs.JobStatus;
 import io.workmate.jobs.dispatch.JobDispatcher;
+import io.workmate.jobs.dispatch.JobStats;
 import io.workmate.nativeos.SystemdNotifier;
 import io.workmate.nativeos.UnixDatagramReceiver;
 import io.workmate.runtime.EffectiveMode;
@@ -119,8 +120,8 @@ class ServiceWatchdogTest {
     dispatcher.expectMessageClass(JobDispatcher.GetStats.class).replyTo().tell(stats(false));
   }
 
-  private static JobDispatcher.Stats stats(boolean recovering) {
-    return new JobDispatcher.Stats(Map.<JobStatus, Long>of(), Map.of(), Map.of(), recovering,
+  private static JobStats stats(boolean recovering) {
+    return new JobStats(Map.<JobStatus, Long>of(), Map.of(), Map.of(), recovering,
         false);
   }
 
