@@ -476,8 +476,8 @@ public final class JobLedger {
     }
     Duration backoff = SHARD_BACKOFF.multipliedBy(1L << Math.min(lane.failures, 5));
     lane.failures++;
-    context.getLog().warn("job ledger shard {} stopped; a new one starts in {} ms", shard,
-        backoff.toMillis());
+    context.getLog().warn("job ledger shard {} stopped; a new one starts in {} ms",
+        part.shardAt(shard), backoff.toMillis());
     timers.startSingleTimer("shard-" + shard, new ShardDue(shard), backoff);
     return Behaviors.same();
   }
@@ -507,8 +507,8 @@ public final class JobLedger {
   private void failInFlight(int shard, String why) {
     List<Apply> batch = lanes[shard].inFlight;
     String failure = "the job store did not answer: " + why;
-    context.getLog().warn("job ledger shard {}: a batch of {} ops was not stored: {}", shard,
-        batch.size(), why);
+    context.getLog().warn("job ledger shard {}: a batch of {} ops was not stored: {}",
+        part.shardAt(shard), batch.size(), why);
     batch.forEach(apply -> apply.replyTo().tell(apply.answer(null, failure)));
   }
 }

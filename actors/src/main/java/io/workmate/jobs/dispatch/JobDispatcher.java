@@ -189,8 +189,7 @@ public final class JobDispatcher {
 
   public static Behavior<Command> create(JobDispatcherSettings settings) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> Behaviors.withStash(
-        STASH_CAPACITY,
-        stash -> new JobDispatcher(context, timers, stash, settings).starting())));
+        STASH_CAPACITY, stash -> new JobDispatcher(context, timers, stash, settings).starting())));
   }
 
   private final ActorContext<Command> context;
@@ -437,6 +436,9 @@ public final class JobDispatcher {
     running.ended(ended);
     if (job != null) {
       book.observe(job);
+    } else if (ended instanceof JobAttempt.Recorded) {
+      // refused: an earlier try was stored after all, its answer lost; take the job as it is
+      askLedger(jobId, new JobOp.Get(), null);
     }
     if (ended instanceof JobAttempt.Recorded && job != null) {
       if (job.status() == JobStatus.FAILED && job.retryAt() != null) {
@@ -482,11 +484,9 @@ public final class JobDispatcher {
   }
 
   private Behavior<Command> onHandOff(HandOff handOff) {
-    context.getLog().info("handing the shard off: releasing {} running attempt(s)",
-        running.size());
+    context.getLog().info("handing the shard off: releasing {} attempt(s)", running.size());
     onDrain(new Drain(context.messageAdapter(Drained.class, drained -> new HandedOff())));
-    running.releaseAll("the job's shard moves to another node: requeued without spending an "
-        + "attempt");
+    running.releaseAll("its shard moved to another node: requeued without spending an attempt");
     return Behaviors.same();
   }
 
