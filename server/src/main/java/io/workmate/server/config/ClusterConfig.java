@@ -29,6 +29,8 @@ public final class ClusterConfig {
     }
     Map<String, Object> values = new LinkedHashMap<>();
     values.put("pekko.actor.provider", "cluster");
+    // the effective name (derived when not set), for whoever reads the system's config
+    values.put("workmate.cluster.node-name", cluster.nodeName());
     values.put("pekko.remote.artery.canonical.hostname", cluster.host());
     values.put("pekko.remote.artery.canonical.port", cluster.port());
     // bind where the other nodes dial (Pekko's default for an empty bind.hostname, said here so

@@ -148,10 +148,11 @@ public final class HttpApi extends AllDirectives {
         .responds(200, "OpenAPI 3.0")
         .route(() -> complete(HttpResponse.create().withEntity(
             HttpEntities.create(ContentTypes.APPLICATION_JSON, openApi)))));
-    list.add(Operation.get("/v1/mode", "The requested and effective mode, with the gateways")
+    list.add(Operation.get("/v1/mode", "The requested and effective mode, with the gateways "
+            + "(in a cluster: of the node that answers, named in node)")
         .responds(200, "{\"requested\", \"effective\", \"capabilities\", \"state\", "
-            + "\"since\", \"gateways\"}", ModeView.class)
-        .route(() -> onSuccess(askState(), state -> Responses.json(200, ModeView.of(state)))));
+            + "\"since\", \"gateways\", \"node\"?}", ModeView.class)
+        .route(() -> onSuccess(askState(), state -> Responses.json(200, modeView(state)))));
     list.add(Operation.put("/v1/mode", "Request a mode")
         .responds(200, "the new state", ModeView.class)
         .body(RequestBodies.ChangeMode.class, this::changeMode));
@@ -235,7 +236,7 @@ public final class HttpApi extends AllDirectives {
     }
     CompletionStage<RuntimeSupervisor.RuntimeState> changed = Asks.ask(system, runtime,
         replyTo -> new RuntimeSupervisor.SetMode(requested, replyTo), ASK_TIMEOUT);
-    return onSuccess(changed, state -> Responses.json(200, ModeView.of(state)));
+    return onSuccess(changed, state -> Responses.json(200, modeView(state)));
   }
 
   private Route sendMessage(RequestBodies.SendMessage request) {
@@ -281,12 +282,19 @@ public final class HttpApi extends AllDirectives {
     return Asks.ask(system, runtime, RuntimeSupervisor.GetState::new, ASK_TIMEOUT);
   }
 
+  /** The mode of this node: in a cluster each node has its own, and says its name. */
+  private ModeView modeView(RuntimeSupervisor.RuntimeState state) {
+    return ModeView.of(state, ClusterMembership.nodeName(system).orElse(null));
+  }
+
   /** {@code GET /v1/mode}, and the answer to {@code PUT /v1/mode}. */
   record ModeView(String requested, String effective, List<String> capabilities, String state,
-      String since, List<Gateway> gateways) {
+      String since, List<Gateway> gateways,
+      @com.fasterxml.jackson.annotation.JsonInclude(
+          com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) String node) {
     record Gateway(String name, String url, String state, String detail, String since) {}
 
-    static ModeView of(RuntimeSupervisor.RuntimeState state) {
+    static ModeView of(RuntimeSupervisor.RuntimeState state, String node) {
       List<String> capabilities = new ArrayList<>();
       for (Capability capability : Capability.values()) {
         if (state.capabilities().contains(capability)) {
@@ -300,7 +308,7 @@ public final class HttpApi extends AllDirectives {
             gateway.since().toString()));
       }
       return new ModeView(state.requested().wire(), state.effective().wire(), capabilities,
-          state.state(), state.since().toString(), gateways);
+          state.state(), state.since().toString(), gateways, node);
     }
   }
 

@@ -105,6 +105,13 @@ public final class ClusterMembership {
         : Optional.of("this node is not Up in the cluster (its member status is " + status + ")");
   }
 
+  /** This node's name in cluster mode ({@code workmate.cluster.node-name}), else empty. */
+  public static Optional<String> nodeName(ActorSystem<?> system) {
+    return isClustered(system)
+        ? Optional.of(system.settings().config().getString("workmate.cluster.node-name"))
+        : Optional.empty();
+  }
+
   /** This node's address as the other nodes reach it, {@code host:port}. */
   public static String selfAddress(ActorSystem<?> system) {
     Address address = Cluster.get(system).selfMember().address();

@@ -61,6 +61,12 @@ class ClusterJobsIT {
 
   @Test
   void threeNodesRunEveryJobOnceAndALostNodeCostsNothing() throws Exception {
+    for (int n = 0; n < cluster.size(); n++) {
+      // each node has its own mode and agents, and says which node it is
+      assertEquals(TestCluster.name(n), cluster.node(n).get("/v1/mode").path("node").asText());
+      assertTrue(cluster.node(n).get("/v1/agents").toString()
+          .contains("\"codex@" + TestCluster.name(n) + "\""));
+    }
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < ECHO_JOBS + CODEX_JOBS; i++) {
       String prompt = i < CODEX_JOBS ? "[[delay:1500]][[reply:codex job " + i + "]]"
