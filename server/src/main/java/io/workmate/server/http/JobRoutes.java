@@ -29,6 +29,12 @@ final class JobRoutes extends AllDirectives {
   private static final Duration ASK_TIMEOUT = Duration.ofSeconds(10);
   /** Comment lines on an idle event stream, so proxies and clients keep it open. */
   private static final Duration HEARTBEAT = Duration.ofSeconds(15);
+  /**
+   * How often an open stream asks for its job. In a cluster the watch lives in the job's shard,
+   * and a node lost with the shard takes it along; a job ended this long ago whose end the feed
+   * did not bring gets its end from the answer.
+   */
+  private static final Duration WATCH_CHECK = Duration.ofSeconds(10);
   /** Feed entries held for a slow client; beyond this the stream fails rather than grow. */
   private static final int FEED_BUFFER = 4096;
   /** The last event of every open stream when the service stops. */
@@ -173,6 +179,7 @@ final class JobRoutes extends AllDirectives {
             dispatcher.tell(new JobDispatcher.Watch(jobId, watcher));
             return NotUsed.getInstance();
           })
+          .merge(endLostWithItsWatch(jobId), false)
           .takeWhile(entry -> !(entry instanceof JobFeed.End), true)
           .map(entry -> ServerSentEvent.create(JobJson.eventJson(entry),
               JobJson.eventName(entry)));
@@ -195,6 +202,18 @@ final class JobRoutes extends AllDirectives {
       }
       return completeOK(feed, EventStreamMarshalling.toEventStream());
     });
+  }
+
+  /** The job's end when it ended a while ago and the live feed has not said so (see above). */
+  private Source<JobFeed, NotUsed> endLostWithItsWatch(String jobId) {
+    return Source.tick(WATCH_CHECK, WATCH_CHECK, jobId)
+        .mapAsync(1, id -> ask(replyTo -> new JobDispatcher.Get(id, replyTo))
+            .exceptionally(failure -> null))
+        .mapConcat(reply -> reply instanceof JobReply.Current current
+            && current.job().status().isTerminal()
+            && current.job().updatedAt().plus(WATCH_CHECK).isBefore(clock.instant())
+            ? List.<JobFeed>of(new JobFeed.End(jobId, current.job())) : List.<JobFeed>of())
+        .mapMaterializedValue(cancellable -> NotUsed.getInstance());
   }
 
   private static boolean isLast(ServerSentEvent event) {

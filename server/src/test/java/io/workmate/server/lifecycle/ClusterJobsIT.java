@@ -80,6 +80,12 @@ class ClusterJobsIT {
     ServeProcess a = cluster.node(0);
     String onLostNode = await().atMost(Duration.ofMinutes(2)).until(
         () -> runningOn(a, ids.subList(0, CODEX_JOBS), "codex@node-c"), id -> id != null);
+    // a stream opened on node-b before the kill: its watch lives in node-c's shard
+    HttpResponse<Stream<String>> open = stream(cluster.node(1), onLostNode)
+        .get(30, TimeUnit.SECONDS);
+    assertEquals(200, open.statusCode());
+    CompletableFuture<List<String>> openBeforeKill =
+        CompletableFuture.supplyAsync(() -> names(open.body()));
     cluster.node(2).signal("KILL");
     assertEquals(137, cluster.node(2).awaitExit(Duration.ofSeconds(30)), "killed by SIGKILL");
 
@@ -97,7 +103,10 @@ class ClusterJobsIT {
         + history);
     assertTrue(history.stream().noneMatch(type -> type.equals("attempt_failed")),
         history.toString());
-    assertTrue(eventStreamEnds(b, onLostNode), "the job's stream, reopened on node-b, ends");
+    assertEquals("end", last(events(b, onLostNode).get(60, TimeUnit.SECONDS)),
+        "the job's stream, reopened on node-b, ends");
+    assertEquals("end", last(openBeforeKill.get(60, TimeUnit.SECONDS)),
+        "the stream open on node-b when the job's node died ends too");
 
     Map<String, Integer> succeeded = cluster.journal().succeeded();
     assertEquals(ids.size(), succeeded.size(), "jobs with a succeeded event in the journal");
@@ -125,17 +134,28 @@ class ClusterJobsIT {
     return null;
   }
 
-  /** Whether the job's event stream on {@code node} ends with the {@code end} event. */
-  private static boolean eventStreamEnds(ServeProcess node, String id) throws Exception {
-    HttpResponse<Stream<String>> response = HttpClient.newHttpClient().sendAsync(
+  /** The names of the job's events on {@code node}, once the stream closes. */
+  private static CompletableFuture<List<String>> events(ServeProcess node, String id) {
+    return stream(node, id).thenApply(response -> {
+      assertEquals(200, response.statusCode());
+      return names(response.body());
+    });
+  }
+
+  /** The job's event stream on {@code node}, once its headers came. */
+  private static CompletableFuture<HttpResponse<Stream<String>>> stream(ServeProcess node,
+      String id) {
+    return HttpClient.newHttpClient().sendAsync(
         HttpRequest.newBuilder(URI.create(node.url() + "/v1/jobs/" + id + "/events")).build(),
-        HttpResponse.BodyHandlers.ofLines()).get(30, TimeUnit.SECONDS);
-    assertEquals(200, response.statusCode());
-    // the stream closes after its last event; that must be "end"
-    List<String> events = CompletableFuture.supplyAsync(() -> response.body()
-        .filter(line -> line.startsWith("event:"))
-        .map(line -> line.substring("event:".length()).trim()).toList())
-        .get(60, TimeUnit.SECONDS);
-    return !events.isEmpty() && events.get(events.size() - 1).equals("end");
+        HttpResponse.BodyHandlers.ofLines());
+  }
+
+  private static List<String> names(Stream<String> lines) {
+    return lines.filter(line -> line.startsWith("event:"))
+        .map(line -> line.substring("event:".length()).trim()).toList();
+  }
+
+  private static String last(List<String> events) {
+    return events.isEmpty() ? "(none)" : events.get(events.size() - 1);
   }
 }
