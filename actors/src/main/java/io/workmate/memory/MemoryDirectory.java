@@ -9,14 +9,20 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 /**
- * The parent of the {@link AgentMemory} entities: one child per agent, spawned on first use, so
- * callers address memories by agent id. It checks agent ids, and tells its subscribers (the
- * {@link MemorySyncs}) whenever an entry was stored, so the sync knows the local seq and which
- * agents have memory without polling.
+ * The way to the {@link AgentMemory} entities, so callers address memories by agent id: on a
+ * service on its own, one child per agent, spawned on first use; in a cluster ({@link #sharded}),
+ * Cluster Sharding entities ({@link #MEMORY}), so one agent's memory has one writer in the whole
+ * cluster whichever node a request comes through. It checks agent ids, group-commits appends per
+ * agent, and tells its subscribers (the {@link MemorySyncs}) whenever an entity it hosts stored
+ * an entry, so the sync knows the local seq and which agents have memory without polling.
  */
 public final class MemoryDirectory {
 
@@ -26,6 +32,10 @@ public final class MemoryDirectory {
 
   /** The tag every job summary carries; each also carries {@code job:<jobId>}. */
   public static final String JOB_TAG = "job";
+
+  /** The entity type of agent memories in a cluster; the entity id is the agent id. */
+  public static final EntityTypeKey<AgentMemory.Command> MEMORY =
+      EntityTypeKey.create(AgentMemory.Command.class, "agent-memory");
 
   public sealed interface Command {}
 
@@ -38,8 +48,22 @@ public final class MemoryDirectory {
   /** An entry was journaled for {@code agentId}; its seq is {@code seq}. */
   public record Stored(String agentId, long seq) implements Command {}
 
+  /** Memories as children of this actor: a service on its own. */
   public static Behavior<Command> create() {
-    return Behaviors.setup(context -> new MemoryDirectory(context).running());
+    return Behaviors.setup(context -> new MemoryDirectory(context, null).running());
+  }
+
+  /**
+   * Memories as Cluster Sharding entities ({@link #MEMORY}); the entities this node hosts report
+   * their stored entries to this node's directory.
+   */
+  public static Behavior<Command> sharded() {
+    return Behaviors.setup(context -> {
+      ClusterSharding sharding = ClusterSharding.get(context.getSystem());
+      sharding.init(Entity.of(MEMORY,
+          entity -> AgentMemory.create(entity.getEntityId(), context.getSelf())));
+      return new MemoryDirectory(context, sharding).running();
+    });
   }
 
   /** The memory of {@code agentId}, or {@link AgentMemory.Reply.Rejected} if the id is bad. */
@@ -85,13 +109,16 @@ public final class MemoryDirectory {
   private static final java.time.Duration BATCH_TIMEOUT = java.time.Duration.ofSeconds(8);
 
   private final ActorContext<Command> context;
+  /** Null on a service on its own: the memories are children. */
+  private final ClusterSharding sharding;
   private final Set<ActorRef<Stored>> subscribers = new HashSet<>();
   /** Agents with a write in flight, with the appends that came meanwhile. */
   private final java.util.Map<String, java.util.ArrayDeque<AgentMemory.Append>> waiting =
       new java.util.HashMap<>();
 
-  private MemoryDirectory(ActorContext<Command> context) {
+  private MemoryDirectory(ActorContext<Command> context, ClusterSharding sharding) {
     this.context = context;
+    this.sharding = sharding;
   }
 
   private Behavior<Command> running() {
@@ -176,7 +203,10 @@ public final class MemoryDirectory {
     return Behaviors.same();
   }
 
-  private ActorRef<AgentMemory.Command> entity(String agentId) {
+  private RecipientRef<AgentMemory.Command> entity(String agentId) {
+    if (sharding != null) {
+      return sharding.entityRefFor(MEMORY, agentId);
+    }
     String name = "memory-" + URLEncoder.encode(agentId, StandardCharsets.UTF_8);
     Optional<ActorRef<Void>> child = context.getChild(name);
     if (child.isPresent()) {

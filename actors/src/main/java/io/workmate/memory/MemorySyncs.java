@@ -2,6 +2,7 @@ package io.workmate.memory;
 
 import io.workmate.gateway.GatewayConnection;
 import io.workmate.gateway.GatewayEndpoint;
+import io.workmate.persistence.CborSerializable;
 import io.workmate.runtime.Capability;
 import io.workmate.runtime.RuntimeSupervisor;
 import java.net.URLEncoder;
@@ -18,6 +19,8 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.SingletonActor;
 import org.apache.pekko.persistence.jdbc.query.javadsl.JdbcReadJournal;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.stream.javadsl.Sink;
@@ -44,10 +47,20 @@ public final class MemorySyncs {
   public record CloudAvailability(boolean available, String reason) implements Command {}
 
   /** Answers every known agent's status, by agent id. */
-  public record GetStatus(ActorRef<List<SyncStatus>> replyTo) implements Command {}
+  public record GetStatus(ActorRef<Statuses> replyTo) implements Command, CborSerializable {}
 
-  /** Makes sure {@code agentId} has a sync (also done on its first stored entry). */
-  public record Track(String agentId) implements Command {}
+  /** The answer to {@link GetStatus}: every known agent's status, sorted by agent id. */
+  public record Statuses(List<SyncStatus> all) implements CborSerializable {
+    public Statuses {
+      all = List.copyOf(all);
+    }
+  }
+
+  /**
+   * Makes sure {@code agentId} has a sync (also done on its first stored entry). In a cluster
+   * every node's directory sends it for the entries its memories store ({@link #singleton}).
+   */
+  public record Track(String agentId) implements Command, CborSerializable {}
 
   // --- internal ---
 
@@ -85,6 +98,24 @@ public final class MemorySyncs {
                   Duration.ofSeconds(30), 0.2)), "gateway");
       return new MemorySyncs(settings, directory, gateway, context).start(runtime);
     });
+  }
+
+  /**
+   * In a cluster: {@code syncs} as a Cluster Singleton, so each agent's memory has one sync and
+   * its offsets ({@code memory-sync|<id>}) one writer in the whole cluster, wherever its memory
+   * entity lives; this node's {@code directory} tells it of the entries stored here. Answers the
+   * singleton's proxy.
+   */
+  public static ActorRef<Command> singleton(ActorContext<?> context, Behavior<Command> syncs,
+      ActorRef<MemoryDirectory.Command> directory) {
+    ActorRef<Command> proxy = ClusterSingleton.get(context.getSystem())
+        .init(SingletonActor.of(syncs, "memory-sync"));
+    directory.tell(new MemoryDirectory.Subscribe(context.spawn(
+        Behaviors.<MemoryDirectory.Stored>receiveMessage(stored -> {
+          proxy.tell(new Track(stored.agentId()));
+          return Behaviors.same();
+        }), "memory-sync-feed")));
+    return proxy;
   }
 
   private final MemorySyncSettings settings;
@@ -178,7 +209,7 @@ public final class MemorySyncs {
         .onMessage(GetStatus.class, get -> {
           List<SyncStatus> all = new ArrayList<>(statuses.values());
           all.sort(Comparator.comparing(SyncStatus::agentId));
-          get.replyTo().tell(List.copyOf(all));
+          get.replyTo().tell(new Statuses(all));
           return Behaviors.same();
         })
         .build();

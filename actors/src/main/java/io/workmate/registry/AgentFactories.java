@@ -28,15 +28,39 @@ import org.apache.pekko.actor.typed.Behavior;
 public final class AgentFactories {
 
   private final Map<AgentKind, Function<AgentRegistration, Behavior<Agent.Command>>> byKind;
+  /** False for a registry that only keeps registrations: their actors run elsewhere. */
+  private final boolean buildsActors;
 
   private AgentFactories(
-      Map<AgentKind, Function<AgentRegistration, Behavior<Agent.Command>>> byKind) {
+      Map<AgentKind, Function<AgentRegistration, Behavior<Agent.Command>>> byKind,
+      boolean buildsActors) {
     this.byKind = byKind;
+    this.buildsActors = buildsActors;
   }
 
   /** Nothing can be registered. */
   public static AgentFactories none() {
-    return new AgentFactories(new EnumMap<>(AgentKind.class));
+    return new AgentFactories(new EnumMap<>(AgentKind.class), true);
+  }
+
+  /**
+   * Agents of {@code kinds} (those this one can build) can be registered, and no actor is built
+   * for them: a cluster's registry of shared agents keeps the registrations, and every node runs
+   * its own actor per agent ({@link AgentRegistry.Mirror}).
+   */
+  public AgentFactories registrationsOnly(java.util.Set<AgentKind> kinds) {
+    Map<AgentKind, Function<AgentRegistration, Behavior<Agent.Command>>> copy =
+        new EnumMap<>(AgentKind.class);
+    byKind.forEach((kind, factory) -> {
+      if (kinds.contains(kind)) {
+        copy.put(kind, factory);
+      }
+    });
+    return new AgentFactories(copy, false);
+  }
+
+  boolean buildsActors() {
+    return buildsActors;
   }
 
   /** {@code http} agents ({@link HttpAgent}). */
@@ -51,7 +75,7 @@ public final class AgentFactories {
         new EnumMap<>(AgentKind.class);
     copy.putAll(byKind);
     copy.put(kind, factory);
-    return new AgentFactories(copy);
+    return new AgentFactories(copy, buildsActors);
   }
 
   /** A copy that runs {@code gateway} agents on {@code connection}. */

@@ -111,6 +111,31 @@ public final class AgentRegistry
 
   private record SubscriberGone(ActorRef<List<AgentHandle>> subscriber) implements Command {}
 
+  /**
+   * The registrations another registry journals (a cluster's shared agents), to run here: this
+   * registry builds and publishes an actor for each, as for its own, without journaling them.
+   * Each message replaces the one before; an id this registry holds itself wins.
+   */
+  public record Mirror(List<AgentRegistration> registrations) implements Command {
+    public Mirror {
+      registrations = List.copyOf(registrations);
+    }
+  }
+
+  /** Sends {@link Registrations} to {@code subscriber} now and after every change of them. */
+  public record SubscribeRegistrations(ActorRef<Registrations> subscriber) implements Command {}
+
+  private record RegistrationsSubscriberGone(ActorRef<Registrations> subscriber)
+      implements Command {}
+
+  /** The live registrations a registry journals (not those it mirrors), sorted by id. */
+  public record Registrations(List<AgentRegistration> registrations)
+      implements CborSerializable {
+    public Registrations {
+      registrations = List.copyOf(registrations);
+    }
+  }
+
   public sealed interface Reply extends CborSerializable {
 
     /** {@code created}: a new registration (HTTP 201); false: the same one again (200). */
@@ -192,6 +217,10 @@ public final class AgentRegistry
   private final Map<String, Child> children = new HashMap<>();
   private final Set<ActorRef<List<AgentHandle>>> subscribers = new LinkedHashSet<>();
   private List<AgentHandle> published = List.of();
+  private final Set<ActorRef<Registrations>> registrationSubscribers = new LinkedHashSet<>();
+  private Registrations publishedRegistrations = new Registrations(List.of());
+  /** What {@link Mirror} last said, by id. */
+  private Map<String, AgentRegistration> mirrored = Map.of();
   private long incarnation;
 
   private AgentRegistry(String name, AgentFactories factories, Clock clock,
@@ -254,6 +283,12 @@ public final class AgentRegistry
           return Effect().none();
         })
         .onCommand(ExpireDue.class, this::onExpireDue)
+        .onCommand(Mirror.class, this::onMirror)
+        .onCommand(SubscribeRegistrations.class, this::onSubscribeRegistrations)
+        .onCommand(RegistrationsSubscriberGone.class, (state, gone) -> {
+          registrationSubscribers.remove(gone.subscriber());
+          return Effect().none();
+        })
         .build();
   }
 
@@ -355,6 +390,23 @@ public final class AgentRegistry
     return Effect().none();
   }
 
+  private Effect<AgentEvent, State> onMirror(State state, Mirror mirror) {
+    Map<String, AgentRegistration> byId = new HashMap<>();
+    mirror.registrations().forEach(registration -> byId.put(registration.id(), registration));
+    mirrored = byId;
+    return Effect().none().thenRun(this::reconcile);
+  }
+
+  private Effect<AgentEvent, State> onSubscribeRegistrations(State state,
+      SubscribeRegistrations subscribe) {
+    if (registrationSubscribers.add(subscribe.subscriber())) {
+      context.watchWith(subscribe.subscriber(),
+          new RegistrationsSubscriberGone(subscribe.subscriber()));
+    }
+    subscribe.subscriber().tell(publishedRegistrations);
+    return Effect().none();
+  }
+
   // ---- events ----
 
   @Override
@@ -375,30 +427,40 @@ public final class AgentRegistry
   // ---- side effects ----
 
   /**
-   * Brings the children in line with {@code state} (an actor per registered agent that is not
-   * past its deadline), tells subscribers if the live set changed, and re-arms the expiry timer.
+   * Brings the children in line with {@code state} and the mirrored registrations (an actor per
+   * agent that is not past its deadline), tells subscribers if the live set or the journaled
+   * registrations changed, and re-arms the expiry timer.
    */
   private void reconcile(State state) {
     Instant now = clock.instant();
+    List<AgentRegistration> own = state.live(now).stream()
+        .map(RegisteredAgent::registration).toList();
+    Map<String, AgentRegistration> wanted = new HashMap<>(mirrored);
+    own.forEach(registration -> wanted.put(registration.id(), registration));
     for (var it = children.entrySet().iterator(); it.hasNext(); ) {
       var entry = it.next();
-      RegisteredAgent agent = state.agents().get(entry.getKey());
-      if (agent == null || agent.expiredAt(now)
-          || !agent.registration().equals(entry.getValue().registration())) {
+      if (!entry.getValue().registration().equals(wanted.get(entry.getKey()))) {
         context.stop(entry.getValue().ref());
         it.remove();
       }
     }
-    for (RegisteredAgent agent : state.live(now)) {
-      if (!children.containsKey(agent.id())) {
-        spawn(agent.registration());
+    new TreeMap<>(wanted).forEach((id, registration) -> {
+      if (!children.containsKey(id)) {
+        spawn(registration);
       }
-    }
+    });
     publish();
+    if (!own.equals(publishedRegistrations.registrations())) {
+      publishedRegistrations = new Registrations(own);
+      registrationSubscribers.forEach(subscriber -> subscriber.tell(publishedRegistrations));
+    }
     scheduleExpiry(state);
   }
 
   private void spawn(AgentRegistration registration) {
+    if (!factories.buildsActors()) {
+      return;
+    }
     Optional<Behavior<Agent.Command>> behavior;
     try {
       behavior = factories.behaviorFor(registration);

@@ -56,16 +56,15 @@ public final class MemorySyncChild {
     static Behavior<Object> create(ActorRef<MemorySyncs.Command> syncs, String agent) {
       return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
         timers.startTimerWithFixedDelay(Poll.INSTANCE, Duration.ofMillis(5));
-        ActorRef<List<SyncStatus>> self = context.getSelf().unsafeUpcast();
+        ActorRef<MemorySyncs.Statuses> self = context.getSelf().unsafeUpcast();
         long[] printed = {-1};
         return Behaviors.receive(Object.class)
             .onMessage(Poll.class, poll -> {
               syncs.tell(new MemorySyncs.GetStatus(self));
               return Behaviors.same();
             })
-            .onMessage(List.class, all -> {
-              for (Object each : all) {
-                SyncStatus status = (SyncStatus) each;
+            .onMessage(MemorySyncs.Statuses.class, statuses -> {
+              for (SyncStatus status : statuses.all()) {
                 if (status.agentId().equals(agent) && status.syncedSeq() != printed[0]) {
                   printed[0] = status.syncedSeq();
                   System.out.println("ACK " + printed[0]);

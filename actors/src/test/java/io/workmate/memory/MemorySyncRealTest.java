@@ -340,10 +340,10 @@ class MemorySyncRealTest {
 
   /** This agent's sync status now, or null while the syncs do not know it. */
   private SyncStatus status(ActorRef<MemorySyncs.Command> syncs) {
-    TestProbe<List<SyncStatus>> probe = kit.createTestProbe();
+    TestProbe<MemorySyncs.Statuses> probe = kit.createTestProbe();
     syncs.tell(new MemorySyncs.GetStatus(probe.getRef()));
     SyncStatus last = null;
-    for (SyncStatus status : probe.receiveMessage(Duration.ofSeconds(10))) {
+    for (SyncStatus status : probe.receiveMessage(Duration.ofSeconds(10)).all()) {
       if (status.agentId().equals(agent)) {
         last = status;
       }

@@ -3,6 +3,7 @@ package io.workmate.jobs.cluster;
 import io.workmate.agents.AgentHandle;
 import io.workmate.jobs.dispatch.JobDispatcher;
 import io.workmate.jobs.dispatch.JobStats;
+import io.workmate.support.GatherQuery;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -113,7 +114,7 @@ public final class JobShardHost {
   }
 
   private Behavior<Command> onStats(Stats stats) {
-    context.spawnAnonymous(ShardsQuery.create(List.copyOf(shards), JobStats.class,
+    context.spawnAnonymous(GatherQuery.create(List.copyOf(shards), JobStats.class,
         JobDispatcher.GetStats::new, STATS_TIMEOUT,
         answers -> stats.replyTo().tell(sum(answers.replies(), answers.complete(),
             stats.leaving()))));

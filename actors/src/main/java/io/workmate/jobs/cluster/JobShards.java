@@ -8,6 +8,7 @@ import io.workmate.jobs.dispatch.ApprovalAnswer;
 import io.workmate.jobs.dispatch.JobDispatcher;
 import io.workmate.jobs.dispatch.JobDispatcherSettings;
 import io.workmate.jobs.dispatch.JobStats;
+import io.workmate.support.GatherQuery;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -30,7 +31,7 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
  * one entity per sharding shard), each a {@link JobDispatcher} holding one ledger shard (its
  * jobs, its queue and its attempts, run on the agents of the node that hosts it, through the
  * node's {@link JobShardHost}). A request about one job goes to the shard of its id; a listing,
- * the approvals and a decision ask every shard ({@link ShardsQuery}); stats and the drain are the
+ * the approvals and a decision ask every shard ({@link GatherQuery}); stats and the drain are the
  * node's own. It wakes every shard now and then, so a shard moved off a lost node starts on a
  * survivor (recovering its jobs from the journal and requeuing those that ran there) without
  * waiting for a request.
@@ -148,7 +149,7 @@ public final class JobShards {
   }
 
   private Behavior<JobDispatcher.Command> onListApprovals(JobDispatcher.ListApprovals list) {
-    context.spawnAnonymous(ShardsQuery.create(all, JobDispatcher.Approvals.class,
+    context.spawnAnonymous(GatherQuery.create(all, JobDispatcher.Approvals.class,
         JobDispatcher.ListApprovals::new, QUERY_TIMEOUT, answers -> {
           List<JobDispatcher.JobApproval> approvals = new ArrayList<>();
           answers.replies().forEach(reply -> approvals.addAll(reply.approvals()));
@@ -161,7 +162,7 @@ public final class JobShards {
   /** The shard whose attempt waits on the approval takes it; the others know none. */
   private Behavior<JobDispatcher.Command> onDecideApproval(
       JobDispatcher.DecideApproval decide) {
-    context.spawnAnonymous(ShardsQuery.create(all, ApprovalAnswer.class,
+    context.spawnAnonymous(GatherQuery.create(all, ApprovalAnswer.class,
         replyTo -> new JobDispatcher.DecideApproval(decide.approvalId(), decide.decision(),
             replyTo), QUERY_TIMEOUT,
         answer -> !(answer instanceof ApprovalAnswer.NotFound), answers -> {

@@ -231,9 +231,9 @@ public final class MemoryBench {
     long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
     List<SyncStatus> mine = List.of();
     while (System.nanoTime() < deadline) {
-      mine = AskPattern.<MemorySyncs.Command, List<SyncStatus>>ask(syncs,
+      mine = AskPattern.<MemorySyncs.Command, MemorySyncs.Statuses>ask(syncs,
           MemorySyncs.GetStatus::new, ASK, system.scheduler()).toCompletableFuture().get()
-          .stream().filter(status -> agents.contains(status.agentId())).toList();
+          .all().stream().filter(status -> agents.contains(status.agentId())).toList();
       if (mine.size() == agents.size() && mine.stream().allMatch(condition)) {
         return mine;
       }

@@ -128,7 +128,7 @@ public final class MemoryRoutes extends AllDirectives {
     CompletionStage<List<SyncStatus>> statuses = syncs.isEmpty()
         ? java.util.concurrent.CompletableFuture.completedFuture(List.of())
         : AskPattern.ask(syncs.get(), MemorySyncs.GetStatus::new, ASK_TIMEOUT,
-            system.scheduler());
+            system.scheduler()).thenApply(MemorySyncs.Statuses::all);
     return onSuccess(statuses, all -> Responses.json(200, new Syncs(syncs.isPresent(),
         all.stream().map(AgentSync::of).toList())));
   }

@@ -14,6 +14,7 @@ import io.workmate.jobs.dispatch.JobDispatcher;
 import io.workmate.jobs.dispatch.JobDispatcherSettings;
 import io.workmate.registry.AgentFactories;
 import io.workmate.registry.AgentRegistry;
+import io.workmate.registry.cluster.ClusterAgents;
 import io.workmate.server.config.WorkmateSettings;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,10 +73,15 @@ public final class JobsAssembly {
       // without a configured gateway, registering a gateway agent is refused with a reason
       factories = factories.withGateway(gateway.get().link(), gateway.get().reattachWindow());
     }
-    // a node's registry is its own (its agents run there), journaled under the node's name
+    // a node's registry is its own (its agents run there), journaled under the node's name; the
+    // API reaches the cluster's agents through the cluster's front
     ActorRef<AgentRegistry.Command> registry = context.spawn(node.isPresent()
         ? AgentRegistry.create(node.get().name(), factories, setup.clock())
         : AgentRegistry.create(factories), "agent-registry");
+    ActorRef<AgentRegistry.Command> agents = node.isPresent()
+        ? context.spawn(ClusterAgents.create(node.get().name(), registry, factories,
+            setup.clock()), "agents")
+        : registry;
     String suffix = node.map(n -> "@" + n.name()).orElse("");
     List<AgentRegistration> builtins = new ArrayList<>();
     builtins.add(AgentRegistration.of(new AgentProfile(CODEX.id() + suffix, AgentKind.CODEX,
@@ -86,7 +92,7 @@ public final class JobsAssembly {
     }
     CompletableFuture<Void> ready = new CompletableFuture<>();
     context.spawn(BuiltinAgents.create(registry, dispatcher, builtins, ready), "builtin-agents");
-    return new Spawned(dispatcher, registry, ready);
+    return new Spawned(dispatcher, agents, ready);
   }
 
   /**

@@ -107,16 +107,22 @@ public final class WorkmateService {
               gateway.map(link -> new JobsAssembly.Gateway(link, runtimeSettings.reattachWindow())),
               jobsSetup);
           context.spawn(ServiceGauges.create(codex, runtime, jobsSetup.metrics()), "gauges");
-          ActorRef<MemoryDirectory.Command> memoryDirectory =
-              context.spawn(MemoryDirectory.create(), "memory");
+          // in a cluster an agent's memory is a sharded entity: one writer, reached from any node
+          boolean clustered = jobsSetup.cluster().isPresent();
+          ActorRef<MemoryDirectory.Command> memoryDirectory = context.spawn(
+              clustered ? MemoryDirectory.sharded() : MemoryDirectory.create(), "memory");
           jobs.dispatcher().tell(new JobDispatcher.SubscribeFinished(
               context.spawn(JobSummaries.create(memoryDirectory), "job-summaries")));
           // cloud memory exists only in the remote mode: no remote gateway, no sync
           Optional<ActorRef<MemorySyncs.Command>> memorySync = runtimeSettings.remote().map(
-              remote -> context.spawn(MemorySyncs.withOwnConnection(
-                  MemorySyncSettings.defaults().withTargets(memory.targets(),
-                      memory.defaultTarget()), memoryDirectory, remote, Optional.of(runtime)),
-                  "memory-sync"));
+              remote -> {
+                Behavior<MemorySyncs.Command> syncs = MemorySyncs.withOwnConnection(
+                    MemorySyncSettings.defaults().withTargets(memory.targets(),
+                        memory.defaultTarget()), memoryDirectory, remote, Optional.of(runtime));
+                // in a cluster one sync for all: each agent's offsets have one writer
+                return clustered ? MemorySyncs.singleton(context, syncs, memoryDirectory)
+                    : context.spawn(syncs, "memory-sync");
+              });
           Actors actors = new Actors(codex, runtime, jobs.dispatcher(), jobs.registry(),
               memoryDirectory, memorySync);
           // the API opens once the built-in agents can take jobs (or says why they cannot)

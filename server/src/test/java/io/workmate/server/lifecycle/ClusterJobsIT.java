@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -19,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -26,7 +30,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Three real {@code workmate serve} nodes of one cluster on one real PostgreSQL (started by
- * {@code scripts/postgres}): jobs submitted round-robin to every node run once each, every node
+ * {@code scripts/postgres}): an agent registered on one node is listed by every node and runs
+ * the jobs submitted to any node, an agent's memory written through one node is read through
+ * the others, jobs submitted round-robin to every node run once each, every node
  * lists them all, and a node killed with SIGKILL while jobs run on it costs nothing: the
  * survivors take its shards and run its jobs to the end, exactly once, its job's event stream
  * reopened on a survivor ends, and the node, started again, rejoins and runs jobs.
@@ -60,13 +66,12 @@ class ClusterJobsIT {
   }
 
   @Test
-  void threeNodesRunEveryJobOnceAndALostNodeCostsNothing() throws Exception {
+  void threeNodesAreOneServiceAndALostNodeCostsNothing() throws Exception {
     for (int n = 0; n < cluster.size(); n++) {
-      // each node has its own mode and agents, and says which node it is
+      // each node has its own mode and says which node it is
       assertEquals(TestCluster.name(n), cluster.node(n).get("/v1/mode").path("node").asText());
-      assertTrue(cluster.node(n).get("/v1/agents").toString()
-          .contains("\"codex@" + TestCluster.name(n) + "\""));
     }
+    List<String> reviews = agentsAndMemoryAreTheSameOnEveryNode();
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < ECHO_JOBS + CODEX_JOBS; i++) {
       String prompt = i < CODEX_JOBS ? "[[delay:1500]][[reply:codex job " + i + "]]"
@@ -75,6 +80,7 @@ class ClusterJobsIT {
       ids.add(cluster.submit(i, "{\"prompt\": \"" + prompt + "\"" + agent
           + ", \"idempotencyKey\": \"cluster-" + i + "\"}"));
     }
+    ids.addAll(reviews); // succeeded already: counted with the rest below
 
     // a codex job running on node-c when it dies
     ServeProcess a = cluster.node(0);
@@ -119,6 +125,78 @@ class ClusterJobsIT {
       await().atMost(Duration.ofSeconds(30)).until(() -> "succeeded".equals(c.status(id)));
       return c.job(id).path("agent").asText().equals("echo@node-c");
     });
+  }
+
+  /**
+   * An http agent registered on node-a (its endpoint served here) is listed by every node, with
+   * every node's own agents, and runs jobs submitted to every node whichever node's shard they
+   * land in; memory appended through node-a is read through node-b and node-c. Answers the ids
+   * of the agent's jobs.
+   */
+  private List<String> agentsAndMemoryAreTheSameOnEveryNode() throws Exception {
+    HttpServer endpoint = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    endpoint.createContext("/", exchange -> {
+      byte[] body = "{\"text\": \"reviewed\"}".getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().add("Content-Type", "application/json");
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    endpoint.start();
+    List<String> reviews = new ArrayList<>();
+    try {
+      HttpResponse<String> registered = cluster.node(0).call("POST", "/v1/agents",
+          "{\"id\": \"reviewer\", \"kind\": \"http\", \"capabilities\": [\"review\"], "
+              + "\"endpoint\": \"http://127.0.0.1:" + endpoint.getAddress().getPort()
+              + "/\", \"ttlSeconds\": 3600}");
+      assertEquals(201, registered.statusCode(), registered.body());
+      for (int n = 0; n < cluster.size(); n++) {
+        List<String> listed = new ArrayList<>();
+        cluster.node(n).get("/v1/agents").path("agents")
+            .forEach(agent -> listed.add(agent.path("id").asText()));
+        assertTrue(listed.containsAll(List.of("reviewer", "codex@node-a", "codex@node-b",
+            "codex@node-c", "echo@node-a", "echo@node-b", "echo@node-c")),
+            TestCluster.name(n) + " lists every agent: " + listed);
+      }
+      for (int i = 0; i < 9; i++) {
+        // the shards hosted on every node run it: each has the agent from the mirror
+        reviews.add(cluster.submit(i, "{\"prompt\": \"review " + i + "\", "
+            + "\"agent\": \"reviewer\", \"idempotencyKey\": \"review-" + i + "\"}"));
+      }
+      for (String id : reviews) {
+        await().atMost(Duration.ofMinutes(1)).until(() -> "succeeded".equals(
+            cluster.node(2).status(id)));
+        JsonNode job = cluster.node(1).job(id);
+        assertEquals("reviewer", job.path("agent").asText(), job.toString());
+        assertEquals("reviewed", job.path("result").path("text").asText(), job.toString());
+      }
+    } finally {
+      endpoint.stop(0);
+    }
+    // each job left a summary in the agent's memory, from whichever node ran it
+    await().atMost(Duration.ofSeconds(30)).until(() -> cluster.node(2)
+        .get("/v1/agents/reviewer/memory").path("lastSeq").asLong() == 9);
+    for (int i = 1; i <= 3; i++) {
+      HttpResponse<String> appended = cluster.node(0).call("POST",
+          "/v1/agents/reviewer/memory", "{\"kind\": \"note\", \"text\": \"note " + i + "\"}");
+      assertEquals(201, appended.statusCode(), appended.body());
+    }
+    // one memory for the agent: the summaries, then the notes, numbered 1..12 without a gap or a
+    // repeat
+    for (int n = 1; n < cluster.size(); n++) {
+      JsonNode memory = cluster.node(n).get("/v1/agents/reviewer/memory");
+      List<Long> seqs = new ArrayList<>();
+      List<String> kinds = new ArrayList<>();
+      memory.path("entries").forEach(entry -> {
+        seqs.add(entry.path("seq").asLong());
+        kinds.add(entry.path("kind").asText());
+      });
+      assertEquals(LongStream.rangeClosed(1, 12).boxed().toList(), seqs, memory.toString());
+      assertEquals(9, kinds.stream().filter("summary"::equals).count(), memory.toString());
+      assertEquals("note 3", memory.path("entries").path(11).path("text").asText(),
+          memory.toString());
+    }
+    return reviews;
   }
 
   /** The first of {@code ids} running on {@code agent}, or null. */

@@ -1,6 +1,5 @@
-package io.workmate.jobs.cluster;
+package io.workmate.support;
 
-import io.workmate.jobs.dispatch.JobDispatcher;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,15 +12,15 @@ import org.apache.pekko.actor.typed.RecipientRef;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * One question to several job shards, as the IoT tutorial's {@code DeviceGroupQuery}: it asks
- * every shard, gathers their answers until all came, one of them settles it, or its timeout
- * (its own timer), then hands them over once and stops. A shard that does not answer is left
- * out ({@link Answers#complete()} says so).
+ * One question to several actors (the job targets of a cluster, its nodes' agent registries), as
+ * the IoT tutorial's {@code DeviceGroupQuery}: it asks every one, gathers their answers until all
+ * came, one of them settles it, or its timeout (its own timer), then hands them over once and
+ * stops. One that does not answer is left out ({@link Answers#complete()} says so).
  */
-final class ShardsQuery {
+public final class GatherQuery {
 
-  /** What the shards answered, and whether every one did. */
-  record Answers<R>(List<R> replies, boolean complete) {}
+  /** What they answered, and whether every one did. */
+  public record Answers<R>(List<R> replies, boolean complete) {}
 
   private interface Command {}
 
@@ -29,33 +28,33 @@ final class ShardsQuery {
 
   private enum TimedOut implements Command { INSTANCE }
 
-  private ShardsQuery() {}
+  private GatherQuery() {}
 
-  /** Gathers until every shard answered or the timeout. */
-  static <R> Behavior<?> create(List<? extends RecipientRef<JobDispatcher.Command>> shards,
-      Class<R> replyType, Function<ActorRef<R>, JobDispatcher.Command> question,
+  /** Gathers until every one answered or the timeout. */
+  public static <C, R> Behavior<?> create(List<? extends RecipientRef<C>> targets,
+      Class<R> replyType, Function<ActorRef<R>, C> question,
       Duration timeout, Consumer<Answers<R>> done) {
-    return create(shards, replyType, question, timeout, reply -> false, done);
+    return create(targets, replyType, question, timeout, reply -> false, done);
   }
 
   /** As the other, also ending at the first answer that {@code settles} the question. */
-  static <R> Behavior<?> create(List<? extends RecipientRef<JobDispatcher.Command>> shards,
-      Class<R> replyType, Function<ActorRef<R>, JobDispatcher.Command> question,
+  public static <C, R> Behavior<?> create(List<? extends RecipientRef<C>> targets,
+      Class<R> replyType, Function<ActorRef<R>, C> question,
       Duration timeout, Predicate<R> settles, Consumer<Answers<R>> done) {
     return Behaviors.<Command>setup(context -> Behaviors.withTimers(timers -> {
-      List<R> replies = new ArrayList<>(shards.size());
-      if (shards.isEmpty()) {
+      List<R> replies = new ArrayList<>(targets.size());
+      if (targets.isEmpty()) {
         done.accept(new Answers<>(replies, true));
         return Behaviors.stopped();
       }
       ActorRef<R> answers = context.messageAdapter(replyType, Answer::new);
-      shards.forEach(shard -> shard.tell(question.apply(answers)));
+      targets.forEach(target -> target.tell(question.apply(answers)));
       timers.startSingleTimer(TimedOut.INSTANCE, timeout);
       return Behaviors.receive(Command.class)
           .onMessage(Answer.class, answer -> {
             R reply = replyType.cast(answer.reply());
             replies.add(reply);
-            if (settles.test(reply) || replies.size() == shards.size()) {
+            if (settles.test(reply) || replies.size() == targets.size()) {
               done.accept(new Answers<>(replies, true));
               return Behaviors.stopped();
             }
