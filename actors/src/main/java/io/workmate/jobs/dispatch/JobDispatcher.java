@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.StashBuffer;
@@ -235,6 +236,7 @@ public final class JobDispatcher {
         .onMessage(HandOff.class, handOff -> Behaviors.stopped()) // nothing runs yet
         .onMessage(Drain.class, this::onDrain) // at once: it must hold back what recovery starts
         .onAnyMessage(this::stashWhileRecovering)
+        .onSignal(PostStop.class, this::onPostStop)
         .build();
   }
 
@@ -289,7 +291,13 @@ public final class JobDispatcher {
           context.getLog().warn("test hook: stalling the dispatcher for {}", stall.duration());
           BlockingThreads.stall(stall.duration());
         }))
+        .onSignal(PostStop.class, this::onPostStop)
         .build();
+  }
+
+  private Behavior<Command> onPostStop(PostStop stopped) {
+    metrics.close();
+    return Behaviors.same();
   }
 
   private static Behavior<Command> same(Runnable action) {

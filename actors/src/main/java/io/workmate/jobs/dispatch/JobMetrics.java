@@ -1,7 +1,6 @@
 package io.workmate.jobs.dispatch;
 
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.workmate.jobs.JobStatus;
@@ -14,7 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The dispatcher's meters. The actor writes plain numbers here; a scrape reads them from other
- * threads, so gauges are backed by atomics and never ask the actor.
+ * threads, so gauges are backed by atomics and never ask the actor. The gauges are the node's
+ * ({@link JobGauges}): the sum over its dispatchers.
  *
  * <ul>
  *   <li>{@code workmate.jobs{status}}: jobs known in each status</li>
@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class JobMetrics {
 
   private final MeterRegistry registry;
+  private final JobGauges gauges;
   private final EnumMap<JobStatus, AtomicLong> byStatus = new EnumMap<>(JobStatus.class);
   private final Map<Integer, AtomicLong> queueDepth = new ConcurrentHashMap<>();
   private final AtomicLong running = new AtomicLong();
@@ -38,16 +39,11 @@ final class JobMetrics {
   JobMetrics(MeterRegistry registry) {
     this.registry = registry;
     for (JobStatus status : JobStatus.values()) {
-      AtomicLong value = new AtomicLong();
-      byStatus.put(status, value);
-      Gauge.builder("workmate.jobs", value, AtomicLong::get)
-          .description("Jobs known in each status")
-          .tag("status", status.wireName())
-          .register(registry);
+      byStatus.put(status, new AtomicLong());
     }
-    Gauge.builder("workmate.jobs.running", running, AtomicLong::get)
-        .description("Attempts in progress")
-        .register(registry);
+    // the gauges sum this dispatcher's numbers with those of the others on the node
+    this.gauges = JobGauges.of(registry);
+    gauges.add(this);
     attemptDuration = Timer.builder("workmate.attempt.duration")
         .description("Time from the start of an attempt to its outcome")
         .publishPercentileHistogram()
@@ -58,6 +54,11 @@ final class JobMetrics {
         .register(registry);
   }
 
+  /** The dispatcher stopped (a shard left the node): its numbers leave the gauges. */
+  void close() {
+    gauges.remove(this);
+  }
+
   void statusCounts(Map<JobStatus, Long> counts) {
     counts.forEach(this::statusCount);
   }
@@ -66,19 +67,28 @@ final class JobMetrics {
     byStatus.get(status).set(count);
   }
 
+  long statusCount(JobStatus status) {
+    return byStatus.get(status).get();
+  }
+
   void queueDepth(int priority, int depth) {
     queueDepth.computeIfAbsent(priority, p -> {
-      AtomicLong value = new AtomicLong();
-      Gauge.builder("workmate.queue.depth", value, AtomicLong::get)
-          .description("Queued jobs per priority")
-          .tag("priority", String.valueOf(p))
-          .register(registry);
-      return value;
+      gauges.priority(registry, p);
+      return new AtomicLong();
     }).set(depth);
+  }
+
+  long queueDepthOf(int priority) {
+    AtomicLong depth = queueDepth.get(priority);
+    return depth == null ? 0 : depth.get();
   }
 
   void running(int count) {
     running.set(count);
+  }
+
+  long running() {
+    return running.get();
   }
 
   void attemptEnded(String outcome, Duration took) {

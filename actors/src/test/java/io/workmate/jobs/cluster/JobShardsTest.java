@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.typesafe.config.ConfigFactory;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.workmate.agents.AgentHandle;
 import io.workmate.agents.AgentKind;
 import io.workmate.agents.AgentProfile;
@@ -63,6 +64,7 @@ class JobShardsTest {
 
   private static ActorTestKit testKit;
   private static ActorRef<JobDispatcher.Command> jobs;
+  private static final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
   @BeforeAll
   static void startNode() throws Exception {
@@ -80,7 +82,7 @@ class JobShardsTest {
 
     ActorRef<JobShardHost.Command> host = testKit.spawn(JobShardHost.create(), "host");
     jobs = testKit.spawn(JobShards.create(JobDispatcherSettings.of(
-        new Backoff(Duration.ofMillis(50), Duration.ofMillis(200), 2.0, 0.0), List.of())
+        new Backoff(Duration.ofMillis(50), Duration.ofMillis(200), 2.0, 0.0), List.of(), meters)
         .withDefaultAgent("echo"), SHARDS, host), "jobs");
     ActorRef<io.workmate.agents.Agent.Command> echo = testKit.spawn(EchoAgent.create(), "echo");
     jobs.tell(new JobDispatcher.AgentsChanged(List.of(new AgentHandle(
@@ -136,6 +138,9 @@ class JobShardsTest {
     JobStats now = stats.receiveMessage(TIMEOUT);
     assertTrue(now.byStatus().get(JobStatus.SUCCEEDED) >= ids.size(), now.toString());
     assertEquals(false, now.recovering());
+    // the node's gauges sum every shard it hosts, as its stats do
+    assertEquals((double) now.byStatus().get(JobStatus.SUCCEEDED),
+        meters.get("workmate.jobs").tag("status", "succeeded").gauge().value());
   }
 
   @Test
