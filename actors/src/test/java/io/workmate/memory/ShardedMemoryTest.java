@@ -1,26 +1,15 @@
 package io.workmate.memory;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
-import com.typesafe.config.ConfigFactory;
-import io.workmate.persistence.JournalStartup;
-import io.workmate.testkit.H2TestJournal;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.workmate.testkit.OneNodeCluster;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
-import org.apache.pekko.serialization.Serialization;
-import org.apache.pekko.serialization.SerializationExtension;
-import org.apache.pekko.serialization.Serializers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,17 +28,7 @@ class ShardedMemoryTest {
 
   @BeforeAll
   static void startNode() throws Exception {
-    Path root = Files.createTempDirectory("sharded-memory");
-    testKit = ActorTestKit.create("sharded-memory", ConfigFactory.parseString("""
-        pekko.actor.provider = cluster
-        pekko.remote.artery.canonical.hostname = 127.0.0.1
-        pekko.remote.artery.canonical.port = 0
-        pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-        """).withFallback(H2TestJournal.config(root.resolve("journal/workmate"))));
-    JournalStartup.start(testKit.system(), H2TestJournal.STARTUP_TIMEOUT);
-    Cluster cluster = Cluster.get(testKit.system());
-    cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    await().atMost(TIMEOUT).until(() -> cluster.selfMember().status() == MemberStatus.up());
+    testKit = OneNodeCluster.start("sharded-memory");
     directory = testKit.spawn(MemoryDirectory.sharded(), "memory");
   }
 
@@ -83,7 +62,6 @@ class ShardedMemoryTest {
 
   @Test
   void whatCrossesNodesSurvivesTheWireFormat() {
-    Serialization serialization = SerializationExtension.get(testKit.system().classicSystem());
     TestProbe<AgentMemory.Reply> replies = testKit.createTestProbe();
     AgentMemory.Append append = new AgentMemory.Append("note", "text", List.of("a"),
         replies.ref());
@@ -102,10 +80,8 @@ class ShardedMemoryTest {
         new MemorySyncs.Statuses(List.of(new SyncStatus("codex@node-a", "main", "syncing", 4,
             3, null, null, 1, 0))));
     for (Object message : messages) {
-      var serializer = serialization.findSerializerFor(message);
-      Object back = serialization.deserialize(serialization.serialize(message).get(),
-          serializer.identifier(), Serializers.manifestFor(serializer, message)).get();
-      assertEquals(message, back, "round trip of " + message.getClass().getSimpleName());
+      assertEquals(message, OneNodeCluster.roundTrip(testKit, message),
+          "round trip of " + message.getClass().getSimpleName());
     }
   }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.typesafe.config.ConfigFactory;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.workmate.agents.AgentHandle;
 import io.workmate.agents.AgentKind;
@@ -25,12 +24,9 @@ import io.workmate.jobs.dispatch.ApprovalAnswer;
 import io.workmate.jobs.dispatch.JobDispatcher;
 import io.workmate.jobs.dispatch.JobDispatcherSettings;
 import io.workmate.jobs.dispatch.JobStats;
-import io.workmate.persistence.JournalStartup;
 import io.workmate.protocol.codex.ApprovalDecision;
 import io.workmate.support.Backoff;
-import io.workmate.testkit.H2TestJournal;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.workmate.testkit.OneNodeCluster;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,12 +37,6 @@ import java.util.Set;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
-import org.apache.pekko.serialization.Serialization;
-import org.apache.pekko.serialization.SerializationExtension;
-import org.apache.pekko.serialization.Serializers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -68,17 +58,7 @@ class JobShardsTest {
 
   @BeforeAll
   static void startNode() throws Exception {
-    Path root = Files.createTempDirectory("job-shards");
-    testKit = ActorTestKit.create("job-shards", ConfigFactory.parseString("""
-        pekko.actor.provider = cluster
-        pekko.remote.artery.canonical.hostname = 127.0.0.1
-        pekko.remote.artery.canonical.port = 0
-        pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-        """).withFallback(H2TestJournal.config(root.resolve("journal/workmate"))));
-    JournalStartup.start(testKit.system(), H2TestJournal.STARTUP_TIMEOUT);
-    Cluster cluster = Cluster.get(testKit.system());
-    cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    await().atMost(TIMEOUT).until(() -> cluster.selfMember().status() == MemberStatus.up());
+    testKit = OneNodeCluster.start("job-shards");
 
     ActorRef<JobShardHost.Command> host = testKit.spawn(JobShardHost.create(), "host");
     jobs = testKit.spawn(JobShards.create(JobDispatcherSettings.of(
@@ -157,7 +137,6 @@ class JobShardsTest {
 
   @Test
   void whatCrossesNodesSurvivesTheWireFormat() {
-    Serialization serialization = SerializationExtension.get(testKit.system().classicSystem());
     TestProbe<JobReply> replies = testKit.createTestProbe();
     JobSpec spec = JobSpec.of("prompt", Instant.parse("2026-12-07T10:00:00Z"))
         .withIdempotencyKey("key-1");
@@ -182,11 +161,8 @@ class JobShardsTest {
         new JobReply.Rejected("unavailable", "why"),
         new JobDispatcher.HandOff());
     for (Object message : messages) {
-      byte[] bytes = serialization.serialize(message).get();
-      Object back = serialization.deserialize(bytes,
-          serialization.findSerializerFor(message).identifier(),
-          Serializers.manifestFor(serialization.findSerializerFor(message), message)).get();
-      assertEquals(message, back, "round trip of " + message.getClass().getSimpleName());
+      assertEquals(message, OneNodeCluster.roundTrip(testKit, message),
+          "round trip of " + message.getClass().getSimpleName());
     }
   }
 }

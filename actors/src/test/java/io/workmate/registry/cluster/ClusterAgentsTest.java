@@ -5,19 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import io.workmate.agents.AgentHandle;
 import io.workmate.agents.AgentKind;
 import io.workmate.agents.AgentProfile;
 import io.workmate.agents.AgentRegistration;
 import io.workmate.agents.EchoAgent;
-import io.workmate.persistence.JournalStartup;
 import io.workmate.registry.AgentFactories;
 import io.workmate.registry.AgentRegistry;
 import io.workmate.registry.RegisteredAgent;
-import io.workmate.testkit.H2TestJournal;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.workmate.testkit.OneNodeCluster;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,12 +24,6 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
-import org.apache.pekko.serialization.Serialization;
-import org.apache.pekko.serialization.SerializationExtension;
-import org.apache.pekko.serialization.Serializers;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,17 +48,7 @@ class ClusterAgentsTest {
 
   @BeforeAll
   static void startNode() throws Exception {
-    Path root = Files.createTempDirectory("cluster-agents");
-    testKit = ActorTestKit.create("cluster-agents", ConfigFactory.parseString("""
-        pekko.actor.provider = cluster
-        pekko.remote.artery.canonical.hostname = 127.0.0.1
-        pekko.remote.artery.canonical.port = 0
-        pekko.cluster.jmx.multi-mbeans-in-same-jvm = on
-        """).withFallback(H2TestJournal.config(root.resolve("journal/workmate"))));
-    JournalStartup.start(testKit.system(), H2TestJournal.STARTUP_TIMEOUT);
-    Cluster cluster = Cluster.get(testKit.system());
-    cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    await().atMost(TIMEOUT).until(() -> cluster.selfMember().status() == MemberStatus.up());
+    testKit = OneNodeCluster.start("cluster-agents");
 
     AgentFactories factories = AgentFactories.standard()
         .with(AgentKind.ECHO, registration -> EchoAgent.create());
@@ -139,7 +119,6 @@ class ClusterAgentsTest {
 
   @Test
   void whatCrossesNodesSurvivesTheWireFormat() {
-    Serialization serialization = SerializationExtension.get(testKit.system().classicSystem());
     TestProbe<AgentRegistry.Reply> replies = testKit.createTestProbe();
     AgentRegistration registration = AgentRegistration.of(new AgentProfile("hook",
         AgentKind.HTTP, Set.of("review"), 4, 60), "http://127.0.0.1:9/", null, null);
@@ -155,10 +134,8 @@ class ClusterAgentsTest {
         new AgentRegistry.SubscribeRegistrations(
             testKit.<AgentRegistry.Registrations>createTestProbe().ref()));
     for (Object message : messages) {
-      var serializer = serialization.findSerializerFor(message);
-      Object back = serialization.deserialize(serialization.serialize(message).get(),
-          serializer.identifier(), Serializers.manifestFor(serializer, message)).get();
-      assertEquals(message, back, "round trip of " + message.getClass().getSimpleName());
+      assertEquals(message, OneNodeCluster.roundTrip(testKit, message),
+          "round trip of " + message.getClass().getSimpleName());
     }
   }
 
