@@ -3,6 +3,8 @@ package io.workmate.server;
 import io.workmate.server.cli.AgentsCommand;
 import io.workmate.server.cli.ApproveCommand;
 import io.workmate.server.cli.CancelCommand;
+import io.workmate.server.cli.ExportCommand;
+import io.workmate.server.cli.ImportCommand;
 import io.workmate.server.cli.JobCommand;
 import io.workmate.server.cli.JobsCommand;
 import io.workmate.server.cli.ModeCommand;
@@ -21,7 +23,8 @@ import picocli.CommandLine.Command;
     description = "Runs many Codex agents at once, online or offline.",
     subcommands = {RunCommand.class, ServeCommand.class, StatusCommand.class, ModeCommand.class,
         SubmitCommand.class, JobsCommand.class, JobCommand.class, CancelCommand.class,
-        ApproveCommand.class, AgentsCommand.class, ScriptedProviderCommand.class})
+        ApproveCommand.class, AgentsCommand.class, ExportCommand.class, ImportCommand.class,
+        ScriptedProviderCommand.class})
 public final class Main implements java.util.concurrent.Callable<Integer> {
 
   public static void main(String[] args) {

@@ -57,6 +57,16 @@ public final class LedgerShards {
     return shards;
   }
 
+  /**
+   * The shards the journal of {@code dataDir} was written with, whatever the configuration says
+   * (to read it, as {@code workmate export} does): the record, else
+   * {@link JobLedger#LEGACY_SHARDS}.
+   */
+  public static int recorded(Path dataDir) throws IOException {
+    Path file = dataDir.resolve(FILE);
+    return Files.exists(file) ? read(file) : JobLedger.LEGACY_SHARDS;
+  }
+
   private static void check(int fixed, int configured, String why) throws Mismatch {
     if (fixed != configured) {
       throw new Mismatch("workmate.jobs.ledger-shards is " + configured + ", but " + why
