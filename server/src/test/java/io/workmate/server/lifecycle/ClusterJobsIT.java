@@ -12,12 +12,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -42,26 +38,17 @@ class ClusterJobsIT {
   private static final int ECHO_JOBS = 270;
   private static final int CODEX_JOBS = 30;
 
-  private Path tmp;
-  private PrivatePostgres postgres;
   private TestCluster cluster;
 
   @BeforeEach
   void start() throws Exception {
-    tmp = Files.createTempDirectory("workmate-cluster-it",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-    postgres = PrivatePostgres.start(tmp);
-    cluster = TestCluster.start(tmp, postgres, 3);
+    cluster = TestCluster.onOwnPostgres("workmate-cluster-it", 3);
   }
 
   @AfterEach
   void stop() throws Exception {
     if (cluster != null) {
       cluster.close();
-    }
-    postgres.close();
-    try (Stream<Path> tree = Files.walk(tmp)) {
-      tree.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
     }
   }
 

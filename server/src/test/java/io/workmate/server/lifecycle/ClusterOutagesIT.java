@@ -4,18 +4,13 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,8 +24,6 @@ import org.junit.jupiter.api.Test;
  */
 class ClusterOutagesIT {
 
-  private Path tmp;
-  private PrivatePostgres postgres;
   private TestCluster cluster;
   private final List<String> acknowledged = new CopyOnWriteArrayList<>();
   private final List<String> problems = new CopyOnWriteArrayList<>();
@@ -44,10 +37,7 @@ class ClusterOutagesIT {
 
   @BeforeEach
   void start() throws Exception {
-    tmp = Files.createTempDirectory("workmate-cluster-outages-it",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-    postgres = PrivatePostgres.start(tmp);
-    cluster = TestCluster.start(tmp, postgres, 3);
+    cluster = TestCluster.onOwnPostgres("workmate-cluster-outages-it", 3);
   }
 
   @AfterEach
@@ -58,10 +48,6 @@ class ClusterOutagesIT {
     }
     if (cluster != null) {
       cluster.close();
-    }
-    postgres.close();
-    try (Stream<Path> tree = Files.walk(tmp)) {
-      tree.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
     }
   }
 
@@ -85,10 +71,10 @@ class ClusterOutagesIT {
   void theDatabaseAwayForTenSecondsIsA503ThenEverythingResumes() throws Exception {
     startLoad();
     await().atMost(Duration.ofMinutes(1)).until(() -> acknowledged.size() > 50);
-    postgres.stopServer();
+    cluster.postgres().stopServer();
     int seenBefore = seen.size();
     Thread.sleep(10_000);
-    postgres.restart();
+    cluster.postgres().restart();
     List<Seen> duringOutage = List.copyOf(seen.subList(seenBefore, seen.size()));
     assertTrue(duringOutage.stream().anyMatch(answer -> answer.status() == 503),
         "the outage was seen as 503s: " + duringOutage);

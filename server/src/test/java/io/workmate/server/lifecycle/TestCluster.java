@@ -10,10 +10,12 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +39,8 @@ final class TestCluster implements AutoCloseable {
   private final String seeds;
   /** Read by a load thread while the test restarts nodes. */
   private final List<ServeProcess> nodes = new CopyOnWriteArrayList<>();
+  /** Set when this cluster made its temp dir and PostgreSQL, and so ends them. */
+  private boolean ownsDirAndPostgres;
 
   private TestCluster(Path dir, PrivatePostgres postgres, int size) throws IOException {
     this.dir = dir;
@@ -69,6 +73,28 @@ final class TestCluster implements AutoCloseable {
     }
     cluster.nodes.forEach(TestCluster::awaitReady);
     return cluster;
+  }
+
+  /**
+   * {@code size} nodes on a PostgreSQL of their own in a new temp dir ({@code prefix}), all
+   * three ended by {@link #close()}.
+   */
+  static TestCluster onOwnPostgres(String prefix, int size) throws Exception {
+    Path dir = Files.createTempDirectory(prefix,
+        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+    PrivatePostgres postgres = PrivatePostgres.start(dir);
+    try {
+      TestCluster cluster = start(dir, postgres, size);
+      cluster.ownsDirAndPostgres = true;
+      return cluster;
+    } catch (Exception | AssertionError e) {
+      postgres.close();
+      throw e;
+    }
+  }
+
+  PrivatePostgres postgres() {
+    return postgres;
   }
 
   static String name(int index) {
@@ -154,9 +180,12 @@ final class TestCluster implements AutoCloseable {
         dir.resolve("data-" + name(index)), env);
   }
 
-  /** Stops every node; their logs are kept under the temp dir for a failed run. */
+  /**
+   * Stops every node, keeping their logs for a failed run; and PostgreSQL and the temp dir when
+   * this cluster made them.
+   */
   @Override
-  public void close() throws IOException {
+  public void close() throws Exception {
     Path kept = Path.of(System.getProperty("java.io.tmpdir"), "workmate-cluster-it-logs");
     Files.createDirectories(kept);
     try (Stream<Path> logs = Files.list(dir)) {
@@ -165,6 +194,12 @@ final class TestCluster implements AutoCloseable {
       }
     }
     nodes.forEach(ServeProcess::close);
+    if (ownsDirAndPostgres) {
+      postgres.close();
+      try (Stream<Path> tree = Files.walk(dir)) {
+        tree.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+      }
+    }
   }
 
   private static int[] freePorts(int count) throws IOException {
