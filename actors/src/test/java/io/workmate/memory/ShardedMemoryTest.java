@@ -1,15 +1,21 @@
 package io.workmate.memory;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
+import io.workmate.gateway.GatewayConnection;
 import io.workmate.testkit.OneNodeCluster;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,6 +64,53 @@ class ShardedMemoryTest {
     assertEquals(List.of("entry 2", "entry 3"),
         entries.entries().stream().map(MemoryEntry::text).toList());
     assertEquals(3, entries.lastSeq());
+  }
+
+  @Test
+  void theClustersOneSyncFollowsAMemoryEntityAndRecordsItsOffset() {
+    for (int i = 1; i <= 2; i++) {
+      MemoryJournal.append(testKit, directory, "reviewer", "note", "n" + i, List.of());
+    }
+    AtomicReference<String> remote = new AtomicReference<>();
+    ActorRef<GatewayConnection.Command> gateway = testKit.spawn(remoteFile(remote), "gateway");
+    TestProbe<ActorRef<MemorySyncs.Command>> proxies = testKit.createTestProbe();
+    testKit.spawn(Behaviors.<Void>setup(context -> {
+      proxies.getRef().tell(MemorySyncs.singleton(context, MemorySyncs.create(
+          MemorySyncSettings.defaults(), directory, gateway, Optional.empty()), directory));
+      return Behaviors.empty();
+    }), "syncs-owner");
+    ActorRef<MemorySyncs.Command> syncs = proxies.receiveMessage(TIMEOUT);
+    syncs.tell(new MemorySyncs.CloudAvailability(true, "test"));
+
+    // found from the journal at its start, then told of what this node's directory stores
+    await().atMost(TIMEOUT).until(() -> remote.get() != null
+        && MemorySection.entrySeqs(remote.get(), "reviewer").equals(List.of(1L, 2L)));
+    MemoryJournal.append(testKit, directory, "reviewer", "note", "n3", List.of());
+    await().atMost(TIMEOUT).until(() ->
+        MemorySection.entrySeqs(remote.get(), "reviewer").equals(List.of(1L, 2L, 3L)));
+    TestProbe<MemorySyncs.Statuses> statuses = testKit.createTestProbe();
+    await().atMost(TIMEOUT).until(() -> {
+      syncs.tell(new MemorySyncs.GetStatus(statuses.getRef()));
+      return statuses.receiveMessage(TIMEOUT).all().stream().anyMatch(status ->
+          status.agentId().equals("reviewer") && status.syncedSeq() == 3);
+    });
+  }
+
+  /** The remote MEMORY.md as a gateway keeps it: read, and written when the hash matches. */
+  private static Behavior<GatewayConnection.Command> remoteFile(AtomicReference<String> file) {
+    return Behaviors.receive(GatewayConnection.Command.class)
+        .onMessage(GatewayConnection.Call.class, call -> {
+          String current = file.get();
+          if (call.method().equals("agents.files.get")) {
+            call.replyTo().tell(MemorySyncTest.file(current,
+                current == null ? null : MemorySync.sha256(current)));
+          } else {
+            file.set(call.params().get("content").asText());
+            call.replyTo().tell(MemorySyncTest.file(file.get(), MemorySync.sha256(file.get())));
+          }
+          return Behaviors.same();
+        })
+        .build();
   }
 
   @Test
