@@ -39,6 +39,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.management.javadsl.PekkoManagement;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -51,7 +52,7 @@ import picocli.CommandLine.Option;
         + "Under systemd (NOTIFY_SOCKET) it reports READY=1, STATUS=, WATCHDOG=1 and STOPPING=1.",
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:stopped cleanly (in cluster mode: left the cluster)",
-        "1:could not bind the HTTP port or the cluster port",
+        "1:could not bind the HTTP port, the cluster port or the cluster management port",
         "2:invalid arguments or configuration (also: cluster mode on the embedded H2 journal, "
             + "or the node did not join the cluster within workmate.cluster.join-timeout)",
         "3:codex is missing or rejected its setup",
@@ -204,6 +205,17 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
         system.terminate();
         awaitTermination(system);
         return USAGE;
+      }
+      if (cluster.managementPort() > 0) {
+        try {
+          PekkoManagement.get(system).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          err().println("workmate: cannot start the cluster management API on " + cluster.host()
+              + ":" + cluster.managementPort() + ": " + rootMessage(e));
+          system.terminate();
+          awaitTermination(system);
+          return 1;
+        }
       }
     }
     JournalHealth journalHealth = JournalHealth.start(system, journal.kind().configName(),

@@ -50,6 +50,10 @@ public final class ClusterConfig {
     // a node that leaves or is downed runs CoordinatedShutdown; serve picks the exit code
     values.put("pekko.coordinated-shutdown.exit-jvm", "off");
     values.put("pekko.remote.artery.transport", cluster.tls().isPresent() ? "tls-tcp" : "tcp");
+    // Pekko Management, when on: read-only (no leave or down over HTTP), on the cluster's host
+    values.put("pekko.management.http.hostname", cluster.host());
+    values.put("pekko.management.http.port", cluster.managementPort());
+    values.put("pekko.management.http.route-providers-read-only", true);
     cluster.tls().ifPresent(tls -> {
       values.put("pekko.remote.artery.ssl.ssl-engine-provider",
           "org.apache.pekko.remote.artery.tcp.ConfigSSLEngineProvider");

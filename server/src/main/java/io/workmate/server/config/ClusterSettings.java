@@ -51,12 +51,13 @@ final class ClusterSettings {
     Duration joinTimeout = in.positive(PREFIX + "join-timeout");
     Duration stableAfter = in.positive(PREFIX + "stable-after");
     Duration pause = in.positive(PREFIX + "failure-detector-pause");
+    Integer managementPort = in.integer(PREFIX + "management-port", 0, 65535);
     Optional<Tls> tls = tls(in, Boolean.TRUE.equals(enabled));
     if (!in.clean()) {
       return null;
     }
     return new Cluster(enabled, host.trim(), port, seeds, roles, nodeName, jobShards,
-        joinTimeout, stableAfter, pause, tls);
+        joinTimeout, stableAfter, pause, managementPort, tls);
   }
 
   /** Comma-separated {@code host:port} entries; an empty value is an empty list. */

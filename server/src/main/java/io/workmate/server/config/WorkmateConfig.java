@@ -88,6 +88,7 @@ public final class WorkmateConfig {
     table.put("WORKMATE_CLUSTER_JOB_SHARDS", "workmate.cluster.job-shards");
     table.put("WORKMATE_CLUSTER_JOIN_TIMEOUT", "workmate.cluster.join-timeout");
     table.put("WORKMATE_CLUSTER_STABLE_AFTER", "workmate.cluster.stable-after");
+    table.put("WORKMATE_CLUSTER_MANAGEMENT_PORT", "workmate.cluster.management-port");
     table.put("WORKMATE_CLUSTER_TLS_ENABLED", "workmate.cluster.tls.enabled");
     table.put("WORKMATE_CLUSTER_TLS_KEY_STORE", "workmate.cluster.tls.key-store");
     table.put("WORKMATE_CLUSTER_TLS_KEY_STORE_PASSWORD", "workmate.cluster.tls.key-store-password");

@@ -54,7 +54,7 @@ public record WorkmateSettings(
   public record Cluster(boolean enabled, String host, int port, List<SeedNode> seedNodes,
       List<String> roles, String nodeName, int jobShards, Duration joinTimeout,
       Duration stableAfter,
-      Duration failureDetectorPause, Optional<Tls> tls) {
+      Duration failureDetectorPause, int managementPort, Optional<Tls> tls) {
 
     /** A node to join, as {@code host:port}. */
     public record SeedNode(String host, int port) {

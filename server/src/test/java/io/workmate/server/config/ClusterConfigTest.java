@@ -20,7 +20,7 @@ class ClusterConfigTest {
   private static Cluster cluster(boolean enabled, List<SeedNode> seeds,
       Optional<Cluster.Tls> tls) {
     return new Cluster(enabled, "10.0.0.5", 25520, seeds, List.of("jobs", "api"), "node-a", 12,
-        Duration.ofSeconds(60), Duration.ofSeconds(7), Duration.ofMillis(5500), tls);
+        Duration.ofSeconds(60), Duration.ofSeconds(7), Duration.ofMillis(5500), 7626, tls);
   }
 
   @Test
@@ -51,6 +51,10 @@ class ClusterConfigTest {
         config.getDuration("pekko.cluster.split-brain-resolver.stable-after"));
     assertEquals(Duration.ofMillis(5500),
         config.getDuration("pekko.cluster.failure-detector.acceptable-heartbeat-pause"));
+    assertEquals(7626, config.getInt("pekko.management.http.port"));
+    assertEquals("10.0.0.5", config.getString("pekko.management.http.hostname"));
+    assertEquals(true, config.getBoolean("pekko.management.http.route-providers-read-only"),
+        "no leave or down over HTTP");
     assertFalse(config.getBoolean("pekko.coordinated-shutdown.exit-jvm"),
         "serve picks the exit code");
     assertEquals("off",

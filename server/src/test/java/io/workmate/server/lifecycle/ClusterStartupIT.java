@@ -6,10 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.FileInputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -70,8 +75,11 @@ class ClusterStartupIT {
   void twoNodesOnOnePostgresFormAClusterAndANodeLeavesOnSigterm() throws Exception {
     int seedPort = freePort();
     String seed = "127.0.0.1:" + seedPort;
+    int managementPort = freePort();
+    Map<String, String> firstNode = node("node-a", seedPort, seed);
+    firstNode.put("WORKMATE_CLUSTER_MANAGEMENT_PORT", Integer.toString(managementPort));
     try (ServeProcess first = ServeProcess.start(tmp, "tcp-a", tmp.resolve("tcp-a"),
-            node("node-a", seedPort, seed));
+            firstNode);
         ServeProcess second = ServeProcess.start(tmp, "tcp-b", tmp.resolve("tcp-b"),
             node("node-b", 0, seed))) {
       assertTrue(first.output().contains("journal: postgres, cluster: node-a at " + seed + ")"),
@@ -80,6 +88,22 @@ class ClusterStartupIT {
       assertFalse(second.output().contains("at 127.0.0.1:0)"), "the port it got, not 0");
       awaitReady(first);
       awaitReady(second);
+      // Pekko Management on node-a: both members Up, read-only
+      JsonNode members = ServeProcess.JSON.readTree(HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort
+              + "/cluster/members")).build(), HttpResponse.BodyHandlers.ofString()).body());
+      List<String> up = new ArrayList<>();
+      members.path("members").forEach(member -> up.add(member.path("node").asText() + " "
+          + member.path("status").asText()));
+      assertTrue(up.contains("pekko://workmate@" + seed + " Up"), members.toString());
+      assertEquals(2, up.stream().filter(member -> member.endsWith(" Up")).count(),
+          members.toString());
+      HttpResponse<String> down = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + managementPort + "/cluster/members/pekko://workmate@"
+              + seed)).method("PUT", HttpRequest.BodyPublishers.ofString("operation=Down"))
+          .header("Content-Type", "application/x-www-form-urlencoded").build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertTrue(down.statusCode() >= 400, "no down over HTTP: " + down.statusCode());
 
       second.signal("TERM");
       assertEquals(0, second.awaitExit(Duration.ofSeconds(30)), second.output());

@@ -32,7 +32,7 @@ class ClusterMembershipTest {
 
   private static Cluster settings(List<SeedNode> seeds, Duration joinTimeout) {
     return new Cluster(true, "127.0.0.1", 0, seeds, List.of(), "node-a", 12, joinTimeout,
-        Duration.ofSeconds(7), Duration.ofSeconds(5), Optional.empty());
+        Duration.ofSeconds(7), Duration.ofSeconds(5), 0, Optional.empty());
   }
 
   private static ActorSystem<Void> system(Cluster cluster) {
@@ -97,7 +97,7 @@ class ClusterMembershipTest {
   @Test
   void theMessageForAnEmptySeedListNamesTheNodesOwnAddress() {
     Cluster cluster = new Cluster(true, "10.0.0.5", 17355, List.of(), List.of(), "node-a", 12,
-        Duration.ofSeconds(60), Duration.ofSeconds(7), Duration.ofSeconds(5), Optional.empty());
+        Duration.ofSeconds(60), Duration.ofSeconds(7), Duration.ofSeconds(5), 0, Optional.empty());
     assertEquals("could not join the cluster within 60s; tried to start a new cluster on "
         + "10.0.0.5:17355 (workmate.cluster.seed-nodes is empty)",
         ClusterMembership.joinTimeoutMessage(cluster));
