@@ -3,6 +3,7 @@ package io.workmate.registry.cluster;
 import io.workmate.registry.AgentRegistry;
 import io.workmate.support.GatherQuery;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -17,8 +18,9 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
 
 /**
  * One question to the cluster's shared registry and every node's registry: it finds the nodes'
- * registries through the receptionist, then asks them all ({@link GatherQuery}, which hands the
- * answers over once), and stops with it.
+ * registries through the receptionist (and always asks its own node's, which the receptionist
+ * may not list yet just after the start), then asks them all ({@link GatherQuery}, which hands
+ * the answers over once), and stops with it.
  */
 final class AgentsQuery {
 
@@ -28,7 +30,8 @@ final class AgentsQuery {
 
   private AgentsQuery() {}
 
-  static <R> Behavior<?> create(RecipientRef<AgentRegistry.Command> shared, Class<R> replyType,
+  static <R> Behavior<?> create(RecipientRef<AgentRegistry.Command> shared,
+      ActorRef<AgentRegistry.Command> ownNode, Class<R> replyType,
       Function<ActorRef<R>, AgentRegistry.Command> question, Predicate<R> settles,
       Consumer<GatherQuery.Answers<R>> done) {
     return Behaviors.<Command>setup(context -> {
@@ -39,7 +42,9 @@ final class AgentsQuery {
               : listing.getServiceInstances(ClusterAgents.NODE_REGISTRIES)));
       return Behaviors.receive(Command.class)
           .onMessage(Found.class, found -> {
-            List<RecipientRef<AgentRegistry.Command>> all = new ArrayList<>(found.nodes());
+            Set<ActorRef<AgentRegistry.Command>> nodes = new HashSet<>(found.nodes());
+            nodes.add(ownNode);
+            List<RecipientRef<AgentRegistry.Command>> all = new ArrayList<>(nodes);
             all.add(shared);
             context.watch(context.spawn(GatherQuery.create(all, replyType, question,
                 ClusterAgents.QUERY_TIMEOUT, settles, done), "gather"));

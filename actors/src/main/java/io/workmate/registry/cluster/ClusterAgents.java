@@ -148,8 +148,8 @@ public final class ClusterAgents {
   private Behavior<AgentRegistry.Command> oneAgent(String agentId,
       Function<ActorRef<AgentRegistry.Reply>, AgentRegistry.Command> question,
       ActorRef<AgentRegistry.Reply> replyTo) {
-    context.spawnAnonymous(AgentsQuery.create(shared, AgentRegistry.Reply.class, question,
-        reply -> !(reply instanceof AgentRegistry.Reply.NotFound), answers -> {
+    context.spawnAnonymous(AgentsQuery.create(shared, nodeRegistry, AgentRegistry.Reply.class,
+        question, reply -> !(reply instanceof AgentRegistry.Reply.NotFound), answers -> {
           AgentRegistry.Reply found = answers.replies().stream()
               .filter(reply -> !(reply instanceof AgentRegistry.Reply.NotFound))
               .findFirst().orElse(null);
@@ -165,8 +165,8 @@ public final class ClusterAgents {
   private Behavior<AgentRegistry.Command> allAgents(
       Function<ActorRef<AgentRegistry.Agents>, AgentRegistry.Command> question,
       ActorRef<AgentRegistry.Agents> replyTo) {
-    context.spawnAnonymous(AgentsQuery.create(shared, AgentRegistry.Agents.class, question,
-        reply -> false, answers -> {
+    context.spawnAnonymous(AgentsQuery.create(shared, nodeRegistry, AgentRegistry.Agents.class,
+        question, reply -> false, answers -> {
           if (!answers.complete()) {
             context.getLog().warn("agents: a node's registry did not answer within {}; "
                 + "its agents are missing from this answer", QUERY_TIMEOUT);
