@@ -108,10 +108,12 @@ public final class ServiceWatchdog {
   }
 
   private Behavior<Command> onProbedWhileStarting(DispatcherAnswered probed) {
-    timers.startSingleTimer(new Beat(), STARTING_BEAT);
     if (probed.failure() != null
         || Readiness.notReadyReason(probed.stats(), journal.get(), drain.draining(),
             ClusterMembership.notUpReason(context.getSystem())).isPresent()) {
+      // only while not ready: a starting beat left over would probe once more beside the
+      // watchdog's own beat
+      timers.startSingleTimer(new Beat(), STARTING_BEAT);
       return Behaviors.same();
     }
     notifier.send("READY=1\nMAINPID=" + ProcessHandle.current().pid());
