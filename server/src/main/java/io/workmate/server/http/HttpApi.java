@@ -198,7 +198,8 @@ public final class HttpApi extends AllDirectives {
 
   /** The whole API, built once. */
   public Route routes() {
-    return Router.served("the service", Router.route(operations, this::authenticated));
+    return Router.served("the service", concat(new DashboardRoutes().route(),
+        Router.route(operations, this::authenticated)));
   }
 
   // --- routes ---------------------------------------------------------------------------------

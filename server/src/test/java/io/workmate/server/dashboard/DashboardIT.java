@@ -1,0 +1,261 @@
+package io.workmate.server.dashboard;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.workmate.server.lifecycle.ServeProcess;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.support.ui.Select;
+
+/**
+ * The dashboard in a real headless Chromium against a real {@code bin/workmate serve} running the
+ * real codex on the scripted provider: one service and one browser for the class. The codex
+ * agent runs one job at a time, so a job submitted behind another is seen queued.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class DashboardIT {
+
+  private static final Duration WAIT = Duration.ofSeconds(60);
+
+  @TempDir static Path tmp;
+  private static ServeProcess serve;
+  private static Browser browser;
+  private static Path data;
+
+  @BeforeAll
+  static void start() throws Exception {
+    data = tmp.resolve("data");
+    serve = ServeProcess.start(tmp, "dashboard", data, Map.of("WORKMATE_MODE", "auto",
+        "WORKMATE_JOBS_MAX_CONCURRENT", "1"));
+    browser = Browser.start();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (browser != null) {
+      browser.close();
+    }
+    if (serve != null) {
+      serve.close();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void theOverviewShowsTheModeAndSwitchingToOfflineChangesTheService() throws Exception {
+    browser.open(serve.url() + "/");
+    browser.awaitText("#mode-requested", "auto");
+    browser.awaitText("#queue", "Queued");
+    assertEquals("Workmate", browser.driver.getTitle());
+
+    new Select(browser.find("#mode-select")).selectByValue("offline");
+    browser.find("#mode-apply").click();
+
+    browser.awaitText("#mode-requested", "offline");
+    assertEquals("offline", serve.get("/v1/mode").path("requested").asText());
+    browser.awaitText("#mode-effective", "offline");
+  }
+
+  @Test
+  @Order(2)
+  void aJobSubmittedInThePageGoesQueuedRunningSucceededWithItsTextStreamed() throws Exception {
+    // the agent's one slot is taken for a few seconds: the page's job waits queued
+    String blocker = serve.submit("{\"prompt\":\"[[chunks:10]][[delay:300]][[reply:the "
+        + "blocker is done]]\"}");
+    await().atMost(WAIT).until(() -> serve.status(blocker).equals("running"));
+    browser.open(serve.url() + "/#/jobs");
+    browser.script("window.noReload = true; window.seen = [];"
+        + "new MutationObserver(() => {"
+        + "  const s = document.querySelector('#job-status [data-status]');"
+        + "  if (s && window.seen[window.seen.length - 1] !== s.dataset.status)"
+        + "    window.seen.push(s.dataset.status);"
+        + "}).observe(document.body, {subtree: true, childList: true, attributes: true});");
+    browser.type("#submit-prompt", "[[chunks:12]][[delay:150]][[reply:the page streams these "
+        + "words while the model types them]]");
+    browser.find("#submit-button").click();
+
+    browser.awaitText("#job-status", "succeeded");
+    browser.awaitText("#job-stream", "the page streams these words while the model types them");
+    assertEquals(List.of("queued", "running", "succeeded"), browser.script("return window.seen"));
+    assertEquals(Boolean.TRUE, browser.script("return window.noReload"),
+        "the page was reloaded");
+    String id = browser.driver.getCurrentUrl().replaceAll(".*#/jobs/", "");
+    assertEquals("succeeded", serve.status(id));
+    browser.awaitText("#job-history", "succeeded");
+    browser.screenshots("job", "#job-history table");
+  }
+
+  @Test
+  @Order(3)
+  void formErrorsAreTheApisOwnMessage() throws Exception {
+    HttpResponse<String> api = serve.call("POST", "/v1/jobs",
+        "{\"prompt\":\"x\",\"priority\":5000}");
+    assertEquals(400, api.statusCode());
+    String message = ServeProcessJson.message(api.body());
+
+    browser.open(serve.url() + "/#/jobs");
+    browser.type("#submit-prompt", "x");
+    browser.type("#submit-priority", "5000");
+    browser.find("#submit-button").click();
+
+    assertEquals(message, browser.awaitText("#submit-error", "priority").getText());
+  }
+
+  @Test
+  @Order(4)
+  void acceptingAnApprovalInThePageLetsTheJobFinish() throws Exception {
+    String id = submitInPage("[[exec:touch accepted-in-page.txt && echo made-by-the-page]]");
+    browser.awaitText("#approval-summary", "accepted-in-page.txt");
+    browser.awaitText("#approval-count", "1");
+    browser.find("#approval-accept").click();
+
+    browser.awaitText("#job-status", "succeeded");
+    browser.awaitText("#job-stream", "made-by-the-page");
+    assertEquals("succeeded", serve.status(id));
+    assertTrue(Files.exists(data.resolve("jobs/accepted-in-page.txt")));
+    browser.awaitText("#approval-count", "0");
+  }
+
+  @Test
+  @Order(5)
+  void decliningAnApprovalInThePageEndsTheJobAsTheApiWould() throws Exception {
+    // the same decision through the API first: what the page must do alike
+    String twin = serve.submit("{\"prompt\":\"[[exec:touch declined-by-api.txt]]\","
+        + "\"approval\":\"untrusted\"}");
+    String approval = awaitApprovalOf(twin);
+    assertEquals(200, serve.call("POST", "/v1/approvals/" + approval,
+        "{\"decision\":\"decline\"}").statusCode());
+    JsonNode declined = awaitTerminal(twin);
+
+    String id = submitInPage("[[exec:touch declined-in-page.txt]]");
+    browser.awaitText("#approval-summary", "declined-in-page.txt");
+    browser.find("#approval-decline").click();
+
+    browser.awaitText("#job-status", declined.path("status").asText());
+    JsonNode job = awaitTerminal(id);
+    assertEquals(declined.path("status").asText(), job.path("status").asText());
+    assertEquals(declined.path("error").asText(""), job.path("error").asText(""));
+    assertFalse(Files.exists(data.resolve("jobs/declined-in-page.txt")));
+    assertFalse(Files.exists(data.resolve("jobs/declined-by-api.txt")));
+  }
+
+  @Test
+  @Order(6)
+  void cancelInThePageInterruptsAStalledJob() throws Exception {
+    String id = serve.submit("{\"prompt\":\"[[stall]]\"}");
+    browser.open(serve.url() + "/#/jobs/" + id);
+    browser.awaitText("#job-status", "running");
+    browser.find("#job-cancel").click();
+
+    browser.awaitText("#job-status", "cancelled");
+    assertEquals("cancelled", serve.status(id));
+  }
+
+  @Test
+  @Order(7)
+  void theDeadLettersPageRetriesADeadJob() throws Exception {
+    String id = serve.submit("{\"prompt\":\"[[fail:no luck]]\",\"maxAttempts\":1}");
+    await().atMost(WAIT).until(() -> serve.status(id).equals("dead"));
+    browser.open(serve.url() + "/#/dead-letters");
+    browser.find("button[aria-label='Retry " + id + "']").click();
+
+    browser.awaitText("#dead-notice", id);
+    await().atMost(WAIT).until(() -> serve.get("/v1/jobs/" + id + "/history").toString()
+        .contains("retried"));
+    await().atMost(WAIT).until(() -> serve.status(id).equals("dead"));
+    browser.screenshots("dead-letters", "#dead-list table");
+  }
+
+  @Test
+  @Order(8)
+  void theAgentsPageRegistersAndDeregistersAnAgentAndShowsMemoryAndSync() throws Exception {
+    browser.open(serve.url() + "/#/agents");
+    browser.type("#agent-id", "browser-agent");
+    new Select(browser.find("#agent-kind")).selectByValue("echo");
+    browser.type("#agent-capabilities", "demo");
+    browser.find("#agent-register").click();
+
+    browser.awaitText("#register-notice", "browser-agent");
+    browser.awaitText("tr[data-agent='browser-agent'] .load", "0 / 1");
+    assertEquals(200, serve.call("GET", "/v1/agents/browser-agent", null).statusCode());
+    browser.awaitText("tr[data-agent='codex'] .load", "/ 1");
+
+    browser.find("button[aria-label='Memory of codex']").click();
+    browser.awaitText("#agent-memory", "succeeded");
+    long lastSeq = serve.get("/v1/agents/codex/memory").path("lastSeq").asLong();
+    assertTrue(lastSeq > 0);
+    browser.awaitText("#memory-local-seq", Long.toString(lastSeq));
+    browser.awaitText("#agent-memory", "no cloud sync");
+    browser.screenshots("agents", "#agent-memory");
+
+    browser.find("button[aria-label='Deregister browser-agent']").click();
+    browser.until(d -> d.findElements(org.openqa.selenium.By.cssSelector(
+        "tr[data-agent='browser-agent']")).isEmpty(), "browser-agent to leave the list");
+    assertEquals(404, serve.call("GET", "/v1/agents/browser-agent", null).statusCode());
+  }
+
+  @Test
+  @Order(9)
+  void everyPageRendersAtDesktopAndPhoneSize() throws Exception {
+    browser.open(serve.url() + "/");
+    browser.screenshots("overview", "#rates svg");
+    browser.open(serve.url() + "/#/jobs");
+    browser.screenshots("jobs", "#job-list table");
+    String waiting = serve.submit("{\"prompt\":\"[[exec:touch left-waiting.txt]]\","
+        + "\"approval\":\"untrusted\"}");
+    awaitApprovalOf(waiting);
+    browser.open(serve.url() + "/#/approvals");
+    browser.screenshots("approvals", "#approval-list table");
+    assertEquals(200, serve.call("POST", "/v1/jobs/" + waiting + "/cancel", null).statusCode());
+  }
+
+  // --- helpers --------------------------------------------------------------------------------
+
+  /** Submits through the page's form with approval "untrusted"; the new job's id. */
+  private static String submitInPage(String prompt) {
+    browser.open(serve.url() + "/#/jobs");
+    browser.type("#submit-prompt", prompt);
+    new Select(browser.find("#submit-approval")).selectByValue("untrusted");
+    browser.find("#submit-button").click();
+    browser.until(d -> d.getCurrentUrl().matches(".*#/jobs/job-.*"), "the job page");
+    return browser.driver.getCurrentUrl().replaceAll(".*#/jobs/", "");
+  }
+
+  private static String awaitApprovalOf(String jobId) {
+    String[] id = new String[1];
+    await().atMost(WAIT).until(() -> {
+      for (JsonNode approval : serve.get("/v1/approvals").path("approvals")) {
+        if (approval.path("jobId").asText().equals(jobId)) {
+          id[0] = approval.path("id").asText();
+          return true;
+        }
+      }
+      return false;
+    });
+    return id[0];
+  }
+
+  private static JsonNode awaitTerminal(String id) {
+    JsonNode[] job = new JsonNode[1];
+    await().atMost(WAIT).until(() -> {
+      job[0] = serve.job(id);
+      return List.of("succeeded", "cancelled", "dead").contains(job[0].path("status").asText());
+    });
+    return job[0];
+  }
+}
