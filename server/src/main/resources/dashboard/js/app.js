@@ -82,6 +82,14 @@ function signOut(message) {
 
 /** The login box: no page and no data until the service takes the token. */
 function showLogin(message) {
+  const shown = document.getElementById('login');
+  if (shown) { // a refused token: the same form, its message, the field cleared
+    document.getElementById('login-error').textContent = message || '';
+    const field = document.getElementById('token');
+    field.value = '';
+    field.focus();
+    return;
+  }
   const input = h('input', { id: 'token', type: 'password', autocomplete: 'off', required: true,
     spellcheck: 'false' });
   const error = alertLine('login-error');

@@ -89,11 +89,16 @@ final class Browser implements AutoCloseable {
     }, "a visible " + css);
   }
 
-  /** Waits for the element's text to contain {@code text}. */
-  WebElement awaitText(String css, String text) {
+  /** Waits for the element's text to contain {@code text}; its whole text. */
+  String awaitText(String css, String text) {
     return until(d -> {
-      List<WebElement> found = d.findElements(By.cssSelector(css));
-      return !found.isEmpty() && found.get(0).getText().contains(text) ? found.get(0) : null;
+      try {
+        List<WebElement> found = d.findElements(By.cssSelector(css));
+        String shown = found.isEmpty() ? "" : found.get(0).getText();
+        return shown.contains(text) ? shown : null;
+      } catch (org.openqa.selenium.StaleElementReferenceException e) {
+        return null;
+      }
     }, css + " to contain '" + text + "'");
   }
 
@@ -116,10 +121,30 @@ final class Browser implements AutoCloseable {
     return ((JavascriptExecutor) driver).executeScript(script, args);
   }
 
+  /** Types into the field; again when the page re-rendered it meanwhile. */
   void type(String css, String text) {
-    WebElement field = find(css);
-    field.clear();
-    field.sendKeys(text);
+    until(d -> {
+      try {
+        WebElement field = find(css);
+        field.clear();
+        field.sendKeys(text);
+        return true;
+      } catch (org.openqa.selenium.StaleElementReferenceException e) {
+        return null;
+      }
+    }, "to type into " + css);
+  }
+
+  /** Clicks the element; again when the page re-rendered it meanwhile (live lists do). */
+  void click(String css) {
+    until(d -> {
+      try {
+        find(css).click();
+        return true;
+      } catch (org.openqa.selenium.StaleElementReferenceException e) {
+        return null;
+      }
+    }, "to click " + css);
   }
 
   /**

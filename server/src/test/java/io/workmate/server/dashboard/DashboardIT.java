@@ -64,7 +64,7 @@ class DashboardIT {
     assertEquals("Workmate", browser.driver.getTitle());
 
     new Select(browser.find("#mode-select")).selectByValue("offline");
-    browser.find("#mode-apply").click();
+    browser.click("#mode-apply");
 
     browser.awaitText("#mode-requested", "offline");
     assertEquals("offline", serve.get("/v1/mode").path("requested").asText());
@@ -87,7 +87,7 @@ class DashboardIT {
         + "}).observe(document.body, {subtree: true, childList: true, attributes: true});");
     browser.type("#submit-prompt", "[[chunks:12]][[delay:150]][[reply:the page streams these "
         + "words while the model types them]]");
-    browser.find("#submit-button").click();
+    browser.click("#submit-button");
 
     browser.awaitText("#job-status", "succeeded");
     browser.awaitText("#job-stream", "the page streams these words while the model types them");
@@ -111,9 +111,9 @@ class DashboardIT {
     browser.open(serve.url() + "/#/jobs");
     browser.type("#submit-prompt", "x");
     browser.type("#submit-priority", "5000");
-    browser.find("#submit-button").click();
+    browser.click("#submit-button");
 
-    assertEquals(message, browser.awaitText("#submit-error", "priority").getText());
+    assertEquals(message, browser.awaitText("#submit-error", "priority"));
   }
 
   @Test
@@ -122,7 +122,7 @@ class DashboardIT {
     String id = submitInPage("[[exec:touch accepted-in-page.txt && echo made-by-the-page]]");
     browser.awaitText("#approval-summary", "accepted-in-page.txt");
     browser.awaitText("#approval-count", "1");
-    browser.find("#approval-accept").click();
+    browser.click("#approval-accept");
 
     browser.awaitText("#job-status", "succeeded");
     browser.awaitText("#job-stream", "made-by-the-page");
@@ -144,7 +144,7 @@ class DashboardIT {
 
     String id = submitInPage("[[exec:touch declined-in-page.txt]]");
     browser.awaitText("#approval-summary", "declined-in-page.txt");
-    browser.find("#approval-decline").click();
+    browser.click("#approval-decline");
 
     browser.awaitText("#job-status", declined.path("status").asText());
     JsonNode job = awaitTerminal(id);
@@ -160,7 +160,7 @@ class DashboardIT {
     String id = serve.submit("{\"prompt\":\"[[stall]]\"}");
     browser.open(serve.url() + "/#/jobs/" + id);
     browser.awaitText("#job-status", "running");
-    browser.find("#job-cancel").click();
+    browser.click("#job-cancel");
 
     browser.awaitText("#job-status", "cancelled");
     assertEquals("cancelled", serve.status(id));
@@ -172,7 +172,7 @@ class DashboardIT {
     String id = serve.submit("{\"prompt\":\"[[fail:no luck]]\",\"maxAttempts\":1}");
     await().atMost(WAIT).until(() -> serve.status(id).equals("dead"));
     browser.open(serve.url() + "/#/dead-letters");
-    browser.find("button[aria-label='Retry " + id + "']").click();
+    browser.click("button[aria-label='Retry " + id + "']");
 
     browser.awaitText("#dead-notice", id);
     await().atMost(WAIT).until(() -> serve.get("/v1/jobs/" + id + "/history").toString()
@@ -188,14 +188,14 @@ class DashboardIT {
     browser.type("#agent-id", "browser-agent");
     new Select(browser.find("#agent-kind")).selectByValue("echo");
     browser.type("#agent-capabilities", "demo");
-    browser.find("#agent-register").click();
+    browser.click("#agent-register");
 
     browser.awaitText("#register-notice", "browser-agent");
     browser.awaitText("tr[data-agent='browser-agent'] .load", "0 / 1");
     assertEquals(200, serve.call("GET", "/v1/agents/browser-agent", null).statusCode());
     browser.awaitText("tr[data-agent='codex'] .load", "/ 1");
 
-    browser.find("button[aria-label='Memory of codex']").click();
+    browser.click("button[aria-label='Memory of codex']");
     browser.awaitText("#agent-memory", "succeeded");
     long lastSeq = serve.get("/v1/agents/codex/memory").path("lastSeq").asLong();
     assertTrue(lastSeq > 0);
@@ -203,7 +203,7 @@ class DashboardIT {
     browser.awaitText("#agent-memory", "no cloud sync");
     browser.screenshots("agents", "#agent-memory");
 
-    browser.find("button[aria-label='Deregister browser-agent']").click();
+    browser.click("button[aria-label='Deregister browser-agent']");
     browser.until(d -> d.findElements(org.openqa.selenium.By.cssSelector(
         "tr[data-agent='browser-agent']")).isEmpty(), "browser-agent to leave the list");
     assertEquals(404, serve.call("GET", "/v1/agents/browser-agent", null).statusCode());
@@ -231,7 +231,7 @@ class DashboardIT {
     browser.open(serve.url() + "/#/jobs");
     browser.type("#submit-prompt", prompt);
     new Select(browser.find("#submit-approval")).selectByValue("untrusted");
-    browser.find("#submit-button").click();
+    browser.click("#submit-button");
     browser.until(d -> d.getCurrentUrl().matches(".*#/jobs/job-.*"), "the job page");
     return browser.driver.getCurrentUrl().replaceAll(".*#/jobs/", "");
   }
