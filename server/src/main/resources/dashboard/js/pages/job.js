@@ -19,8 +19,9 @@ export function render(main, [jobId], page) {
   const retry = h('button', { type: 'button', id: 'job-retry', onclick: () => act('retry') },
     'Retry');
   const history = h('div', { id: 'job-history' });
-  const stream = h('div', { id: 'job-stream', class: 'stream', 'aria-label': 'Live stream',
-    tabindex: '0' });
+  const stream = h('div', { id: 'job-stream', class: 'stream', role: 'region',
+    'aria-label': 'Live stream', tabindex: '0', 'data-received': '0' });
+  let received = 0; // stream events taken, shown in data-received (the tests read it)
   const streamState = h('span', { id: 'stream-state', class: 'muted', 'aria-live': 'polite' });
   const items = new Map(); // itemId -> {node, text}
   let shownApproval = null;
@@ -119,10 +120,27 @@ export function render(main, [jobId], page) {
     if (target.text.length > MAX_TEXT) target.text.deleteData(0, target.text.length - MAX_TEXT);
   }
 
+  // items are applied once per frame: a fast stream (thousands of deltas a second) then costs
+  // one layout per frame, not one per delta
+  let pending = [];
   function onItem(item) {
+    pending.push(item);
+    if (pending.length === 1) requestAnimationFrame(flush);
+  }
+
+  function flush() {
+    const batch = pending;
+    pending = [];
+    const stick = stream.scrollTop + stream.clientHeight >= stream.scrollHeight - 20;
+    batch.forEach(apply);
+    received += batch.length;
+    stream.dataset.received = String(received);
+    if (stick) stream.scrollTop = stream.scrollHeight;
+  }
+
+  function apply(item) {
     const data = item.data || {};
     const id = data.itemId || data.id;
-    const stick = stream.scrollTop + stream.clientHeight >= stream.scrollHeight - 20;
     if (item.type === 'agent_message_delta') addText(entry(id, 'agent'), data.delta || '');
     else if (item.type === 'command_output_delta') addText(entry(id, 'command'), data.delta || '');
     else if (data.type === 'agentMessage') {
@@ -142,7 +160,6 @@ export function render(main, [jobId], page) {
     } else if (item.type === 'item_started') {
       entry(id, data.type || 'item');
     }
-    if (stick) stream.scrollTop = stream.scrollHeight;
   }
 
   let feed = null;

@@ -188,6 +188,37 @@ final class Browser implements AutoCloseable {
     return counts.values().stream().mapToInt(Integer::intValue).max().orElse(0) / (double) total;
   }
 
+  /** axe-core as {@code scripts/setup} installs it into .tools (read here, never by the page). */
+  static final Path AXE = Path.of(System.getProperty("workmate.home", "../"))
+      .resolve(".tools/axe-core/node_modules/axe-core/axe.min.js").toAbsolutePath().normalize();
+
+  /**
+   * axe-core's WCAG 2 A/AA rules on the page as it is now: the serious and critical violations,
+   * each as "rule (impact): help: the first elements".
+   */
+  @SuppressWarnings("unchecked")
+  List<String> seriousAccessibilityViolations() throws Exception {
+    if (!Files.isRegularFile(AXE)) {
+      fail("axe-core is missing at " + AXE + "; run scripts/setup (it installs axe-core from "
+          + "npm into .tools/)");
+    }
+    if (!Boolean.TRUE.equals(script("return typeof window.axe === 'object'"))) {
+      script(Files.readString(AXE) + "\n;window.axe = axe;");
+    }
+    driver.manage().timeouts().scriptTimeout(WAIT);
+    List<Map<String, Object>> violations = (List<Map<String, Object>>) driver.executeAsyncScript(
+        "const done = arguments[arguments.length - 1];"
+        + "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21aa']}})"
+        + ".then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        + "  nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))))"
+        + ".catch(e => done([{id: 'axe-failed', impact: 'critical', help: String(e), nodes: []}]));");
+    return violations.stream()
+        .filter(v -> "serious".equals(v.get("impact")) || "critical".equals(v.get("impact")))
+        .map(v -> v.get("id") + " (" + v.get("impact") + "): " + v.get("help") + ": "
+            + v.get("nodes"))
+        .toList();
+  }
+
   @Override
   public void close() {
     driver.quit();

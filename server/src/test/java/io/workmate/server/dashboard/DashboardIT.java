@@ -41,7 +41,7 @@ class DashboardIT {
   static void start() throws Exception {
     data = tmp.resolve("data");
     serve = ServeProcess.start(tmp, "dashboard", data, Map.of("WORKMATE_MODE", "auto",
-        "WORKMATE_JOBS_MAX_CONCURRENT", "1"));
+        "WORKMATE_JOBS_MAX_CONCURRENT", "1", "WORKMATE_JOBS_ECHO_AGENT", "on"));
     browser = Browser.start();
   }
 
@@ -211,20 +211,133 @@ class DashboardIT {
 
   @Test
   @Order(9)
-  void everyPageRendersAtDesktopAndPhoneSize() throws Exception {
+  void everyPageRendersAtDesktopAndPhoneSizeWithNoSeriousAccessibilityViolation()
+      throws Exception {
+    Map<String, List<String>> violations = new java.util.LinkedHashMap<>();
     browser.open(serve.url() + "/");
     browser.screenshots("overview", "#rates svg");
+    violations.put("overview", browser.seriousAccessibilityViolations());
     browser.open(serve.url() + "/#/jobs");
     browser.screenshots("jobs", "#job-list table");
+    violations.put("jobs", browser.seriousAccessibilityViolations());
     String waiting = serve.submit("{\"prompt\":\"[[exec:touch left-waiting.txt]]\","
         + "\"approval\":\"untrusted\"}");
     awaitApprovalOf(waiting);
     browser.open(serve.url() + "/#/approvals");
     browser.screenshots("approvals", "#approval-list table");
+    violations.put("approvals", browser.seriousAccessibilityViolations());
+    browser.open(serve.url() + "/#/jobs/" + waiting);
+    browser.find("#approval-accept");
+    violations.put("job", browser.seriousAccessibilityViolations());
     assertEquals(200, serve.call("POST", "/v1/jobs/" + waiting + "/cancel", null).statusCode());
+    browser.open(serve.url() + "/#/agents");
+    browser.find("#agent-list table");
+    violations.put("agents", browser.seriousAccessibilityViolations());
+    browser.open(serve.url() + "/#/dead-letters");
+    browser.find("#dead-list table");
+    violations.put("dead letters", browser.seriousAccessibilityViolations());
+    System.out.println("axe-core " + violations);
+    violations.values().removeIf(List::isEmpty);
+    assertEquals(Map.of(), violations, "serious accessibility violations");
+  }
+
+  @Test
+  @Order(10)
+  void withTenThousandJobsTheJobsPageOpensAndPages() throws Exception {
+    submitEchoJobs(10_000);
+    await().atMost(WAIT).until(() -> serve.get("/v1/stats").path("byStatus").path("succeeded")
+        .asLong() >= 10_000);
+
+    browser.open(serve.url() + "/#/jobs?agent=echo");
+    browser.awaitText("#page-number", "page 1, jobs 1–50");
+    double firstList = ((Number) browser.script("return performance.getEntriesByName("
+        + "'jobs-list-rendered')[0].startTime")).doubleValue();
+    System.out.printf("dashboard: with 10,000 jobs the jobs page showed its first page %.0f ms "
+        + "after navigation%n", firstList);
+    browser.click("#page-next");
+    browser.awaitText("#page-number", "page 2, jobs 51–100");
+    browser.click("#page-next");
+    browser.awaitText("#page-number", "page 3, jobs 101–150");
+    assertEquals(50L, browser.script("return document.querySelectorAll('#job-list tbody tr')"
+        + ".length"));
+    browser.click("#page-previous");
+    browser.awaitText("#page-number", "page 2, jobs 51–100");
+    assertTrue(firstList < 5_000, "the first page took " + firstList + " ms");
+  }
+
+  @Test
+  @Order(11)
+  void twentyThousandStreamedEventsKeepTheDomAndTheHeapBounded() throws Exception {
+    StringBuilder text = new StringBuilder();
+    for (int word = 0; text.length() < 24_000; word++) {
+      text.append(String.format("w%05d ", word));
+    }
+    String reply = text.toString().trim();
+    // the job waits behind a stalled one while the page opens, then streams 20,000 deltas
+    String blocker = serve.submit("{\"prompt\":\"[[stall]]\"}");
+    await().atMost(WAIT).until(() -> serve.status(blocker).equals("running"));
+    String id = serve.submit("{\"prompt\":\"[[chunks:20000]][[reply:" + reply + "]]\"}");
+    browser.open(serve.url() + "/#/jobs/" + id);
+    browser.awaitText("#job-status", "queued");
+    browser.awaitText("#stream-state", "live");
+    long elementsBefore = elements();
+    long heapBefore = heap();
+
+    serve.call("POST", "/v1/jobs/" + blocker + "/cancel", null);
+    browser.until(d -> browser.script("return document.getElementById('job-stream')"
+        + ".dataset.received >= 20000 && document.querySelector('#job-status [data-status]')"
+        + ".dataset.status === 'succeeded'").equals(Boolean.TRUE), "20,000 events and the end");
+
+    long elementsAfter = elements();
+    long heapAfter = heap();
+    String shown = (String) browser.script("return document.querySelector('#job-stream pre')"
+        + ".textContent");
+    System.out.printf("dashboard: 20,000 streamed events: DOM %d -> %d elements, JS heap %.1f ->"
+        + " %.1f MB (growth %.1f MB, limit 8 MB)%n", elementsBefore, elementsAfter,
+        heapBefore / 1e6, heapAfter / 1e6, (heapAfter - heapBefore) / 1e6);
+    assertTrue(shown.length() <= 20_000 && reply.endsWith(shown), "the stream shows "
+        + shown.length() + " characters that are not the reply's end");
+    assertTrue(elementsAfter - elementsBefore < 100, "the DOM grew from " + elementsBefore
+        + " to " + elementsAfter + " elements");
+    assertTrue(heapAfter - heapBefore < 8_000_000, "the JS heap grew by "
+        + (heapAfter - heapBefore) + " bytes");
   }
 
   // --- helpers --------------------------------------------------------------------------------
+
+  private static long elements() {
+    return ((Number) browser.script("return document.getElementsByTagName('*').length"))
+        .longValue();
+  }
+
+  /** The tab's used JS heap after a full collection (Chromium runs with --expose-gc). */
+  private static long heap() {
+    return ((Number) browser.script("window.gc(); window.gc();"
+        + "return performance.memory.usedJSHeapSize")).longValue();
+  }
+
+  /** {@code count} echo jobs, 32 submits in flight at a time. */
+  private static void submitEchoJobs(int count) throws Exception {
+    java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+    java.util.concurrent.Semaphore inFlight = new java.util.concurrent.Semaphore(32);
+    java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+    java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create(serve.url() + "/v1/jobs"))
+        .header("Content-Type", "application/json")
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+            "{\"prompt\":\"many\",\"agent\":\"echo\"}")).build();
+    for (int i = 0; i < count; i++) {
+      inFlight.acquire();
+      client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).whenComplete((r, e) -> {
+        if (e != null || r.statusCode() != 202) {
+          refused.incrementAndGet();
+        }
+        inFlight.release();
+      });
+    }
+    inFlight.acquire(32);
+    assertEquals(0, refused.get(), "submits refused");
+  }
 
   /** Submits through the page's form with approval "untrusted"; the new job's id. */
   private static String submitInPage(String prompt) {
