@@ -184,6 +184,27 @@ class DashboardApiTest {
     }
   }
 
+  @Test
+  void theDashboardIsServedWithoutTheTokenAndTheApiStillNeedsIt() throws Exception {
+    HttpResponse<String> page = server.call("GET", "/", null, "Accept", "text/html");
+    assertEquals(200, page.statusCode());
+    assertTrue(page.headers().firstValue("content-type").orElse("").startsWith("text/html"));
+    assertTrue(page.body().contains("<script type=\"module\" src=\"/ui/js/app.js\">"));
+    assertTrue(page.headers().firstValue("content-security-policy").orElse("")
+        .startsWith("default-src 'self'"), page.headers().toString());
+    HttpResponse<String> script = server.call("GET", "/ui/js/app.js", null, "Accept", "*/*");
+    assertEquals(200, script.statusCode());
+    assertTrue(script.headers().firstValue("content-type").orElse("").contains("javascript"),
+        script.headers().toString());
+
+    HttpResponse<String> missing = server.call("GET", "/ui/js/nope.js", null, "Accept", "*/*");
+    assertEquals(404, missing.statusCode(), missing.body());
+    assertEquals("not_found", json.readTree(missing.body()).path("error").path("code").asText());
+    HttpResponse<String> unknown = server.call("POST", "/v1/nope", "{}");
+    assertEquals(404, unknown.statusCode(), "an unknown API route stays a 404: " + unknown.body());
+    assertEquals(401, server.call("GET", "/v1/stats", null, "Accept", "*/*").statusCode());
+  }
+
   // --- helpers --------------------------------------------------------------------------------
 
   private static JsonNode get(String path) throws Exception {
