@@ -94,6 +94,7 @@ final class JobRoutes extends AllDirectives {
         Operation.get("/v1/jobs/{id}/events", "Server-Sent Events of the job: status, item, "
             + "approval, approval_resolved, end (then the stream closes). Each event has an id; "
             + "a reconnect with Last-Event-ID skips the status the client already has")
+            .header("Last-Event-ID", "the id of the last event a reconnecting client got")
             .responds(200, "text/event-stream")
             .responds(404, "no such job")
             .route(this::events),
