@@ -167,6 +167,7 @@ export function render(main, [jobId], page) {
     if (feed) feed.close();
     feed = followEvents(`/v1/jobs/${encodeURIComponent(jobId)}/events`, (name, data) => {
       if (name === 'status' || name === 'end') {
+        status.dataset.events = String(Number(status.dataset.events || 0) + 1);
         showJob(data);
         loadHistory().catch(() => {});
       } else if (name === 'item') onItem(data);

@@ -106,9 +106,9 @@ final class Browser implements AutoCloseable {
     try {
       return new WebDriverWait(driver, WAIT, Duration.ofMillis(50)).until(condition);
     } catch (org.openqa.selenium.TimeoutException e) {
-      String body;
+      Object body;
       try {
-        body = driver.findElement(By.tagName("body")).getText();
+        body = script("return document.body.innerText");
       } catch (RuntimeException other) {
         body = "(unreadable: " + other + ")";
       }

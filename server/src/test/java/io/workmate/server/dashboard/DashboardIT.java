@@ -349,6 +349,32 @@ class DashboardIT {
         + " ms is over 1.5 x the raw client's " + rawMedian + " ms + 50 ms");
   }
 
+  @Test
+  @Order(13)
+  void aDroppedStreamReconnectsAndResumesWithoutTheStatusItHad() throws Exception {
+    String id = serve.submit("{\"prompt\":\"[[stall]]\"}");
+    int port = java.net.URI.create(serve.url()).getPort();
+    // the page reaches the service through a proxy whose connections the test cuts
+    try (io.workmate.gateway.testkit.LoopbackProxy proxy =
+        io.workmate.gateway.testkit.LoopbackProxy.start(port)) {
+      browser.open("http://127.0.0.1:" + proxy.port() + "/#/jobs/" + id);
+      browser.awaitText("#job-status", "running");
+      browser.awaitText("#stream-state", "live");
+      assertEquals("1", browser.find("#job-status").getAttribute("data-events"));
+
+      proxy.cut();
+      browser.awaitText("#stream-state", "reconnecting");
+      proxy.restore();
+
+      browser.awaitText("#stream-state", "live");
+      // resumed with Last-Event-ID: the running status it had is not sent again
+      assertEquals("1", browser.find("#job-status").getAttribute("data-events"));
+      serve.call("POST", "/v1/jobs/" + id + "/cancel", null);
+      browser.awaitText("#job-status", "cancelled");
+      browser.awaitText("#stream-state", "ended");
+    }
+  }
+
   /**
    * Reads the job's events as a plain client would; for each status its updatedAt and when it
    * arrived (epoch ms).
