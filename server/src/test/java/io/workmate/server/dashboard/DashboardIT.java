@@ -375,6 +375,23 @@ class DashboardIT {
     }
   }
 
+  @Test
+  @Order(14)
+  void theStreamShowsAFileChangeWithItsDiff() throws Exception {
+    String blocker = serve.submit("{\"prompt\":\"[[stall]]\"}");
+    await().atMost(WAIT).until(() -> serve.status(blocker).equals("running"));
+    String id = serve.submit("{\"prompt\":\"[[patch:patched-in-page.txt:written by a "
+        + "patch]]\"}");
+    browser.open(serve.url() + "/#/jobs/" + id);
+    browser.awaitText("#stream-state", "live");
+    serve.call("POST", "/v1/jobs/" + blocker + "/cancel", null);
+
+    browser.awaitText("#job-status", "succeeded");
+    String change = browser.awaitText("#job-stream [data-kind='file change']",
+        "patched-in-page.txt");
+    assertTrue(change.contains("written by a patch"), change);
+  }
+
   /**
    * Reads the job's events as a plain client would; for each status its updatedAt and when it
    * arrived (epoch ms).
