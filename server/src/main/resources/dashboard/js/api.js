@@ -96,10 +96,13 @@ export function followEvents(path, onEvent, onState = () => {}) {
         const { value, done } = await reader.read();
         if (done) break;
         buffer += value;
+        // one pass over the chunk; the unfinished line is kept once at the end (slicing the
+        // buffer per line would copy it again for every line of a large chunk)
+        let start = 0;
         let end;
-        while ((end = buffer.indexOf('\n')) >= 0) {
-          let line = buffer.slice(0, end);
-          buffer = buffer.slice(end + 1);
+        while ((end = buffer.indexOf('\n', start)) >= 0) {
+          let line = buffer.slice(start, end);
+          start = end + 1;
           if (line.endsWith('\r')) line = line.slice(0, -1);
           if (line === '') {
             if (event.data) {
@@ -118,6 +121,7 @@ export function followEvents(path, onEvent, onState = () => {}) {
             else if (field === 'id') event.id = data;
           }
         }
+        buffer = buffer.slice(start);
       }
     } catch (failure) {
       if (closed) return;

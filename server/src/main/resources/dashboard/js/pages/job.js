@@ -21,7 +21,10 @@ export function render(main, [jobId], page) {
   const history = h('div', { id: 'job-history' });
   const stream = h('div', { id: 'job-stream', class: 'stream', role: 'region',
     'aria-label': 'Live stream', tabindex: '0', 'data-received': '0' });
-  let received = 0; // stream events taken, shown in data-received (the tests read it)
+  // stream events taken and the characters their deltas carried (data-received and
+  // data-delta-chars: the tests read them)
+  let received = 0;
+  let deltaChars = 0;
   const streamState = h('span', { id: 'stream-state', class: 'muted', 'aria-live': 'polite' });
   const items = new Map(); // itemId -> {node, text}
   let shownApproval = null;
@@ -135,12 +138,14 @@ export function render(main, [jobId], page) {
     batch.forEach(apply);
     received += batch.length;
     stream.dataset.received = String(received);
+    stream.dataset.deltaChars = String(deltaChars);
     if (stick) stream.scrollTop = stream.scrollHeight;
   }
 
   function apply(item) {
     const data = item.data || {};
     const id = data.itemId || data.id;
+    if (item.type.endsWith('_delta')) deltaChars += (data.delta || '').length;
     if (item.type === 'agent_message_delta') addText(entry(id, 'agent'), data.delta || '');
     else if (item.type === 'command_output_delta') addText(entry(id, 'command'), data.delta || '');
     else if (data.type === 'agentMessage') {
@@ -177,6 +182,9 @@ export function render(main, [jobId], page) {
       streamState.textContent = { open: '(live)', reconnecting: '(reconnecting…)',
         ended: '(ended)', failed: '(' + (message || 'failed') + ')' }[state] || '';
       streamState.dataset.state = state;
+      if (state === 'reconnecting') {
+        streamState.dataset.reconnects = String(Number(streamState.dataset.reconnects || 0) + 1);
+      }
     });
   }
   page.onClose(() => feed && feed.close());

@@ -188,6 +188,9 @@ final class JobRoutes extends AllDirectives {
             dispatcher.tell(new JobDispatcher.Watch(jobId, watcher));
             return NotUsed.getInstance();
           })
+          // a client behind a fast stream gets its deltas merged (FeedBacklog), not cut off
+          .conflateWithSeed(FeedBacklog::of, FeedBacklog::add)
+          .mapConcat(FeedBacklog::entries)
           .merge(endLostWithItsWatch(jobId), false)
           .takeWhile(entry -> !(entry instanceof JobFeed.End), true)
           .statefulMapConcat(() -> new FeedEventIds(lastEventId)::next);
