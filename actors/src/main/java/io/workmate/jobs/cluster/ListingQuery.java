@@ -77,7 +77,7 @@ final class ListingQuery {
     ActorRef<JobDispatcher.JobPage> pages =
         context.messageAdapter(JobDispatcher.JobPage.class, Page::new);
     shards.forEach(shard -> shard.tell(
-        new JobDispatcher.PageFrom(list.status(), limit, after, pages)));
+        new JobDispatcher.PageFrom(list.status(), list.agent(), limit, after, pages)));
     return Behaviors.receive(Command.class)
         .onMessage(Page.class, this::onPage)
         .onMessage(TimedOut.class, timedOut -> {

@@ -65,14 +65,14 @@ final class JobBook<C> {
   /** Answers a page of the listing. */
   void list(JobDispatcher.ListJobs list) {
     int limit = Math.max(1, Math.min(JobDispatcher.MAX_PAGE, list.limit()));
-    JobIndex.Page page = index.page(list.status(), limit, list.after());
+    JobIndex.Page page = index.page(list.status(), list.agent(), limit, list.after());
     list.replyTo().tell(new JobDispatcher.JobPage(page.jobs(), page.next()));
   }
 
   /** Answers a page in the order of a cluster's listing (see {@link JobPosition}). */
   void listFrom(JobDispatcher.PageFrom list) {
     int limit = Math.max(1, Math.min(JobDispatcher.MAX_PAGE, list.limit()));
-    JobIndex.Page page = index.pageFrom(list.status(), limit, list.after());
+    JobIndex.Page page = index.pageFrom(list.status(), list.agent(), limit, list.after());
     list.replyTo().tell(new JobDispatcher.JobPage(page.jobs(), page.next()));
   }
 

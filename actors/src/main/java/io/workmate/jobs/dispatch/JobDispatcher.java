@@ -96,11 +96,17 @@ public final class JobDispatcher {
    * A page of jobs in submission order, oldest first.
    *
    * @param status only jobs in this status, or null for all
+   * @param agent only jobs on (or asking for) this agent, or null for all
    * @param limit at most this many (1..1000)
    * @param after start after this job id (the previous page's {@code next}), or null
    */
-  public record ListJobs(JobStatus status, int limit, String after, ActorRef<JobPage> replyTo)
-      implements Command {}
+  public record ListJobs(JobStatus status, String agent, int limit, String after,
+      ActorRef<JobPage> replyTo) implements Command {
+    /** Any agent. */
+    public ListJobs(JobStatus status, int limit, String after, ActorRef<JobPage> replyTo) {
+      this(status, null, limit, after, replyTo);
+    }
+  }
 
   /** @param next the {@code after} of the next page, or null when this is the last one */
   public record JobPage(List<JobSummary> jobs, String next) implements CborSerializable {}
@@ -109,8 +115,13 @@ public final class JobDispatcher {
    * As {@link ListJobs}, in the order of a cluster's listing: after {@code after} (null: from
    * the first) by submission time, then id; a cluster merges one such page of every shard.
    */
-  public record PageFrom(JobStatus status, int limit, JobPosition after,
-      ActorRef<JobPage> replyTo) implements Command {}
+  public record PageFrom(JobStatus status, String agent, int limit, JobPosition after,
+      ActorRef<JobPage> replyTo) implements Command {
+    /** Any agent. */
+    public PageFrom(JobStatus status, int limit, JobPosition after, ActorRef<JobPage> replyTo) {
+      this(status, null, limit, after, replyTo);
+    }
+  }
 
   /** Streams the job's {@link JobFeed}: its status, every change and item, then the end. */
   public record Watch(String jobId, ActorRef<JobFeed> watcher) implements Command {}

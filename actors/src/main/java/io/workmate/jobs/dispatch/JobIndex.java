@@ -72,21 +72,29 @@ final class JobIndex {
    * (null: any), plus the id to continue after when more may follow.
    */
   Page page(JobStatus status, int limit, String afterId) {
+    return page(status, null, limit, afterId);
+  }
+
+  /** As {@link #page(JobStatus, int, String)}, only jobs of {@code agent} (null: any). */
+  Page page(JobStatus status, String agent, int limit, String afterId) {
     Long after = afterId == null ? null : orderOf.get(afterId);
-    return page(status, limit, after == null ? inOrder : inOrder.tailMap(after, false));
+    return page(status, agent, limit, after == null ? inOrder : inOrder.tailMap(after, false));
   }
 
-  /** As {@link #page(JobStatus, int, String)}, after a position (null: from the first). */
-  Page pageFrom(JobStatus status, int limit, JobPosition after) {
-    return page(status, limit, after == null ? byPosition : byPosition.tailMap(after, false));
+  /** As {@link #page(JobStatus, String, int, String)}, after a position (null: the first). */
+  Page pageFrom(JobStatus status, String agent, int limit, JobPosition after) {
+    return page(status, agent, limit,
+        after == null ? byPosition : byPosition.tailMap(after, false));
   }
 
-  private Page page(JobStatus status, int limit, NavigableMap<?, String> rest) {
+  /** A job's agent is the one it names until an attempt starts, then the one it runs on. */
+  private Page page(JobStatus status, String agent, int limit, NavigableMap<?, String> rest) {
     List<JobSummary> jobs = new ArrayList<>(Math.min(limit, 100));
     String last = null;
     for (String id : rest.values()) {
       JobSummary summary = byId.get(id);
-      if (status != null && summary.status() != status) {
+      if (status != null && summary.status() != status
+          || agent != null && !agent.equals(summary.agent())) {
         continue;
       }
       if (jobs.size() == limit) {

@@ -35,7 +35,8 @@ public final class Directives {
   /** Longest prompt echo, in code points; keeps replies to pasted essays short. */
   public static final int ECHO_LIMIT = 200;
 
-  private static final int MAX_CHUNKS = 10_000;
+  /** The dashboard's browser test streams 20,000 deltas to one job page. */
+  private static final int MAX_CHUNKS = 20_000;
   // Names are lower-case words; the value runs to the first "]]" and may span lines.
   private static final Pattern DIRECTIVE =
       Pattern.compile("\\[\\[([a-z_]+)(?::(.*?))?]]", Pattern.DOTALL);

@@ -227,7 +227,8 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
       WorkmateService.Actors actors = started.get(30, TimeUnit.SECONDS);
       HttpApi.Jobs jobs = new HttpApi.Jobs(actors.dispatcher(),
           settings.jobs().defaultMaxAttempts(),
-          (int) settings.jobs().defaultTimeout().toSeconds(), metrics, journalHealth::state);
+          (int) settings.jobs().defaultTimeout().toSeconds(), metrics, journalHealth::state,
+          Optional.of(actors.jobRates()));
       ServerBinding binding = Http.get(system).newServerAt(http.host(), http.port())
           .bind(new HttpApi(system, actors.runtime(), http.token(), Optional.of(jobs),
               Optional.of(actors.agents()),

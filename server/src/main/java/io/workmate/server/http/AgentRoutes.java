@@ -3,11 +3,15 @@ package io.workmate.server.http;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.workmate.agents.AgentProfile;
 import io.workmate.agents.AgentRegistration;
+import io.workmate.jobs.dispatch.JobDispatcher;
+import io.workmate.jobs.dispatch.JobStats;
 import io.workmate.registry.AgentRegistry;
 import io.workmate.registry.RegisteredAgent;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletionStage;
@@ -43,11 +47,20 @@ public final class AgentRoutes extends AllDirectives {
   private final ActorSystem<?> system;
   private final ActorRef<AgentRegistry.Command> registry;
   private final Executor executor;
+  /** Where each agent's load (attempts running on it) comes from, when the service has jobs. */
+  private final Optional<ActorRef<JobDispatcher.Command>> jobs;
 
   public AgentRoutes(ActorSystem<?> system, ActorRef<AgentRegistry.Command> registry) {
+    this(system, registry, Optional.empty());
+  }
+
+  /** With each agent's {@code running} attempts, asked of {@code jobs}. */
+  public AgentRoutes(ActorSystem<?> system, ActorRef<AgentRegistry.Command> registry,
+      Optional<ActorRef<JobDispatcher.Command>> jobs) {
     this.system = system;
     this.registry = registry;
     this.executor = system.executionContext();
+    this.jobs = jobs;
   }
 
   /** These routes alone (no token), answering errors in the API's shape. */
@@ -106,8 +119,9 @@ public final class AgentRoutes extends AllDirectives {
     }
     CompletionStage<AgentRegistry.Agents> agents = ask(
         replyTo -> new AgentRegistry.Discover(capabilities, replyTo));
-    return onSuccess(agents, found -> Responses.json(200,
-        new Agents(found.agents().stream().map(AgentView::of).toList())));
+    return onSuccess(agents.thenCombine(load(), (found, running) -> new Agents(
+        found.agents().stream().map(agent -> AgentView.of(agent, running)).toList())),
+        body -> Responses.json(200, body));
   }
 
   private Route register(RequestBodies.RegisterAgent body) {
@@ -117,7 +131,26 @@ public final class AgentRoutes extends AllDirectives {
 
   private Route showAgent(String id) {
     checkId(id);
-    return answer(ask(replyTo -> new AgentRegistry.GetAgent(id, replyTo)));
+    CompletionStage<AgentRegistry.Reply> reply =
+        ask(replyTo -> new AgentRegistry.GetAgent(id, replyTo));
+    return onSuccess(reply.thenCombine(load(), (found, running) ->
+        found instanceof AgentRegistry.Reply.Current current
+            ? Optional.of(AgentView.of(current.agent(), running)) : Optional.<AgentView>empty()),
+        view -> view.isPresent() ? Responses.json(200, view.get()) : answer(reply));
+  }
+
+  /**
+   * Attempts running per agent, or empty when the service runs no jobs or the dispatcher did
+   * not answer (the agents are still listed, without their load).
+   */
+  private CompletionStage<Optional<Map<String, Integer>>> load() {
+    if (jobs.isEmpty()) {
+      return java.util.concurrent.CompletableFuture.completedFuture(Optional.empty());
+    }
+    return Asks.<JobDispatcher.Command, JobStats>ask(system, jobs.get(),
+            JobDispatcher.GetStats::new, ASK_TIMEOUT)
+        .thenApply(stats -> Optional.of(stats.runningByAgent()))
+        .exceptionally(failure -> Optional.empty());
   }
 
   private Route deregister(String id) {
@@ -161,12 +194,24 @@ public final class AgentRoutes extends AllDirectives {
   /** {@code DELETE /v1/agents/{id}}. */
   record Deregistered(AgentView deregistered) {}
 
-  /** An agent as the API shows it; {@code expiresAt} null: never. */
+  /**
+   * An agent as the API shows it; {@code expiresAt} null: never. {@code running}: its load, the
+   * attempts running on it now (against {@code maxConcurrent}), in listings and {@code GET}.
+   */
   record AgentView(String id, String kind, List<String> capabilities, int maxConcurrent,
       int rateLimitPerMinute, @JsonInclude(JsonInclude.Include.NON_NULL) String endpoint,
       @JsonInclude(JsonInclude.Include.NON_NULL) String model,
       @JsonInclude(JsonInclude.Include.NON_NULL) String cwd, long ttlSeconds,
-      String registeredAt, String lastHeartbeatAt, String expiresAt) {
+      String registeredAt, String lastHeartbeatAt, String expiresAt,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Integer running) {
+
+    static AgentView of(RegisteredAgent agent, Optional<Map<String, Integer>> load) {
+      AgentView view = of(agent);
+      return load.isEmpty() ? view : new AgentView(view.id(), view.kind(), view.capabilities(),
+          view.maxConcurrent(), view.rateLimitPerMinute(), view.endpoint(), view.model(),
+          view.cwd(), view.ttlSeconds(), view.registeredAt(), view.lastHeartbeatAt(),
+          view.expiresAt(), load.get().getOrDefault(view.id(), 0));
+    }
 
     static AgentView of(RegisteredAgent agent) {
       AgentRegistration registration = agent.registration();
@@ -176,7 +221,8 @@ public final class AgentRoutes extends AllDirectives {
           registration.profile().maxConcurrent(), registration.profile().rateLimitPerMinute(),
           registration.endpoint(), registration.model(), registration.cwd(),
           registration.ttl().toSeconds(), agent.registeredAt().toString(),
-          agent.lastHeartbeatAt().toString(), expiresAt == null ? null : expiresAt.toString());
+          agent.lastHeartbeatAt().toString(), expiresAt == null ? null : expiresAt.toString(),
+          null);
     }
   }
 

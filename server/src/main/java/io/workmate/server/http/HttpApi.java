@@ -56,10 +56,20 @@ public final class HttpApi extends AllDirectives {
    * @param defaultTimeoutSeconds one attempt's limit when its request names none
    * @param metrics the registry the dispatcher (and the service gauges) report to
    * @param journal the journal's last health check
+   * @param rates the jobs finished per minute ({@code GET /v1/stats}), when kept
    */
   public record Jobs(ActorRef<JobDispatcher.Command> dispatcher, int defaultMaxAttempts,
       int defaultTimeoutSeconds, PrometheusMeterRegistry metrics,
-      Supplier<JournalHealth.State> journal) {}
+      Supplier<JournalHealth.State> journal,
+      Optional<ActorRef<io.workmate.server.service.JobRates.Command>> rates) {
+    /** Without the rates: {@code GET /v1/stats} answers an empty window. */
+    public Jobs(ActorRef<JobDispatcher.Command> dispatcher, int defaultMaxAttempts,
+        int defaultTimeoutSeconds, PrometheusMeterRegistry metrics,
+        Supplier<JournalHealth.State> journal) {
+      this(dispatcher, defaultMaxAttempts, defaultTimeoutSeconds, metrics, journal,
+          Optional.empty());
+    }
+  }
 
   private final ActorSystem<?> system;
   private final ActorRef<RuntimeSupervisor.Command> runtime;
@@ -176,16 +186,20 @@ public final class HttpApi extends AllDirectives {
       service.ifPresent(control -> list.addAll(new AdminRoutes(system, control,
           token.isPresent(), services.dispatcher(), runtime, services.journal()).operations()));
       list.addAll(new ApprovalRoutes(system, services.dispatcher()).operations());
+      list.addAll(new StatsRoutes(system, services.dispatcher(), services.rates())
+          .operations());
     });
     memory.ifPresent(m -> list.addAll(
         new MemoryRoutes(system, m.directory(), m.sync()).operations()));
-    agents.ifPresent(registry -> list.addAll(new AgentRoutes(system, registry).operations()));
+    agents.ifPresent(registry -> list.addAll(new AgentRoutes(system, registry,
+        jobs.map(Jobs::dispatcher)).operations()));
     return list;
   }
 
   /** The whole API, built once. */
   public Route routes() {
-    return Router.served("the service", Router.route(operations, this::authenticated));
+    return Router.served("the service", concat(new DashboardRoutes().route(),
+        Router.route(operations, this::authenticated)));
   }
 
   // --- routes ---------------------------------------------------------------------------------

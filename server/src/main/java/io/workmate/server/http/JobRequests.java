@@ -13,7 +13,21 @@ final class JobRequests {
   /** Job ids as the dispatcher makes them (and accepts). */
   static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9_-]{1,200}");
 
+  /** Agent ids as registered, with a cluster node's {@code @node} suffix. */
+  static final Pattern AGENT_ID = Pattern.compile("[a-z0-9][a-z0-9._:@-]{0,199}");
+
   private JobRequests() {}
+
+  static String agent(Optional<String> agent) {
+    if (agent.isEmpty()) {
+      return null;
+    }
+    if (!AGENT_ID.matcher(agent.get()).matches()) {
+      throw new ApiError(400, "invalid_value", "agent must be an agent id (a-z, 0-9, '.', '_', "
+          + "':', '@', '-'), not '" + agent.get() + "'");
+    }
+    return agent.get();
+  }
 
   static JobStatus status(Optional<String> status) {
     if (status.isEmpty()) {

@@ -74,10 +74,12 @@ final class JobRoutes extends AllDirectives {
             .body(RequestBodies.SubmitJob.class, this::submit),
         Operation.get("/v1/jobs", "List jobs in submission order, oldest first")
             .query("status", "string", "only jobs in this status")
+            .query("agent", "string", "only jobs of this agent: the one a job names until an "
+                + "attempt starts, then the one it runs on")
             .query("limit", "integer", "1..1000, default 50")
             .query("after", "string", "the previous page's \"next\"")
             .responds(200, "{\"jobs\": [...], \"next\"}", JobJson.Page.class)
-            .responds(400, "bad status, limit or after")
+            .responds(400, "bad status, agent, limit or after")
             .route(() -> listing(null)),
         Operation.get("/v1/jobs/{id}", "One job")
             .responds(200, "{\"id\", \"status\", \"attempts\", \"agent\", \"threadId\", "
@@ -90,7 +92,9 @@ final class JobRoutes extends AllDirectives {
             .responds(404, "no such job")
             .route(id -> jobReply(id, JobDispatcher.GetHistory::new, 200)),
         Operation.get("/v1/jobs/{id}/events", "Server-Sent Events of the job: status, item, "
-            + "approval, approval_resolved, end (then the stream closes)")
+            + "approval, approval_resolved, end (then the stream closes). Each event has an id; "
+            + "a reconnect with Last-Event-ID skips the status the client already has")
+            .header("Last-Event-ID", "the id of the last event a reconnecting client got")
             .responds(200, "text/event-stream")
             .responds(404, "no such job")
             .route(this::events),
@@ -136,9 +140,13 @@ final class JobRoutes extends AllDirectives {
           JobStatus wanted = fixed != null ? fixed : JobRequests.status(status);
           int max = JobRequests.limit(limit);
           String from = JobRequests.after(after);
-          CompletionStage<JobDispatcher.JobPage> page = Asks.ask(system, dispatcher,
-              replyTo -> new JobDispatcher.ListJobs(wanted, max, from, replyTo), ASK_TIMEOUT);
-          return onSuccess(page, p -> Responses.json(200, JobJson.page(p)));
+          return parameterOptional("agent", agent -> {
+            String of = JobRequests.agent(agent);
+            CompletionStage<JobDispatcher.JobPage> page = Asks.ask(system, dispatcher,
+                replyTo -> new JobDispatcher.ListJobs(wanted, of, max, from, replyTo),
+                ASK_TIMEOUT);
+            return onSuccess(page, p -> Responses.json(200, JobJson.page(p)));
+          });
         })));
   }
 
@@ -168,7 +176,8 @@ final class JobRoutes extends AllDirectives {
     if (!JobRequests.JOB_ID.matcher(jobId).matches()) {
       return complete(Responses.error(404, "not_found", "no job '" + jobId + "'"));
     }
-    return onSuccess(ask(replyTo -> new JobDispatcher.Get(jobId, replyTo)), reply -> {
+    return optionalHeaderValueByName("Last-Event-ID", lastEventId ->
+        onSuccess(ask(replyTo -> new JobDispatcher.Get(jobId, replyTo)), reply -> {
       if (!(reply instanceof JobReply.Current)) {
         return complete(refusal(reply, jobId));
       }
@@ -179,10 +188,12 @@ final class JobRoutes extends AllDirectives {
             dispatcher.tell(new JobDispatcher.Watch(jobId, watcher));
             return NotUsed.getInstance();
           })
+          // a client behind a fast stream gets its deltas merged (FeedBacklog), not cut off
+          .conflateWithSeed(FeedBacklog::of, FeedBacklog::add)
+          .mapConcat(FeedBacklog::entries)
           .merge(endLostWithItsWatch(jobId), false)
           .takeWhile(entry -> !(entry instanceof JobFeed.End), true)
-          .map(entry -> ServerSentEvent.create(JobJson.eventJson(entry),
-              JobJson.eventName(entry)));
+          .statefulMapConcat(() -> new FeedEventIds(lastEventId)::next);
       if (drain.isPresent()) {
         // the feed ends with the job's end event, or with a stopping event when the service
         // stops first; not an eager merge, which may drop the element of the input that
@@ -201,7 +212,7 @@ final class JobRoutes extends AllDirectives {
         });
       }
       return completeOK(feed, EventStreamMarshalling.toEventStream());
-    });
+    }));
   }
 
   /** The job's end when it ended a while ago and the live feed has not said so (see above). */

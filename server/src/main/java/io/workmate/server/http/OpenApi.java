@@ -68,7 +68,7 @@ final class OpenApi {
     }
     for (Operation.Query query : operation.query()) {
       ObjectNode parameter = parameters.addObject();
-      parameter.put("name", query.name()).put("in", "query").put("required", false)
+      parameter.put("name", query.name()).put("in", query.in()).put("required", false)
           .put("description", query.description());
       parameter.putObject("schema").put("type", query.type());
     }

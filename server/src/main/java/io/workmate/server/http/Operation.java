@@ -33,8 +33,15 @@ record Operation(String method, String template, String summary, boolean open,
     Map<Integer, String> responses, Map<Integer, Class<? extends Record>> answers,
     Function<List<String>, Route> route) {
 
-  /** A query parameter: {@code type} is its JSON schema type. */
-  record Query(String name, String type, String description) {}
+  /**
+   * A query parameter ({@code in} "query") or a request header ("header"): {@code type} is its
+   * JSON schema type.
+   */
+  record Query(String name, String type, String description, String in) {
+    Query(String name, String type, String description) {
+      this(name, type, description, "query");
+    }
+  }
 
   /** The path's segments: literals and {@code {placeholders}}. */
   List<String> segments() {
@@ -89,6 +96,12 @@ record Operation(String method, String template, String summary, boolean open,
 
     Builder query(String name, String type, String description) {
       query.add(new Query(name, type, description));
+      return this;
+    }
+
+    /** A request header the operation reads. */
+    Builder header(String name, String description) {
+      query.add(new Query(name, "string", description, "header"));
       return this;
     }
 

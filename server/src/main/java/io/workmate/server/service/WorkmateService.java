@@ -65,7 +65,8 @@ public final class WorkmateService {
       ActorRef<JobDispatcher.Command> dispatcher,
       ActorRef<io.workmate.registry.AgentRegistry.Command> agents,
       ActorRef<MemoryDirectory.Command> memory,
-      Optional<ActorRef<MemorySyncs.Command>> memorySync) {}
+      Optional<ActorRef<MemorySyncs.Command>> memorySync,
+      ActorRef<JobRates.Command> jobRates) {}
 
   /**
    * @param jobs {@code workmate.jobs}
@@ -113,6 +114,8 @@ public final class WorkmateService {
               clustered ? MemoryDirectory.sharded() : MemoryDirectory.create(), "memory");
           jobs.dispatcher().tell(new JobDispatcher.SubscribeFinished(
               context.spawn(JobSummaries.create(memoryDirectory), "job-summaries")));
+          ActorRef<JobRates.Command> jobRates = context.spawn(
+              JobRates.create(jobs.dispatcher(), jobsSetup.clock()), "job-rates");
           // cloud memory exists only in the remote mode: no remote gateway, no sync
           Optional<ActorRef<MemorySyncs.Command>> memorySync = runtimeSettings.remote().map(
               remote -> {
@@ -124,7 +127,7 @@ public final class WorkmateService {
                     : context.spawn(syncs, "memory-sync");
               });
           Actors actors = new Actors(codex, runtime, jobs.dispatcher(), jobs.registry(),
-              memoryDirectory, memorySync);
+              memoryDirectory, memorySync, jobRates);
           // the API opens once the built-in agents can take jobs (or says why they cannot)
           jobs.agentsReady().whenComplete((ok, failure) -> {
             if (failure != null) {

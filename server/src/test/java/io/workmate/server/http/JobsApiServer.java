@@ -102,7 +102,9 @@ final class JobsApiServer implements AutoCloseable {
     testKit.spawn(ServiceGauges.create(codex, runtime, metrics), "gauges");
     journal = JournalHealth.start(testKit.system(), "h2", java.time.Clock.systemUTC());
     api = new HttpApi(testKit.system(), runtime, new Secret(TOKEN), Optional.of(
-        new HttpApi.Jobs(dispatcher, 3, 600, metrics, journal::state)));
+        new HttpApi.Jobs(dispatcher, 3, 600, metrics, journal::state, Optional.of(testKit.spawn(
+            io.workmate.server.service.JobRates.create(dispatcher, java.time.Clock.systemUTC()),
+            "job-rates")))));
     binding = Http.get(testKit.system()).newServerAt("127.0.0.1", 0).bind(api.routes())
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
   }

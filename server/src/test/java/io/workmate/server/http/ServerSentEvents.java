@@ -20,7 +20,12 @@ import java.util.stream.Stream;
  */
 final class ServerSentEvents implements AutoCloseable {
 
-  record Event(String name, JsonNode data) {}
+  /** {@code id}: the event's id, or null when it has none. */
+  record Event(String name, JsonNode data, String id) {
+    Event(String name, JsonNode data) {
+      this(name, data, null);
+    }
+  }
 
   private static final ObjectMapper json = new ObjectMapper();
   private static final Event CLOSED = new Event("(closed)", null);
@@ -31,27 +36,40 @@ final class ServerSentEvents implements AutoCloseable {
   volatile String contentType = "";
 
   ServerSentEvents(HttpClient client, URI uri, String token) {
-    reader = new Thread(() -> read(client, uri, token), "sse-reader");
+    this(client, uri, token, null);
+  }
+
+  /** A reconnect: sends {@code Last-Event-ID} when {@code lastEventId} is not null. */
+  ServerSentEvents(HttpClient client, URI uri, String token, String lastEventId) {
+    reader = new Thread(() -> read(client, uri, token, lastEventId), "sse-reader");
     reader.setDaemon(true);
     reader.start();
   }
 
-  private void read(HttpClient client, URI uri, String token) {
+  private void read(HttpClient client, URI uri, String token, String lastEventId) {
     try {
-      HttpResponse<Stream<String>> response = client.send(HttpRequest.newBuilder(uri)
-          .header("Authorization", "Bearer " + token).header("Accept", "text/event-stream")
-          .GET().build(), HttpResponse.BodyHandlers.ofLines());
+      HttpRequest.Builder request = HttpRequest.newBuilder(uri)
+          .header("Authorization", "Bearer " + token).header("Accept", "text/event-stream");
+      if (lastEventId != null) {
+        request.header("Last-Event-ID", lastEventId);
+      }
+      HttpResponse<Stream<String>> response = client.send(request.GET().build(),
+          HttpResponse.BodyHandlers.ofLines());
       status = response.statusCode();
       contentType = response.headers().firstValue("content-type").orElse("");
       String name = "message";
+      String id = null;
       StringBuilder data = new StringBuilder();
       for (String line : (Iterable<String>) response.body()::iterator) {
         if (line.isEmpty()) {
           if (data.length() > 0) {
-            events.add(new Event(name, json.readTree(data.toString())));
+            events.add(new Event(name, json.readTree(data.toString()), id));
           }
           name = "message";
+          id = null;
           data.setLength(0);
+        } else if (line.startsWith("id:")) {
+          id = line.substring(3).trim();
         } else if (line.startsWith("event:")) {
           name = line.substring(6).trim();
         } else if (line.startsWith("data:")) {

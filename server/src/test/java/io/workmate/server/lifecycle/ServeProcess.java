@@ -30,7 +30,7 @@ import java.util.regex.Pattern;
  * as the lifecycle tests need it: its URL from the banner, its output, signals, and the HTTP
  * calls the tests make.
  */
-final class ServeProcess implements AutoCloseable {
+public final class ServeProcess implements AutoCloseable {
 
   static final Path ROOT = Path.of(System.getProperty("workmate.home"));
   static final ObjectMapper JSON = new ObjectMapper();
@@ -49,7 +49,7 @@ final class ServeProcess implements AutoCloseable {
   }
 
   /** Starts {@code serve} and waits for its banner; {@code env} adds to the test defaults. */
-  static ServeProcess start(Path dir, String name, Path data, Map<String, String> env)
+  public static ServeProcess start(Path dir, String name, Path data, Map<String, String> env)
       throws Exception {
     Path err = dir.resolve("serve-" + name + ".err");
     Process process = builder(dir, data, env).redirectError(err.toFile()).start();
@@ -122,7 +122,7 @@ final class ServeProcess implements AutoCloseable {
     }
   }
 
-  String url() {
+  public String url() {
     return url;
   }
 
@@ -147,7 +147,7 @@ final class ServeProcess implements AutoCloseable {
     return process.exitValue();
   }
 
-  String output() throws IOException {
+  public String output() throws IOException {
     return "stdout:\n" + String.join("\n", stdout) + "\nstderr:\n" + Files.readString(stderr);
   }
 
@@ -183,7 +183,7 @@ final class ServeProcess implements AutoCloseable {
 
   // ---- HTTP ----
 
-  HttpResponse<String> call(String method, String path, String body) throws Exception {
+  public HttpResponse<String> call(String method, String path, String body) throws Exception {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + path))
         .timeout(Duration.ofSeconds(30));
     if (body != null) {
@@ -195,14 +195,14 @@ final class ServeProcess implements AutoCloseable {
     return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  JsonNode get(String path) throws Exception {
+  public JsonNode get(String path) throws Exception {
     HttpResponse<String> response = call("GET", path, null);
     assertEquals(200, response.statusCode(), path + ": " + response.body());
     return JSON.readTree(response.body());
   }
 
   /** Submits a job; its id. */
-  String submit(String json) throws Exception {
+  public String submit(String json) throws Exception {
     HttpResponse<String> response = call("POST", "/v1/jobs", json);
     assertEquals(202, response.statusCode(), "submit " + json + ": " + response.body());
     return JSON.readTree(response.body()).path("id").asText();
@@ -221,11 +221,11 @@ final class ServeProcess implements AutoCloseable {
     return total;
   }
 
-  JsonNode job(String id) throws Exception {
+  public JsonNode job(String id) throws Exception {
     return get("/v1/jobs/" + id);
   }
 
-  String status(String id) throws Exception {
+  public String status(String id) throws Exception {
     return job(id).path("status").asText();
   }
 

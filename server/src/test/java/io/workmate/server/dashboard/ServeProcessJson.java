@@ -1,0 +1,19 @@
+package io.workmate.server.dashboard;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** The API's error message in a body. */
+final class ServeProcessJson {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private ServeProcessJson() {}
+
+  static com.fasterxml.jackson.databind.JsonNode parse(String json) throws Exception {
+    return JSON.readTree(json);
+  }
+
+  static String message(String body) throws Exception {
+    return JSON.readTree(body).path("error").path("message").asText();
+  }
+}
