@@ -2,6 +2,7 @@ package io.workmate.server;
 
 import io.workmate.server.cli.AgentsCommand;
 import io.workmate.server.cli.ApproveCommand;
+import io.workmate.server.cli.DiffCommand;
 import io.workmate.server.cli.CancelCommand;
 import io.workmate.server.cli.JobCommand;
 import io.workmate.server.cli.JobsCommand;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Command;
     description = "Runs many Codex agents at once, online or offline.",
     subcommands = {RunCommand.class, ServeCommand.class, StatusCommand.class, ModeCommand.class,
         SubmitCommand.class, JobsCommand.class, JobCommand.class, CancelCommand.class,
-        ApproveCommand.class, AgentsCommand.class, ScriptedProviderCommand.class})
+        ApproveCommand.class, DiffCommand.class, AgentsCommand.class, ScriptedProviderCommand.class})
 public final class Main implements java.util.concurrent.Callable<Integer> {
 
   public static void main(String[] args) {

@@ -59,7 +59,17 @@ public final class HttpApi extends AllDirectives {
    */
   public record Jobs(ActorRef<JobDispatcher.Command> dispatcher, int defaultMaxAttempts,
       int defaultTimeoutSeconds, PrometheusMeterRegistry metrics,
-      Supplier<JournalHealth.State> journal) {}
+      Supplier<JournalHealth.State> journal,
+      Optional<ActorRef<io.workmate.workspaces.Workspaces.Command>> workspaces) {
+
+    /** Without job workspaces. */
+    public Jobs(ActorRef<JobDispatcher.Command> dispatcher, int defaultMaxAttempts,
+        int defaultTimeoutSeconds, PrometheusMeterRegistry metrics,
+        Supplier<JournalHealth.State> journal) {
+      this(dispatcher, defaultMaxAttempts, defaultTimeoutSeconds, metrics, journal,
+          Optional.empty());
+    }
+  }
 
   private final ActorSystem<?> system;
   private final ActorRef<RuntimeSupervisor.Command> runtime;
@@ -172,7 +182,7 @@ public final class HttpApi extends AllDirectives {
       list.addAll(new JobRoutes(system, services.dispatcher(),
           new RequestBodies.Defaults(services.defaultMaxAttempts(),
               services.defaultTimeoutSeconds()), Clock.systemUTC(),
-          service.map(ServiceControl::signal)).operations());
+          service.map(ServiceControl::signal), services.workspaces()).operations());
       service.ifPresent(control -> list.addAll(new AdminRoutes(system, control,
           token.isPresent(), services.dispatcher(), runtime, services.journal()).operations()));
       list.addAll(new ApprovalRoutes(system, services.dispatcher()).operations());

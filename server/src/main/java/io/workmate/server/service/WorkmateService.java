@@ -65,7 +65,8 @@ public final class WorkmateService {
       ActorRef<JobDispatcher.Command> dispatcher,
       ActorRef<io.workmate.registry.AgentRegistry.Command> agents,
       ActorRef<MemoryDirectory.Command> memory,
-      Optional<ActorRef<MemorySyncs.Command>> memorySync) {}
+      Optional<ActorRef<MemorySyncs.Command>> memorySync,
+      Optional<ActorRef<io.workmate.workspaces.Workspaces.Command>> workspaces) {}
 
   /**
    * @param jobs {@code workmate.jobs}
@@ -75,10 +76,16 @@ public final class WorkmateService {
    * @param cluster this node's part in a cluster, or empty for a service on its own
    */
   public record JobsSetup(WorkmateSettings.Jobs jobs, ThreadSettings baseThread,
-      MeterRegistry metrics, Clock clock, Optional<ClusterNode> cluster) {
+      MeterRegistry metrics, Clock clock, Optional<ClusterNode> cluster,
+      Optional<io.workmate.workspaces.WorkspaceSettings> workspaces) {
     public JobsSetup(WorkmateSettings.Jobs jobs, ThreadSettings baseThread,
         MeterRegistry metrics, Clock clock) {
       this(jobs, baseThread, metrics, clock, Optional.empty());
+    }
+
+    public JobsSetup(WorkmateSettings.Jobs jobs, ThreadSettings baseThread,
+        MeterRegistry metrics, Clock clock, Optional<ClusterNode> cluster) {
+      this(jobs, baseThread, metrics, clock, cluster, Optional.empty());
     }
   }
 
@@ -118,7 +125,7 @@ public final class WorkmateService {
                       memory.defaultTarget()), memoryDirectory, remote, Optional.of(runtime)),
                   "memory-sync"));
           Actors actors = new Actors(codex, runtime, jobs.dispatcher(), jobs.registry(),
-              memoryDirectory, memorySync);
+              memoryDirectory, memorySync, jobs.workspaces());
           // the API opens once the built-in agents can take jobs (or says why they cannot)
           jobs.agentsReady().whenComplete((ok, failure) -> {
             if (failure != null) {
