@@ -29,8 +29,8 @@ final class WorkspaceRoutes extends AllDirectives {
 
   /** Git answers in milliseconds; a repository busy with many worktrees may take a while. */
   private static final Duration ASK_TIMEOUT = Duration.ofSeconds(30);
-  static final ContentType.WithCharset X_DIFF = MediaTypes.applicationWithOpenCharset(
-      "x-diff").toContentType(HttpCharsets.UTF_8);
+  static final ContentType.WithCharset X_DIFF = MediaTypes.text("x-diff", "diff",
+      "patch").toContentType(HttpCharsets.UTF_8);
 
   private final ActorSystem<?> system;
   private final ActorRef<JobDispatcher.Command> dispatcher;
