@@ -103,6 +103,21 @@ class WorkspacesIT {
     }
   }
 
+  @Test
+  void serveStopsAtOnceWithoutGitOrWithAnyRepositoryOffLoopback() throws Exception {
+    ServeProcess.Exited noGit = ServeProcess.runToExit(tmp, "no-git", tmp.resolve("data-1"),
+        Map.of("WORKMATE_WORKSPACES_GIT", tmp.resolve("no-such-git").toString()),
+        Duration.ofSeconds(60));
+    assertEquals(3, noGit.exit(), noGit.err());
+    assertTrue(noGit.workmateLines().stream().anyMatch(line -> line.contains("git is needed")
+        && line.contains("install git 2.38 or newer")), noGit.err());
+    ServeProcess.Exited open = ServeProcess.runToExit(tmp, "open", tmp.resolve("data-2"),
+        Map.of("WORKMATE_HTTP_HOST", "0.0.0.0", "WORKMATE_API_TOKEN", "a-token"),
+        Duration.ofSeconds(60));
+    assertEquals(2, open.exit(), open.err());
+    assertTrue(open.err().contains("workmate.workspaces.allowed-roots is \"any\""), open.err());
+  }
+
   private void assertBadInputsAreRefused(ServeProcess serve, Path repo, Path repos)
       throws Exception {
     Path notGit = Files.createDirectories(repos.resolve("plain"));
