@@ -12,9 +12,16 @@ import java.util.Objects;
  * @param base what the caller named: a branch, tag or commit ({@code HEAD} by default)
  * @param branch the branch to make, or null for {@code workmate/<job-id>}
  * @param baseCommit the commit {@code base} resolved to at submission
+ * @param followUpOf the job this one follows up on its branch, or null
+ * @param resumeThreadId the Codex thread of that job, continued when it still exists, or null
  */
-public record WorkspaceSpec(String repo, String base, String branch, String baseCommit)
-    implements CborSerializable {
+public record WorkspaceSpec(String repo, String base, String branch, String baseCommit,
+    String followUpOf, String resumeThreadId) implements CborSerializable {
+
+  /** A new branch (not a follow-up). */
+  public WorkspaceSpec(String repo, String base, String branch, String baseCommit) {
+    this(repo, base, branch, baseCommit, null, null);
+  }
 
   /** The branch of a job that names none. */
   public static final String BRANCH_PREFIX = "workmate/";

@@ -53,6 +53,14 @@ final class RepositoryGit {
    */
   record Remove(Path worktree, Instant decidedAt) implements Command {}
 
+  /**
+   * Merges {@code branch} into {@code into} without a working tree ({@link Workspaces.Merge}):
+   * a fast-forward when possible ({@code merge}), else {@code git merge-tree --write-tree}, a
+   * commit of that tree, and a compare-and-set of the target ref.
+   */
+  record Merge(String branch, String into, String strategy, String message, String authorName,
+      String authorEmail, ActorRef<Workspaces.Merged> replyTo) implements Command {}
+
   /** The unified diff of {@code base}..{@code head}. */
   record Diff(String base, String head, ActorRef<DiffText> replyTo) implements Command {}
 
@@ -83,6 +91,7 @@ final class RepositoryGit {
         .onMessage(Commit.class, this::onCommit)
         .onMessage(Remove.class, this::onRemove)
         .onMessage(Diff.class, this::onDiff)
+        .onMessage(Merge.class, this::onMerge)
         .build();
   }
 
@@ -189,6 +198,82 @@ final class RepositoryGit {
         : new DiffText(null, "cannot diff " + diff.base() + ".." + diff.head() + " in " + repo
             + ": " + result.reason()));
     return Behaviors.same();
+  }
+
+  private Behavior<Command> onMerge(Merge merge) {
+    merge.replyTo().tell(merge(merge));
+    return Behaviors.same();
+  }
+
+  private Workspaces.Merged merge(Merge merge) {
+    String target = "refs/heads/" + merge.into();
+    Git.Result targetTip = git.run(repo, "rev-parse", "--verify", "--quiet", target);
+    if (!targetTip.ok()) {
+      return Workspaces.Merged.refused("no branch '" + merge.into() + "' in " + repo);
+    }
+    Git.Result sourceTip = git.run(repo, "rev-parse", "--verify", "--quiet",
+        "refs/heads/" + merge.branch());
+    if (!sourceTip.ok()) {
+      return Workspaces.Merged.conflict("the job's branch '" + merge.branch() + "' no longer exists in "
+          + repo, List.of());
+    }
+    String checkedOutAt = checkedOut(target);
+    if (checkedOutAt != null) {
+      return Workspaces.Merged.conflict("the branch '" + merge.into() + "' is checked out in the working "
+          + "tree " + checkedOutAt + "; merging would change files under it, so Workmate does "
+          + "not: check out another branch there, or merge with git yourself", List.of());
+    }
+    String into = targetTip.out().strip();
+    String from = sourceTip.out().strip();
+    if (git.run(repo, "merge-base", "--is-ancestor", from, into).ok()) {
+      return Workspaces.Merged.done(into, false, "already merged");
+    }
+    boolean fastForward = merge.strategy().equals("merge")
+        && git.run(repo, "merge-base", "--is-ancestor", into, from).ok();
+    String commit;
+    if (fastForward) {
+      commit = from;
+    } else {
+      Git.Result tree = git.run(repo, "merge-tree", "--write-tree", "--name-only",
+          "--no-messages", into, from);
+      List<String> lines = tree.out().lines().filter(line -> !line.isBlank()).toList();
+      if (tree.exitCode() == 1) {
+        return Workspaces.Merged.conflict("merging '" + merge.branch() + "' into '" + merge.into()
+            + "' conflicts in " + String.join(", ", lines.subList(1, lines.size()))
+            + "; nothing was changed", lines.subList(1, lines.size()));
+      }
+      if (!tree.ok() || lines.isEmpty()) {
+        return Workspaces.Merged.conflict("git merge-tree failed: " + tree.reason(), List.of());
+      }
+      List<String> commitTree = new ArrayList<>(List.of("-c", "user.name=" + merge.authorName(),
+          "-c", "user.email=" + merge.authorEmail(), "commit-tree", lines.get(0), "-p", into));
+      if (merge.strategy().equals("merge")) {
+        commitTree.addAll(List.of("-p", from));
+      }
+      commitTree.addAll(List.of("-m", merge.message()));
+      commit = git.check(repo, commitTree.toArray(String[]::new)).strip();
+    }
+    // compare-and-set: a branch moved meanwhile by someone else is not overwritten
+    Git.Result updated = git.run(repo, "update-ref", "-m", "workmate: " + merge.message(),
+        target, commit, into);
+    if (!updated.ok()) {
+      return Workspaces.Merged.conflict("'" + merge.into() + "' moved while merging; try again ("
+          + updated.reason() + ")", List.of());
+    }
+    return Workspaces.Merged.done(commit, fastForward, fastForward ? "fast-forward" : merge.strategy());
+  }
+
+  /** The working tree that has {@code ref} checked out, or null. */
+  private String checkedOut(String ref) {
+    String worktree = null;
+    for (String line : git.check(repo, "worktree", "list", "--porcelain").lines().toList()) {
+      if (line.startsWith("worktree ")) {
+        worktree = line.substring("worktree ".length());
+      } else if (line.equals("branch " + ref)) {
+        return worktree;
+      }
+    }
+    return null;
   }
 
   private void remove(Path worktree) {

@@ -55,6 +55,14 @@ public final class Workspaces {
   public record Diff(String repo, String base, String head, ActorRef<DiffText> replyTo)
       implements Command {}
 
+  /**
+   * Merges the job's {@code branch} into the branch {@code into} of {@code repo}, touching no
+   * working tree: {@code strategy} {@code merge} (a fast-forward when possible) or
+   * {@code squash} (one commit on top of {@code into}).
+   */
+  public record Merge(String jobId, String repo, String branch, String into, String strategy,
+      ActorRef<Merged> replyTo) implements Command {}
+
   /** Looks at every worktree under the root now (also what the periodic timer sends). */
   public record Sweep() implements Command {}
 
@@ -88,6 +96,27 @@ public final class Workspaces {
 
   /** One file changed: lines added and removed, -1 each for a binary file. */
   public record ChangedFile(String path, int added, int removed) {}
+
+  /**
+   * The answer to {@link Merge}: {@code commit} now at the target's tip; else {@code refused}
+   * (the target branch does not exist) or {@code conflict} with the conflicting {@code files}
+   * (none when the refusal is not about files: the target is checked out, it moved). Nothing
+   * is changed unless {@code commit} is set.
+   */
+  public record Merged(String commit, boolean fastForward, String how, String refused,
+      String conflict, List<String> files) {
+    static Merged done(String commit, boolean fastForward, String how) {
+      return new Merged(commit, fastForward, how, null, null, List.of());
+    }
+
+    static Merged refused(String why) {
+      return new Merged(null, false, null, why, null, List.of());
+    }
+
+    static Merged conflict(String why, List<String> files) {
+      return new Merged(null, false, null, null, why, List.copyOf(files));
+    }
+  }
 
   /** The answer to {@link Diff}. */
   public record DiffText(String text, String error) {}
@@ -146,6 +175,13 @@ public final class Workspaces {
         .onMessage(Diff.class, diff -> {
           repository(Path.of(diff.repo())).tell(new RepositoryGit.Diff(diff.base(), diff.head(),
               diff.replyTo()));
+          return Behaviors.same();
+        })
+        .onMessage(Merge.class, merge -> {
+          repository(Path.of(merge.repo())).tell(new RepositoryGit.Merge(merge.branch(),
+              merge.into(), merge.strategy(), "Merge " + merge.branch() + " into "
+                  + merge.into() + " (" + settings.messageOf(merge.jobId()) + ")",
+              settings.authorName(), settings.authorEmail(), merge.replyTo()));
           return Behaviors.same();
         })
         .onMessage(Sweep.class, sweep -> onSweep())

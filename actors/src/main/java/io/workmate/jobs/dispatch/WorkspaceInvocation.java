@@ -138,27 +138,69 @@ final class WorkspaceInvocation {
   // ---- running: the real agent works in the worktree ----
 
   private Behavior<Agent.Command> invokeIn(String worktree) {
+    return invokeIn(worktree, spec.resumeThreadId());
+  }
+
+  /**
+   * @param resume the thread to continue (a follow-up's first try), or null; when codex cannot
+   *     resume it (the thread is gone) the prompt runs once more on a fresh thread, under an
+   *     invocation id of its own (the agent may not have forgotten the first one yet), which
+   *     the updates are mapped back from
+   */
+  private Behavior<Agent.Command> invokeIn(String worktree, String resume) {
     Agent.Invocation invocation = invoke.invocation();
-    agent.tell(new Agent.Invoke(new Agent.Invocation(invocation.id(), invocation.prompt(),
-        worktree, invocation.approvalPolicy(), invocation.timeout()),
+    String agentSideId = resume == null && spec.resumeThreadId() != null
+        ? invocation.id() + "~fresh" : invocation.id();
+    agent.tell(new Agent.Invoke(new Agent.Invocation(agentSideId, invocation.prompt(),
+        worktree, invocation.approvalPolicy(), invocation.timeout(), resume),
         context.messageAdapter(Agent.Update.class, FromAgent::new)));
     return Behaviors.receiveMessage(message -> {
-      if (message instanceof Agent.Interrupt || message instanceof Agent.Decide) {
-        agent.tell(message);
+      if (message instanceof Agent.Interrupt) {
+        agent.tell(new Agent.Interrupt(agentSideId));
+      } else if (message instanceof Agent.Decide decide) {
+        agent.tell(new Agent.Decide(agentSideId, decide.approvalId(), decide.decision(),
+            decide.replyTo()));
       } else if (message instanceof FromAgent from) {
-        if (from.update() instanceof Agent.Update.Finished finished
+        Agent.Update update = withId(from.update(), invocation.id());
+        if (resume != null && update instanceof Agent.Update.Finished finished
+            && finished.outcome() == Agent.Outcome.FAILED && finished.error() != null
+            && finished.error().contains("resume")) {
+          context.getLog().info("job {}: thread {} could not be resumed ({}); a fresh thread",
+              jobId, resume, finished.error());
+          return invokeIn(worktree, null);
+        }
+        if (update instanceof Agent.Update.Finished finished
             && finished.outcome() == Agent.Outcome.SUCCEEDED) {
           workspaces.tell(new Workspaces.Commit(jobId, spec.repo(), baseCommit(),
               context.messageAdapter(Workspaces.Committed.class, ChangesCommitted::new)));
           return committing(finished);
         }
-        invoke.replyTo().tell(from.update());
-        if (from.update() instanceof Agent.Update.Finished) {
+        invoke.replyTo().tell(update);
+        if (update instanceof Agent.Update.Finished) {
           return Behaviors.stopped();
         }
       }
       return Behaviors.same();
     });
+  }
+
+  /** The update as the attempt knows its invocation: under {@code id}. */
+  private static Agent.Update withId(Agent.Update update, String id) {
+    if (update.invocationId().equals(id)) {
+      return update;
+    }
+    if (update instanceof Agent.Update.Started started) {
+      return new Agent.Update.Started(id, started.threadId());
+    } else if (update instanceof Agent.Update.Item item) {
+      return new Agent.Update.Item(id, item.type(), item.data());
+    } else if (update instanceof Agent.Update.ApprovalRequested requested) {
+      return new Agent.Update.ApprovalRequested(id, requested.approval());
+    } else if (update instanceof Agent.Update.ApprovalResolved resolved) {
+      return new Agent.Update.ApprovalResolved(id, resolved.approvalId(), resolved.decision());
+    }
+    Agent.Update.Finished finished = (Agent.Update.Finished) update;
+    return new Agent.Update.Finished(id, finished.outcome(), finished.text(), finished.error(),
+        finished.end());
   }
 
   // ---- committing: the agent succeeded; its changes go on the branch ----

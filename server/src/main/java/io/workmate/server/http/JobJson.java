@@ -47,7 +47,8 @@ final class JobJson {
   record WorkspaceView(String repo, String base, String branch,
       @JsonInclude(Include.NON_NULL) String baseCommit,
       @JsonInclude(Include.NON_NULL) String headCommit,
-      List<io.workmate.jobs.JobWorkspace.ChangedFile> files) {
+      List<io.workmate.jobs.JobWorkspace.ChangedFile> files,
+      @JsonInclude(Include.NON_NULL) String followUpOf) {
 
     static WorkspaceView of(Job job) {
       io.workmate.jobs.WorkspaceSpec spec = job.spec().workspace();
@@ -57,9 +58,9 @@ final class JobJson {
       io.workmate.jobs.JobWorkspace made = job.workspace();
       return made == null
           ? new WorkspaceView(spec.repo(), spec.base(), spec.branchOf(job.id()),
-              spec.baseCommit(), null, List.of())
+              spec.baseCommit(), null, List.of(), spec.followUpOf())
           : new WorkspaceView(made.repo(), spec.base(), made.branch(), made.baseCommit(),
-              made.headCommit(), made.files());
+              made.headCommit(), made.files(), spec.followUpOf());
     }
   }
 

@@ -78,7 +78,8 @@ final class JobRoutes extends AllDirectives {
   List<Operation> operations() {
     List<Operation> operations = new java.util.ArrayList<>(jobOperations());
     workspaces.ifPresent(git ->
-        operations.addAll(new WorkspaceRoutes(system, dispatcher, git).operations()));
+        operations.addAll(new WorkspaceRoutes(system, dispatcher, git, defaults, clock,
+            this::submit).operations()));
     return operations;
   }
 

@@ -153,6 +153,27 @@ final class RequestBodies {
     }
   }
 
+  /** {@code POST /v1/jobs/{id}/follow-up}. */
+  record FollowUp(
+      @JsonProperty(required = true) @JsonPropertyDescription("the text for the agent that owns "
+          + "the branch, e.g. a reviewer's comments (not empty)") @NotBlank String prompt) {
+
+    /** The source job's routing and policy, the service's defaults for the rest. */
+    JobSpec toSpec(JobSpec source, Defaults defaults, Instant now) {
+      return new JobSpec(prompt, source.agent(), source.capabilities(), source.priority(),
+          defaults.maxAttempts(), defaults.timeoutSeconds(), null, null,
+          source.approvalPolicy(), null, now);
+    }
+  }
+
+  /** {@code POST /v1/jobs/{id}/merge}. */
+  record Merge(
+      @JsonProperty(required = true) @JsonPropertyDescription("the branch of the repository to "
+          + "merge into") @NotBlank String into,
+      @JsonPropertyDescription("merge (a fast-forward when possible, else a merge commit) or "
+          + "squash (one commit on top of into); default merge")
+      @OneOf(values = {"merge", "squash"}) String strategy) {}
+
   /** {@code POST /v1/approvals/{id}}. */
   record Decide(
       @JsonProperty(required = true) @JsonPropertyDescription("the reviewer's answer")

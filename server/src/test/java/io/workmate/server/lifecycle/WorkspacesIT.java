@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.workmate.protocol.responses.ScriptedProvider;
+import io.workmate.protocol.responses.ScriptedReply;
 import io.workmate.workspaces.Git;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -14,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -95,11 +98,68 @@ class WorkspacesIT {
           .filter(line -> line.startsWith("worktree ")).count(),
           GIT.check(repo, "worktree", "list"));
 
+      assertFollowUpsContinueTheBranchAndTheThread(serve, repo, adders.get(0));
+      assertMergesTouchNoWorkingTree(serve, repo, adders.get(1), adders.get(2), adders.get(3),
+          editor);
+      assertEquals(userStatus, GIT.check(repo, "status", "--porcelain"));
+      assertEquals(mainHead, GIT.check(repo, "rev-parse", "HEAD").strip());
+
       assertBadInputsAreRefused(serve, repo, repos);
       assertADeletedRepositoryFailsItsQueuedJob(serve, repos, repo);
 
       serve.signal("TERM");
       assertEquals(0, serve.awaitExit(Duration.ofSeconds(60)), serve.output());
+    }
+  }
+
+  /**
+   * {@code kill -9} while a job's first attempt has half-written its worktree: after the
+   * restart the job runs again in a clean worktree, and once it succeeded no worktree of
+   * Workmate's is left. The model runs in the test, so it outlives the killed service.
+   */
+  @Test
+  void afterKillDashNineTheJobRetriesInACleanWorktreeAndLeavesNone() throws Exception {
+    GIT.checkVersion();
+    Path repos = Files.createDirectories(tmp.resolve("repos"));
+    Path repo = repository(repos.resolve("crash"));
+    Path data = tmp.resolve("data");
+    try (ScriptedProvider model = ScriptedProvider.start()) {
+      AtomicReference<String> firstThread = new AtomicReference<>();
+      // the first attempt's thread writes half.txt, then its model hangs: the kill comes then
+      model.setScript(request -> {
+        if (request.threadId() == null || !request.lastUserText().contains("[[crash-test]]")) {
+          return null;
+        }
+        firstThread.compareAndSet(null, request.threadId());
+        if (!request.threadId().equals(firstThread.get())) {
+          return null; // later attempts: the prompt's own directives
+        }
+        return request.isToolFollowUp() ? ScriptedReply.stall()
+            : ScriptedReply.applyPatch("half.txt", "half done");
+      });
+      Map<String, String> env = Map.of("WORKMATE_AI_GATEWAY_URL", model.baseUrl(),
+          "WORKMATE_AI_GATEWAY_KEY", "offline", "WORKMATE_JOBS_BACKOFF_INITIAL", "200ms",
+          "WORKMATE_WORKSPACES_ALLOWED_ROOTS", repos.toString());
+      String id;
+      try (ServeProcess first = ServeProcess.start(tmp, "crash-1", data, env)) {
+        id = first.submit(job(repo, "[[patch:done.txt:finished]] [[crash-test]]"));
+        Path half = data.resolve("worktrees").resolve(id).resolve("half.txt");
+        await().atMost(JOB_WAIT).until(() -> Files.exists(half) && model.requestCount() >= 2);
+        first.signal("KILL");
+        first.awaitExit(Duration.ofSeconds(30));
+      }
+      try (ServeProcess second = ServeProcess.start(tmp, "crash-2", data, env)) {
+        await().atMost(JOB_WAIT).until(() -> second.status(id).equals("succeeded"));
+        assertEquals(2, second.job(id).path("attempts").asInt(), second.job(id).toString());
+        assertOnlyChange(second, repo, id, "done.txt", 1, 0);
+        assertFalse(diff(second, id).contains("half"));
+        assertFalse(Files.exists(data.resolve("worktrees").resolve(id)));
+        assertEquals(1, GIT.check(repo, "worktree", "list", "--porcelain").lines()
+            .filter(line -> line.startsWith("worktree ")).count(),
+            GIT.check(repo, "worktree", "list"));
+        second.signal("TERM");
+        assertEquals(0, second.awaitExit(Duration.ofSeconds(60)), second.output());
+      }
     }
   }
 
@@ -116,6 +176,99 @@ class WorkspacesIT {
         Duration.ofSeconds(60));
     assertEquals(2, open.exit(), open.err());
     assertTrue(open.err().contains("workmate.workspaces.allowed-roots is \"any\""), open.err());
+  }
+
+  /**
+   * A follow-up works on the same branch from the first job's head (its diff is only its own
+   * change on top), and continues the same Codex thread ({@code [[recall]]} sees the first
+   * prompt); a job has one follow-up, so a branch one job at a time.
+   */
+  private static void assertFollowUpsContinueTheBranchAndTheThread(ServeProcess serve,
+      Path repo, String first) throws Exception {
+    JsonNode before = serve.job(first).path("workspace");
+    String review = followUp(serve, first,
+        "[[edit:file-1.txt:written by job 1=>reviewed by job 1]]");
+    await().atMost(JOB_WAIT).until(() -> serve.status(review).equals("succeeded"));
+    JsonNode reviewed = serve.job(review).path("workspace");
+    assertEquals(before.path("branch").asText(), reviewed.path("branch").asText());
+    assertEquals(before.path("headCommit").asText(), reviewed.path("baseCommit").asText());
+    assertEquals(first, reviewed.path("followUpOf").asText());
+    assertOnlyChange(serve, repo, review, "file-1.txt", 1, 1, before.path("branch").asText());
+    String diff = diff(serve, review);
+    assertTrue(diff.contains("-written by job 1") && diff.contains("+reviewed by job 1"), diff);
+    assertEquals(serve.job(first).path("threadId").asText(),
+        serve.job(review).path("threadId").asText(), "the same Codex thread");
+
+    String recall = followUp(serve, review, "[[recall]]");
+    await().atMost(JOB_WAIT).until(() -> serve.status(recall).equals("succeeded"));
+    String remembered = serve.job(recall).path("result").path("text").asText();
+    assertTrue(remembered.contains("[[patch:file-1.txt:written by job 1]]")
+        && remembered.contains("reviewed by job 1"), remembered);
+
+    HttpResponse<String> again = serve.call("POST", "/v1/jobs/" + first + "/follow-up",
+        "{\"prompt\": \"more\"}");
+    assertEquals(409, again.statusCode(), again.body());
+    assertTrue(again.body().contains(review), again.body());
+  }
+
+  /**
+   * Merges change only the target branch: a fast-forward, a merge commit, a squash; a conflict
+   * and a target checked out in the user's working tree are refused with 409, changing nothing.
+   */
+  private void assertMergesTouchNoWorkingTree(ServeProcess serve, Path repo, String second,
+      String third, String fourth, String editor) throws Exception {
+    HttpResponse<String> checkedOut = merge(serve, second, "main", "merge");
+    assertEquals(409, checkedOut.statusCode(), checkedOut.body());
+    assertTrue(checkedOut.body().contains("checked out"), checkedOut.body());
+
+    GIT.check(repo, "branch", "integration", "main");
+    HttpResponse<String> fastForward = merge(serve, second, "integration", "merge");
+    assertEquals(200, fastForward.statusCode(), fastForward.body());
+    assertTrue(ServeProcess.JSON.readTree(fastForward.body()).path("fastForward").asBoolean());
+    assertEquals(serve.job(second).path("workspace").path("headCommit").asText(),
+        GIT.check(repo, "rev-parse", "integration").strip());
+
+    HttpResponse<String> merged = merge(serve, third, "integration", "merge");
+    assertEquals(200, merged.statusCode(), merged.body());
+    String mergeCommit = ServeProcess.JSON.readTree(merged.body()).path("commit").asText();
+    assertEquals(mergeCommit, GIT.check(repo, "rev-parse", "integration").strip());
+    assertEquals(3, GIT.check(repo, "rev-list", "--parents", "-n", "1", mergeCommit).strip()
+        .split(" ").length, "a merge commit has two parents");
+    HttpResponse<String> squashed = merge(serve, fourth, "integration", "squash");
+    assertEquals(200, squashed.statusCode(), squashed.body());
+    String squash = ServeProcess.JSON.readTree(squashed.body()).path("commit").asText();
+    assertEquals(2, GIT.check(repo, "rev-list", "--parents", "-n", "1", squash).strip()
+        .split(" ").length, "a squash has one parent");
+    assertEquals("file-2.txt\nfile-3.txt\nfile-4.txt\nshared.txt\n",
+        GIT.check(repo, "ls-tree", "--name-only", "integration"));
+
+    // integration changes the line the editor job changed: the merge conflicts, nothing moves
+    Path side = tmp.resolve("side");
+    GIT.check(repo, "worktree", "add", "-q", side.toString(), "integration");
+    Files.writeString(side.resolve("shared.txt"), "alpha\nBeta from integration\n");
+    GIT.check(side, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q",
+        "-am", "conflicting");
+    GIT.check(repo, "worktree", "remove", side.toString());
+    String tip = GIT.check(repo, "rev-parse", "integration").strip();
+    HttpResponse<String> conflict = merge(serve, editor, "integration", "merge");
+    assertEquals(409, conflict.statusCode(), conflict.body());
+    JsonNode error = ServeProcess.JSON.readTree(conflict.body()).path("error");
+    assertEquals("shared.txt", error.path("files").get(0).asText(), conflict.body());
+    assertEquals(tip, GIT.check(repo, "rev-parse", "integration").strip());
+  }
+
+  private static String followUp(ServeProcess serve, String jobId, String prompt)
+      throws Exception {
+    HttpResponse<String> response = serve.call("POST", "/v1/jobs/" + jobId + "/follow-up",
+        "{\"prompt\": \"" + prompt + "\"}");
+    assertEquals(202, response.statusCode(), response.body());
+    return ServeProcess.JSON.readTree(response.body()).path("id").asText();
+  }
+
+  private static HttpResponse<String> merge(ServeProcess serve, String jobId, String into,
+      String strategy) throws Exception {
+    return serve.call("POST", "/v1/jobs/" + jobId + "/merge",
+        "{\"into\": \"" + into + "\", \"strategy\": \"" + strategy + "\"}");
   }
 
   private void assertBadInputsAreRefused(ServeProcess serve, Path repo, Path repos)
@@ -172,8 +325,12 @@ class WorkspacesIT {
 
   private static void assertOnlyChange(ServeProcess serve, Path repo, String jobId, String file,
       int added, int removed) throws Exception {
+    assertOnlyChange(serve, repo, jobId, file, added, removed, "workmate/" + jobId);
+  }
+
+  private static void assertOnlyChange(ServeProcess serve, Path repo, String jobId, String file,
+      int added, int removed, String branch) throws Exception {
     JsonNode workspace = serve.job(jobId).path("workspace");
-    String branch = "workmate/" + jobId;
     assertEquals(branch, workspace.path("branch").asText(), workspace.toString());
     assertEquals(1, workspace.path("files").size(), workspace.toString());
     JsonNode changed = workspace.path("files").get(0);
