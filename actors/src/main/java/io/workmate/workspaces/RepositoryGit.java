@@ -32,9 +32,6 @@ final class RepositoryGit {
 
   sealed interface Command {}
 
-  /** Checks {@code base} (and {@code branch}, if named) for a submission. */
-  record Validate(String base, String branch, ActorRef<Validated> replyTo) implements Command {}
-
   /**
    * A clean worktree at {@code worktree} on {@code branch}, which is set to {@code baseCommit}:
    * made when absent, else reset (the branch too) and cleaned of every untracked and ignored
@@ -86,7 +83,6 @@ final class RepositoryGit {
 
   private Behavior<Command> serving() {
     return Behaviors.receive(Command.class)
-        .onMessage(Validate.class, this::onValidate)
         .onMessage(Prepare.class, this::onPrepare)
         .onMessage(Commit.class, this::onCommit)
         .onMessage(Remove.class, this::onRemove)
@@ -95,12 +91,12 @@ final class RepositoryGit {
         .build();
   }
 
-  private Behavior<Command> onValidate(Validate validate) {
-    validate.replyTo().tell(validate(validate.base(), validate.branch()));
-    return Behaviors.same();
-  }
-
-  private Validated validate(String base, String branch) {
+  /**
+   * The checks of a submission ({@code base} resolves, {@code branch} if named is valid and
+   * free): reads only, so {@link Workspaces} runs them beside this actor's queue rather than
+   * behind the worktree adds and commits in it.
+   */
+  static Validated validate(Git git, Path repo, String base, String branch) {
     Git.Result top = git.run(repo, "rev-parse", "--is-bare-repository", "--show-toplevel");
     if (!top.ok()) {
       return Validated.refused("repo", repo + " is not a git repository (" + top.reason() + ")");
@@ -138,8 +134,8 @@ final class RepositoryGit {
       } else {
         if (Files.exists(worktree)) {
           deleteTree(worktree);
+          git.run(repo, "worktree", "prune"); // its registration, if git still has one
         }
-        git.run(repo, "worktree", "prune");
         Files.createDirectories(worktree.getParent());
         boolean branchExists = git.run(repo, "rev-parse", "--verify", "--quiet",
             "refs/heads/" + prepare.branch()).ok();
@@ -160,10 +156,12 @@ final class RepositoryGit {
     Path worktree = commit.worktree();
     try {
       git.check(worktree, "add", "-A");
-      if (!git.run(worktree, "diff", "--cached", "--quiet").ok()) {
-        git.check(worktree, "-c", "user.name=" + commit.authorName(),
-            "-c", "user.email=" + commit.authorEmail(), "commit", "-q", "--no-verify",
-            "-m", commit.message());
+      Git.Result committed = git.run(worktree, "-c", "user.name=" + commit.authorName(),
+          "-c", "user.email=" + commit.authorEmail(), "commit", "-q", "--no-verify",
+          "-m", commit.message());
+      // it fails when there is nothing to commit (the agent changed nothing): that is no error
+      if (!committed.ok() && !git.check(worktree, "status", "--porcelain").isBlank()) {
+        throw new Git.GitException("git commit: " + committed.reason());
       }
       String head = git.check(worktree, "rev-parse", "HEAD").strip();
       List<ChangedFile> files = numstat(git.check(worktree, "diff", "--numstat", "-z",
@@ -280,14 +278,14 @@ final class RepositoryGit {
     preparedAt.remove(worktree);
     Git.Result removed = git.run(repo, "worktree", "remove", "--force", "--force",
         worktree.toString());
-    if (!removed.ok() && Files.exists(worktree)) {
+    if (!removed.ok()) {
       try {
         deleteTree(worktree);
       } catch (IOException e) {
         throw new Git.GitException("cannot delete " + worktree + ": " + e.getMessage());
       }
+      git.run(repo, "worktree", "prune"); // git did not remove it: forget its registration
     }
-    git.run(repo, "worktree", "prune");
   }
 
   /** {@code git diff --numstat -z}: "added TAB removed TAB path NUL" ("-" for binary files). */

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -196,14 +197,13 @@ public final class Workspaces {
       return Behaviors.same();
     }
     Path real = RepositoryPaths.real(validate.repo());
+    // reads only: beside the repository's queue of worktree adds and commits, not behind it
     ActorRef<Validated> replyTo = validate.replyTo();
-    ActorRef<Validated> withRepo = context.spawnAnonymous(Behaviors.receiveMessage(
-        (Validated answer) -> {
-          replyTo.tell(answer.withRepo(real.toString()));
-          return Behaviors.stopped();
-        }));
-    repository(real).tell(new RepositoryGit.Validate(validate.base(), validate.branch(),
-        withRepo));
+    CompletableFuture.supplyAsync(() -> RepositoryGit.validate(git, real, validate.base(),
+            validate.branch()).withRepo(real.toString()),
+        BlockingThreads.executor(context.getSystem()))
+        .whenComplete((answer, failure) -> replyTo.tell(answer != null ? answer
+            : Validated.refused("repo", "cannot check " + real + ": " + failure)));
     return Behaviors.same();
   }
 

@@ -83,7 +83,8 @@ final class WorkspaceRoutes extends AllDirectives {
               + "follow up the latest"));
         }
         CompletionStage<Workspaces.Validated> tip = Asks.ask(system, workspaces,
-            replyTo -> new Workspaces.Validate(made.repo(), made.branch(), null, replyTo),
+            replyTo -> new Workspaces.Validate(made.repo(), "refs/heads/" + made.branch(), null,
+                replyTo),
             ASK_TIMEOUT);
         return onSuccess(tip, validated -> {
           if (!validated.ok()) {
