@@ -31,13 +31,21 @@ public final class Agent {
    * @param cwd working directory, or null for the agent's default
    * @param approvalPolicy codex approval policy for this turn, or null for the agent's default
    * @param timeout how long the backend may take; the dispatcher interrupts after it anyway
+   * @param resumeThreadId a Codex thread to continue (a follow-up), or null for a fresh one;
+   *     backends without threads ignore it
    */
   public record Invocation(String id, String prompt, String cwd, String approvalPolicy,
-      Duration timeout) {
+      Duration timeout, String resumeThreadId) {
     public Invocation {
       Objects.requireNonNull(id, "id");
       Objects.requireNonNull(prompt, "prompt");
       Objects.requireNonNull(timeout, "timeout");
+    }
+
+    /** On a fresh thread. */
+    public Invocation(String id, String prompt, String cwd, String approvalPolicy,
+        Duration timeout) {
+      this(id, prompt, cwd, approvalPolicy, timeout, null);
     }
   }
 
@@ -62,8 +70,10 @@ public final class Agent {
 
     /**
      * An item of the agent's work: {@code type} is {@code item_started},
-     * {@code item_completed}, {@code agent_message_delta} or {@code command_output_delta};
-     * {@code data} is the item (for a delta: {@code {"itemId", "delta"}}).
+     * {@code item_completed}, {@code agent_message_delta}, {@code command_output_delta} or
+     * {@code turn_diff_updated}; {@code data} is the item (for a delta:
+     * {@code {"itemId", "delta"}}; for a turn's diff codex's {@code {"threadId", "turnId",
+     * "diff"}}).
      */
     record Item(String invocationId, String type, JsonNode data) implements Update {}
 

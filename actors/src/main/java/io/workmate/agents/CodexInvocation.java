@@ -97,7 +97,9 @@ public final class CodexInvocation {
     CodexThread.TurnOptions options;
     try {
       settings = threadSettings(base);
-      options = new CodexThread.TurnOptions(Optional.empty(),
+      // a resumed thread that codex still has loaded keeps its old cwd: the turn names the new
+      options = new CodexThread.TurnOptions(invocation.resumeThreadId() == null
+              ? Optional.empty() : Optional.ofNullable(invocation.cwd()).map(Path::of),
           Optional.ofNullable(invocation.approvalPolicy()).map(ApprovalPolicy::parse),
           Optional.empty());
     } catch (RuntimeException e) {
@@ -105,7 +107,8 @@ public final class CodexInvocation {
     }
     ActorRef<ThreadEvent> events = context.messageAdapter(ThreadEvent.class, FromThread::new);
     context.ask(CodexPool.ThreadOpened.class, pool, OPEN_TIMEOUT,
-        replyTo -> new CodexPool.OpenThread(settings, Optional.empty(), List.of(events), replyTo),
+        replyTo -> new CodexPool.OpenThread(settings,
+            Optional.ofNullable(invocation.resumeThreadId()), List.of(events), replyTo),
         Opened::new);
     return Behaviors.receive(Command.class)
         .onMessage(Opened.class, opened -> onOpened(opened, options))
@@ -223,6 +226,10 @@ public final class CodexInvocation {
     } else if (event instanceof ThreadEvent.CommandOutputDelta delta) {
       invoker.tell(new Agent.Update.Item(id, "command_output_delta",
           delta(delta.itemId(), delta.delta())));
+    } else if (event instanceof ThreadEvent.Notice notice
+        && TURN_DIFF_UPDATED.equals(notice.method())) {
+      // codex's own diff of the turn so far: what a job's watchers see change while it runs
+      invoker.tell(new Agent.Update.Item(id, "turn_diff_updated", notice.params()));
     } else if (event instanceof ThreadEvent.ApprovalRequested requested) {
       invoker.tell(new Agent.Update.ApprovalRequested(id, requested.approval()));
     } else if (event instanceof ThreadEvent.ApprovalResolved resolved) {
@@ -231,6 +238,8 @@ public final class CodexInvocation {
     }
     return Behaviors.same();
   }
+
+  private static final String TURN_DIFF_UPDATED = "turn/diff/updated";
 
   private static JsonNode delta(String itemId, String text) {
     ObjectNode node = JsonNodeFactory.instance.objectNode();

@@ -12,6 +12,7 @@ import io.workmate.jobs.JobEvent.Retried;
 import io.workmate.jobs.JobEvent.Submitted;
 import io.workmate.jobs.JobEvent.Succeeded;
 import io.workmate.jobs.JobEvent.ThreadAttached;
+import io.workmate.jobs.JobEvent.WorkspaceRecorded;
 import io.workmate.persistence.CborSerializable;
 import java.time.Instant;
 
@@ -35,6 +36,7 @@ import java.time.Instant;
  * @param updatedAt the time of its latest event
  * @param withdrawnApprovalId the approval a released attempt waited on (see
  *     {@link AttemptReleased}); kept so a late answer to it can name the new one
+ * @param workspace what the job's git workspace came to, or null (none, or not made yet)
  */
 public record Job(
     String id,
@@ -49,10 +51,35 @@ public record Job(
     String approvalId,
     Instant createdAt,
     Instant updatedAt,
-    String withdrawnApprovalId) implements CborSerializable {
+    String withdrawnApprovalId,
+    JobWorkspace workspace) implements CborSerializable {
 
-  /** The job after {@code event}; {@code job} is null before its {@link Submitted}. */
+  /** Without a workspace (what every event but {@link WorkspaceRecorded} makes). */
+  public Job(String id, JobSpec spec, JobStatus status, int attempts, String agent,
+      String threadId, String resultText, String lastError, Instant retryAt, String approvalId,
+      Instant createdAt, Instant updatedAt, String withdrawnApprovalId) {
+    this(id, spec, status, attempts, agent, threadId, resultText, lastError, retryAt, approvalId,
+        createdAt, updatedAt, withdrawnApprovalId, null);
+  }
+
+  /**
+   * The job after {@code event}; {@code job} is null before its {@link Submitted}. The
+   * workspace is kept through every other event.
+   */
   static Job applying(Job job, JobEvent event) {
+    if (event instanceof WorkspaceRecorded recorded && job != null) {
+      return new Job(job.id, job.spec, job.status, job.attempts, job.agent, job.threadId,
+          job.resultText, job.lastError, job.retryAt, job.approvalId, job.createdAt,
+          recorded.at(), job.withdrawnApprovalId, recorded.workspace());
+    }
+    Job next = applyingStatus(job, event);
+    return job == null || job.workspace == null || next == job ? next
+        : new Job(next.id, next.spec, next.status, next.attempts, next.agent, next.threadId,
+            next.resultText, next.lastError, next.retryAt, next.approvalId, next.createdAt,
+            next.updatedAt, next.withdrawnApprovalId, job.workspace);
+  }
+
+  private static Job applyingStatus(Job job, JobEvent event) {
     if (event instanceof Submitted submitted) {
       return job != null ? job : after(submitted);
     }

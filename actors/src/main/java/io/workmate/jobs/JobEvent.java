@@ -26,6 +26,7 @@ import java.time.Instant;
     @JsonSubTypes.Type(value = JobEvent.AttemptReleased.class, name = "attempt_released"),
     @JsonSubTypes.Type(value = JobEvent.Retried.class, name = "retried"),
     @JsonSubTypes.Type(value = JobEvent.ThreadAttached.class, name = "thread_attached"),
+    @JsonSubTypes.Type(value = JobEvent.WorkspaceRecorded.class, name = "workspace_recorded"),
 })
 public sealed interface JobEvent extends CborSerializable {
 
@@ -75,5 +76,9 @@ public sealed interface JobEvent extends CborSerializable {
 
   /** The running attempt's backend named its thread (a Codex thread id). */
   record ThreadAttached(String jobId, int attempt, String threadId, Instant at)
+      implements JobEvent {}
+
+  /** The job's worktree was made, or its changes committed: what its workspace came to. */
+  record WorkspaceRecorded(String jobId, int attempt, JobWorkspace workspace, Instant at)
       implements JobEvent {}
 }

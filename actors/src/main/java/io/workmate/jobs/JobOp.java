@@ -19,6 +19,7 @@ import java.time.Instant;
  * Cancel            any non-terminal          → cancelled
  * Retry             dead                      → queued (attempts reset to 0)
  * AttachThread      running, waiting_approval → (same status, the thread id recorded)
+ * RecordWorkspace   running, waiting_approval → (same status, the workspace recorded)
  * Expire            queued, failed            → dead (the deadline passed between attempts)
  * </pre>
  */
@@ -68,6 +69,9 @@ public sealed interface JobOp extends CborSerializable {
 
   /** Records the thread the running attempt's backend opened ({@code threadId} of the job). */
   record AttachThread(String threadId) implements JobOp {}
+
+  /** Records what the running attempt's workspace came to ({@code workspace} of the job). */
+  record RecordWorkspace(JobWorkspace workspace) implements JobOp {}
 
   /** queued/failed → dead: the job's deadline passed before it could (re)start. */
   record Expire(String reason) implements JobOp {}

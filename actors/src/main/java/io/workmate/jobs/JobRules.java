@@ -88,6 +88,9 @@ public final class JobRules {
     } else if (op instanceof JobOp.AttachThread attach) {
       return transition(job, IN_ATTEMPT, "take a thread", current ->
           new JobEvent.ThreadAttached(jobId, current.attempts(), attach.threadId(), now));
+    } else if (op instanceof JobOp.RecordWorkspace record) {
+      return transition(job, IN_ATTEMPT, "record a workspace", current ->
+          new JobEvent.WorkspaceRecorded(jobId, current.attempts(), record.workspace(), now));
     } else if (op instanceof JobOp.Expire expire) {
       return transition(job, STARTABLE, "expire",
           current -> new JobEvent.DeadLettered(jobId, current.attempts(), expire.reason(), now));

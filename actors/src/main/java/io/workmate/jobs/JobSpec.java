@@ -20,6 +20,8 @@ import java.util.Objects;
  * @param approvalPolicy codex approval policy ({@code never}, {@code on-request}, ...), or null
  * @param idempotencyKey the caller's key ({@link JobIds#forIdempotencyKey}), or null
  * @param createdAt when it was submitted
+ * @param workspace the git worktree the job works in, or null (journals from before it have
+ *     none)
  */
 public record JobSpec(
     String prompt,
@@ -32,7 +34,8 @@ public record JobSpec(
     String cwd,
     String approvalPolicy,
     String idempotencyKey,
-    Instant createdAt) implements CborSerializable {
+    Instant createdAt,
+    WorkspaceSpec workspace) implements CborSerializable {
 
   public static final int DEFAULT_MAX_ATTEMPTS = 3;
   public static final int DEFAULT_TIMEOUT_SECONDS = 600;
@@ -49,6 +52,14 @@ public record JobSpec(
     }
   }
 
+  /** Without a workspace. */
+  public JobSpec(String prompt, String agent, List<String> capabilities, int priority,
+      int maxAttempts, int timeoutSeconds, Instant deadline, String cwd, String approvalPolicy,
+      String idempotencyKey, Instant createdAt) {
+    this(prompt, agent, capabilities, priority, maxAttempts, timeoutSeconds, deadline, cwd,
+        approvalPolicy, idempotencyKey, createdAt, null);
+  }
+
   /** A spec with every default: any agent, priority 0, 3 attempts of at most 600 s each. */
   public static JobSpec of(String prompt, Instant createdAt) {
     return new JobSpec(prompt, null, List.of(), 0, DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_SECONDS,
@@ -57,46 +68,51 @@ public record JobSpec(
 
   public JobSpec withAgent(String newAgent) {
     return new JobSpec(prompt, newAgent, capabilities, priority, maxAttempts, timeoutSeconds,
-        deadline, cwd, approvalPolicy, idempotencyKey, createdAt);
+        deadline, cwd, approvalPolicy, idempotencyKey, createdAt, workspace);
   }
 
   public JobSpec withCapabilities(List<String> newCapabilities) {
     return new JobSpec(prompt, agent, newCapabilities, priority, maxAttempts, timeoutSeconds,
-        deadline, cwd, approvalPolicy, idempotencyKey, createdAt);
+        deadline, cwd, approvalPolicy, idempotencyKey, createdAt, workspace);
   }
 
   public JobSpec withPriority(int newPriority) {
     return new JobSpec(prompt, agent, capabilities, newPriority, maxAttempts, timeoutSeconds,
-        deadline, cwd, approvalPolicy, idempotencyKey, createdAt);
+        deadline, cwd, approvalPolicy, idempotencyKey, createdAt, workspace);
   }
 
   public JobSpec withMaxAttempts(int newMaxAttempts) {
     return new JobSpec(prompt, agent, capabilities, priority, newMaxAttempts, timeoutSeconds,
-        deadline, cwd, approvalPolicy, idempotencyKey, createdAt);
+        deadline, cwd, approvalPolicy, idempotencyKey, createdAt, workspace);
   }
 
   public JobSpec withTimeoutSeconds(int newTimeoutSeconds) {
     return new JobSpec(prompt, agent, capabilities, priority, maxAttempts, newTimeoutSeconds,
-        deadline, cwd, approvalPolicy, idempotencyKey, createdAt);
+        deadline, cwd, approvalPolicy, idempotencyKey, createdAt, workspace);
   }
 
   public JobSpec withDeadline(Instant newDeadline) {
     return new JobSpec(prompt, agent, capabilities, priority, maxAttempts, timeoutSeconds,
-        newDeadline, cwd, approvalPolicy, idempotencyKey, createdAt);
+        newDeadline, cwd, approvalPolicy, idempotencyKey, createdAt, workspace);
   }
 
   public JobSpec withCwd(String newCwd) {
     return new JobSpec(prompt, agent, capabilities, priority, maxAttempts, timeoutSeconds,
-        deadline, newCwd, approvalPolicy, idempotencyKey, createdAt);
+        deadline, newCwd, approvalPolicy, idempotencyKey, createdAt, workspace);
   }
 
   public JobSpec withApprovalPolicy(String newApprovalPolicy) {
     return new JobSpec(prompt, agent, capabilities, priority, maxAttempts, timeoutSeconds,
-        deadline, cwd, newApprovalPolicy, idempotencyKey, createdAt);
+        deadline, cwd, newApprovalPolicy, idempotencyKey, createdAt, workspace);
   }
 
   public JobSpec withIdempotencyKey(String newIdempotencyKey) {
     return new JobSpec(prompt, agent, capabilities, priority, maxAttempts, timeoutSeconds,
-        deadline, cwd, approvalPolicy, newIdempotencyKey, createdAt);
+        deadline, cwd, approvalPolicy, newIdempotencyKey, createdAt, workspace);
+  }
+
+  public JobSpec withWorkspace(WorkspaceSpec newWorkspace) {
+    return new JobSpec(prompt, agent, capabilities, priority, maxAttempts, timeoutSeconds,
+        deadline, cwd, approvalPolicy, idempotencyKey, createdAt, newWorkspace);
   }
 }

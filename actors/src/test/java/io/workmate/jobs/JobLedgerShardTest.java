@@ -299,6 +299,10 @@ class JobLedgerShardTest {
       new Transition("attachThread", new AttachThread("thread-x"),
           EnumSet.of(JobStatus.RUNNING, JobStatus.WAITING_APPROVAL), "take a thread",
           JobEvent.ThreadAttached.class, null),
+      new Transition("recordWorkspace", new JobOp.RecordWorkspace(new JobWorkspace("/repo",
+              "workmate/x", "abc", null, List.of())),
+          EnumSet.of(JobStatus.RUNNING, JobStatus.WAITING_APPROVAL), "record a workspace",
+          JobEvent.WorkspaceRecorded.class, null),
       new Transition("expire", new Expire("deadline passed"),
           EnumSet.of(JobStatus.QUEUED, JobStatus.FAILED), "expire",
           JobEvent.DeadLettered.class, JobStatus.DEAD));
@@ -424,6 +428,33 @@ class JobLedgerShardTest {
     List<JobEvent> events = new ArrayList<>(job.history());
     events.add(new JobEvent.Submitted("other-job", spec().withCapabilities(List.of("java")), T0));
     testKit.serializationTestKit().verifySerialization(new Recorded(events), true);
+  }
+
+  @Test
+  void eventsJournaledBeforeWorkspacesExistedStillRead() throws Exception {
+    var serialization = SerializationExtension.get(testKit.system());
+    JobSpec withWorkspace = spec().withWorkspace(new WorkspaceSpec("/repo", "HEAD", null, "abc"));
+    Recorded now = new Recorded(List.of(new JobEvent.Submitted("job-w", withWorkspace, T0),
+        new JobEvent.WorkspaceRecorded("job-w", 1, new JobWorkspace("/repo", "workmate/job-w",
+            "abc", "def", List.of(new JobWorkspace.ChangedFile("a.txt", 2, 0))), T0)));
+    var serializer = serialization.findSerializerFor(now);
+    String manifest = org.apache.pekko.serialization.Serializers.manifestFor(serializer, now);
+    assertEquals(now, serialization.deserialize(serialization.serialize(now).get(),
+        serializer.identifier(), manifest).get());
+    // the same batch as a journal written before issue 16 holds it: no workspace in the spec
+    var cbor = new com.fasterxml.jackson.databind.ObjectMapper(
+        new com.fasterxml.jackson.dataformat.cbor.CBORFactory());
+    var tree = cbor.readTree(serialization.serialize(new Recorded(List.of(
+        new JobEvent.Submitted("job-old", spec(), T0)))).get());
+    var spec = (com.fasterxml.jackson.databind.node.ObjectNode) tree.findValue("spec");
+    assertTrue(spec.has("workspace"), tree.toString());
+    spec.remove("workspace");
+    Recorded old = (Recorded) serialization.deserialize(cbor.writeValueAsBytes(tree),
+        serializer.identifier(), manifest).get();
+    JobEvent.Submitted submitted = (JobEvent.Submitted) old.events().get(0);
+    assertNull(submitted.spec().workspace());
+    assertEquals(spec(), submitted.spec());
+    assertNull(Job.applying(null, submitted).workspace());
   }
 
   @Test

@@ -2,6 +2,9 @@ package io.workmate.server;
 
 import io.workmate.server.cli.AgentsCommand;
 import io.workmate.server.cli.ApproveCommand;
+import io.workmate.server.cli.DiffCommand;
+import io.workmate.server.cli.FollowUpCommand;
+import io.workmate.server.cli.MergeCommand;
 import io.workmate.server.cli.CancelCommand;
 import io.workmate.server.cli.ExportCommand;
 import io.workmate.server.cli.ImportCommand;
@@ -23,7 +26,8 @@ import picocli.CommandLine.Command;
     description = "Runs many Codex agents at once, online or offline.",
     subcommands = {RunCommand.class, ServeCommand.class, StatusCommand.class, ModeCommand.class,
         SubmitCommand.class, JobsCommand.class, JobCommand.class, CancelCommand.class,
-        ApproveCommand.class, AgentsCommand.class, ExportCommand.class, ImportCommand.class,
+        ApproveCommand.class, DiffCommand.class, FollowUpCommand.class, MergeCommand.class,
+        AgentsCommand.class, ExportCommand.class, ImportCommand.class,
         ScriptedProviderCommand.class})
 public final class Main implements java.util.concurrent.Callable<Integer> {
 

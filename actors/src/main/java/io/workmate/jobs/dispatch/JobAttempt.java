@@ -12,6 +12,7 @@ import io.workmate.jobs.JobSpec;
 import io.workmate.jobs.JobStatus;
 import io.workmate.protocol.codex.ApprovalDecision;
 import io.workmate.support.Backoff;
+import io.workmate.workspaces.Workspaces;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -188,8 +189,16 @@ public final class JobAttempt {
   public static Behavior<Command> create(String jobId, JobSpec spec, AgentHandle agent,
       ActorRef<JobLedger.Command> ledger, Clock clock, Backoff backoff,
       ActorRef<Report> reportTo) {
+    return create(jobId, spec, agent, ledger, clock, backoff, reportTo, null);
+  }
+
+  /** {@code workspaces}: where a job with a workspace gets its worktree (null: none here). */
+  public static Behavior<Command> create(String jobId, JobSpec spec, AgentHandle agent,
+      ActorRef<JobLedger.Command> ledger, Clock clock, Backoff backoff,
+      ActorRef<Report> reportTo, ActorRef<Workspaces.Command> workspaces) {
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> new JobAttempt(context,
-        timers, jobId, spec, agent, ledger, clock, backoff, reportTo).starting(null)));
+        timers, jobId, spec, agent, ledger, clock, backoff, reportTo, workspaces)
+        .starting(null)));
   }
 
   private final ActorContext<Command> context;
@@ -201,6 +210,9 @@ public final class JobAttempt {
   private final Clock clock;
   private final Backoff backoff;
   private final ActorRef<Report> reportTo;
+  private final ActorRef<Workspaces.Command> workspaces;
+  /** Where the invocation's messages go: the agent, or the job's {@link WorkspaceInvocation}. */
+  private ActorRef<Agent.Command> invocationTarget;
   private final ActorRef<JobLedger.Answered> ledgerAnswers;
   /** The approvals the agent waits on, oldest first: the ledger knows the job waits meanwhile. */
   private final Map<String, PendingApproval> approvals = new LinkedHashMap<>();
@@ -211,8 +223,10 @@ public final class JobAttempt {
 
   private JobAttempt(ActorContext<Command> context, TimerScheduler<Command> timers, String jobId,
       JobSpec spec, AgentHandle agent, ActorRef<JobLedger.Command> ledger, Clock clock,
-      Backoff backoff, ActorRef<Report> reportTo) {
+      Backoff backoff, ActorRef<Report> reportTo, ActorRef<Workspaces.Command> workspaces) {
     this.context = context;
+    this.workspaces = workspaces;
+    this.invocationTarget = agent.ref();
     this.timers = timers;
     this.jobId = jobId;
     this.spec = spec;
@@ -277,7 +291,14 @@ public final class JobAttempt {
     invocationId = jobId + "#" + attempt;
     Agent.Invocation invocation = new Agent.Invocation(invocationId, spec.prompt(), spec.cwd(),
         spec.approvalPolicy(), Duration.ofSeconds(spec.timeoutSeconds()));
-    agent.ref().tell(new Agent.Invoke(invocation,
+    if (spec.workspace() != null) {
+      if (workspaces == null) {
+        return failAttempt("this node runs no job workspaces", "failed", false);
+      }
+      invocationTarget = context.spawn(WorkspaceInvocation.create(jobId, spec.workspace(),
+          current.job().workspace(), agent.ref(), ledger, workspaces), "workspace-" + attempt);
+    }
+    invocationTarget.tell(new Agent.Invoke(invocation,
         context.messageAdapter(Agent.Update.class, FromAgent::new)));
     return running();
   }
@@ -315,7 +336,7 @@ public final class JobAttempt {
   // ---- interrupting: the agent was told to stop and has not ended the invocation yet ----
 
   private Behavior<Command> interrupt(Stop why) {
-    agent.ref().tell(new Agent.Interrupt(invocationId));
+    invocationTarget.tell(new Agent.Interrupt(invocationId));
     timers.startSingleTimer("abandon", new AbandonDue(), ABANDON_AFTER);
     return interrupting(why);
   }
@@ -497,7 +518,7 @@ public final class JobAttempt {
     }
     // answered straight to the caller: the attempt may have ended by the time the agent answers
     ActorRef<ApprovalAnswer> replyTo = decide.replyTo();
-    AskPattern.<Agent.Command, Agent.Decided>ask(agent.ref(),
+    AskPattern.<Agent.Command, Agent.Decided>ask(invocationTarget,
         decidedTo -> new Agent.Decide(invocationId, decide.approvalId(), decide.decision(),
             decidedTo), DECIDE_TIMEOUT, context.getSystem().scheduler())
         .whenComplete((decided, failure) -> replyTo.tell(decided != null && decided.ok()

@@ -1,5 +1,8 @@
 package io.workmate.jobs.dispatch;
 
+import io.workmate.workspaces.Workspaces;
+import org.apache.pekko.actor.typed.ActorRef;
+
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.workmate.agents.AgentHandle;
@@ -25,10 +28,21 @@ import java.util.Objects;
  *     ({@link JobLedger#DEFAULT_WRITE_INTERVAL}); zero: each as soon as the last one ended
  * @param ledgerPart the ledger's shards (fixed for a journal once it holds jobs) and which of
  *     them this dispatcher holds: all, or one in a cluster
+ * @param workspaces where jobs with a workspace get their git worktrees, or null: such jobs
+ *     fail here
  */
 public record JobDispatcherSettings(Backoff backoff, Clock clock, MeterRegistry metrics,
     List<AgentHandle> agents, String defaultAgent, String ledger,
-    Duration ledgerWriteInterval, LedgerPart ledgerPart) {
+    Duration ledgerWriteInterval, LedgerPart ledgerPart,
+    ActorRef<Workspaces.Command> workspaces) {
+
+  /** Without workspaces. */
+  public JobDispatcherSettings(Backoff backoff, Clock clock, MeterRegistry metrics,
+      List<AgentHandle> agents, String defaultAgent, String ledger,
+      Duration ledgerWriteInterval, LedgerPart ledgerPart) {
+    this(backoff, clock, metrics, agents, defaultAgent, ledger, ledgerWriteInterval, ledgerPart,
+        null);
+  }
 
   /** The name of the ledger unless told otherwise: one dispatcher per journal. */
   public static final String DEFAULT_LEDGER = "jobs";
@@ -68,13 +82,13 @@ public record JobDispatcherSettings(Backoff backoff, Clock clock, MeterRegistry 
 
   public JobDispatcherSettings withClock(Clock newClock) {
     return new JobDispatcherSettings(backoff, newClock, metrics, agents, defaultAgent, ledger,
-        ledgerWriteInterval, ledgerPart);
+        ledgerWriteInterval, ledgerPart, workspaces);
   }
 
   /** The agents at start. */
   public JobDispatcherSettings withAgents(List<AgentHandle> startAgents) {
     return new JobDispatcherSettings(backoff, clock, metrics, startAgents, defaultAgent, ledger,
-        ledgerWriteInterval, ledgerPart);
+        ledgerWriteInterval, ledgerPart, workspaces);
   }
 
   /**
@@ -83,7 +97,7 @@ public record JobDispatcherSettings(Backoff backoff, Clock clock, MeterRegistry 
    */
   public JobDispatcherSettings withDefaultAgent(String agentId) {
     return new JobDispatcherSettings(backoff, clock, metrics, agents, agentId, ledger,
-        ledgerWriteInterval, ledgerPart);
+        ledgerWriteInterval, ledgerPart, workspaces);
   }
 
   /**
@@ -92,13 +106,13 @@ public record JobDispatcherSettings(Backoff backoff, Clock clock, MeterRegistry 
    */
   public JobDispatcherSettings withLedger(String name) {
     return new JobDispatcherSettings(backoff, clock, metrics, agents, defaultAgent, name,
-        ledgerWriteInterval, ledgerPart);
+        ledgerWriteInterval, ledgerPart, workspaces);
   }
 
   /** The least time between two journal writes of the ledger (zero: no pause). */
   public JobDispatcherSettings withLedgerWriteInterval(Duration interval) {
     return new JobDispatcherSettings(backoff, clock, metrics, agents, defaultAgent, ledger,
-        interval, ledgerPart);
+        interval, ledgerPart, workspaces);
   }
 
   /** The number of the ledger's shards; a journal's jobs are found only under the same number. */
@@ -109,6 +123,12 @@ public record JobDispatcherSettings(Backoff backoff, Clock clock, MeterRegistry 
   /** The ledger's shards, and which of them this dispatcher holds. */
   public JobDispatcherSettings withLedgerPart(LedgerPart part) {
     return new JobDispatcherSettings(backoff, clock, metrics, agents, defaultAgent, ledger,
-        ledgerWriteInterval, part);
+        ledgerWriteInterval, part, workspaces);
+  }
+
+  /** Where jobs with a workspace get their worktrees. */
+  public JobDispatcherSettings withWorkspaces(ActorRef<Workspaces.Command> newWorkspaces) {
+    return new JobDispatcherSettings(backoff, clock, metrics, agents, defaultAgent, ledger,
+        ledgerWriteInterval, ledgerPart, newWorkspaces);
   }
 }

@@ -45,7 +45,8 @@ final class RunningAttempts {
   void start(Job job, AgentSlot slot, Instant now) {
     slot.started(now);
     ActorRef<JobAttempt.Command> attempt = context.spawn(JobAttempt.create(job.id(), job.spec(),
-        slot.handle(), ledger, settings.clock(), settings.backoff(), reportTo),
+        slot.handle(), ledger, settings.clock(), settings.backoff(), reportTo,
+        settings.workspaces()),
         "attempt-" + (++started));
     byJob.put(job.id(), new Attempt(attempt, slot));
     metrics.running(byJob.size());

@@ -14,6 +14,12 @@ import java.util.regex.Pattern;
  *   <li>{@code [[exec:CMD]]} — call the shell tool {@code exec_command} with CMD
  *   <li>{@code [[patch:PATH:CONTENT]]} — call {@code apply_patch} adding file PATH; a literal
  *       {@code \n} in CONTENT becomes a newline so one-line prompts can write several lines
+ *   <li>{@code [[edit:PATH:OLD=>NEW]]} — call {@code apply_patch} updating file PATH: its line
+ *       OLD becomes NEW ({@code \n} in NEW adds lines)
+ *   <li>{@code [[fail_first:TOKEN]]}, {@code [[fail_first:TOKEN:PATH]]} — the first attempt
+ *       (the first Codex thread that sends TOKEN, see {@link FirstAttempts}) fails: it runs the
+ *       prompt's tool call (or, with PATH, adds PATH instead, a half-done edit) and then ends in
+ *       {@code response.failed}; a text reply fails at once. Other threads ignore it
  *   <li>{@code [[http:CODE]]} — fail with HTTP status CODE (400-599)
  *   <li>{@code [[fail:MESSAGE]]} — a stream ending in {@code response.failed}
  *   <li>{@code [[stall]]} — start answering, then hang
@@ -46,8 +52,16 @@ public final class Directives {
   /** A directive as written: {@code [[name:value]]}, value null when there is no colon. */
   record Directive(String name, String value, String raw) {}
 
-  /** The reply the directives in the request's last user prompt ask for. */
+  /**
+   * The reply the directives in the request's last user prompt ask for, with a memory of its
+   * own: every {@code [[fail_first:…]]} counts as a first attempt.
+   */
   public static ScriptedReply replyFor(RecordedRequest request) {
+    return replyFor(request, new FirstAttempts());
+  }
+
+  /** As {@link #replyFor(RecordedRequest)}, {@code attempts} telling first attempts apart. */
+  public static ScriptedReply replyFor(RecordedRequest request, FirstAttempts attempts) {
     String prompt = request.lastUserText();
     List<Directive> directives = parse(prompt);
     try {
@@ -55,6 +69,7 @@ public final class Directives {
           request.isToolFollowUp()
               ? ScriptedReply.text(TOOL_FINISHED + request.lastToolOutput())
               : actionReply(directives, request, prompt);
+      reply = failFirstAttempt(reply, directives, request, attempts);
       return applyModifiers(reply, directives);
     } catch (IllegalArgumentException badValue) {
       return ScriptedReply.text("Scripted model: bad directive, " + badValue.getMessage());
@@ -97,6 +112,8 @@ public final class Directives {
         return ScriptedReply.exec(requireValue(directive));
       case "patch":
         return patch(directive);
+      case "edit":
+        return edit(directive);
       case "http":
         int status = (int) number(directive, 400, 599);
         return ScriptedReply.httpError(status, "scripted HTTP " + status);
@@ -119,6 +136,47 @@ public final class Directives {
     }
     String content = value.substring(colon + 1).replace("\\n", "\n");
     return ScriptedReply.applyPatch(value.substring(0, colon).strip(), content);
+  }
+
+  private static ScriptedReply edit(Directive directive) {
+    String value = requireValue(directive);
+    int colon = value.indexOf(':');
+    int arrow = value.indexOf("=>", colon + 1);
+    if (colon < 0 || arrow < 0) {
+      throw new IllegalArgumentException(directive.raw() + " needs PATH:OLD=>NEW");
+    }
+    return ScriptedReply.editFile(value.substring(0, colon).strip(),
+        value.substring(colon + 1, arrow), value.substring(arrow + 2).replace("\\n", "\n"));
+  }
+
+  /**
+   * {@code [[fail_first:TOKEN(:PATH)]]} on the first attempt: the tool call's result is answered
+   * with a failure (so the tool ran: its effects are the attempt's leftovers), a text reply fails
+   * at once, and with PATH the tool call adds PATH instead of doing the prompt's action.
+   */
+  private static ScriptedReply failFirstAttempt(ScriptedReply reply, List<Directive> directives,
+      RecordedRequest request, FirstAttempts attempts) {
+    Directive failFirst = directives.stream().filter(d -> d.name().equals("fail_first"))
+        .findFirst().orElse(null);
+    if (failFirst == null) {
+      return reply;
+    }
+    String value = requireValue(failFirst);
+    int colon = value.indexOf(':');
+    String token = (colon < 0 ? value : value.substring(0, colon)).strip();
+    String leftover = colon < 0 ? "" : value.substring(colon + 1).strip();
+    if (!attempts.isFirst(token, request.threadId())) {
+      return reply;
+    }
+    ScriptedReply.Failed failure =
+        ScriptedReply.failed("scripted failure of the first attempt (" + token + ")");
+    if (request.isToolFollowUp()) {
+      return failure;
+    }
+    if (!leftover.isEmpty()) {
+      return ScriptedReply.applyPatch(leftover, "left by the first attempt of " + token);
+    }
+    return reply instanceof ScriptedReply.Text ? failure : reply;
   }
 
   /** Lists the prompts before the current one, proving the model was shown the thread's history. */

@@ -36,6 +36,9 @@ final class ReplyStreamer {
     } else if (reply instanceof ScriptedReply.ApplyPatch patch) {
       ObjectNode call = events.applyPatchDone(patch.patchText());
       streamToolCall(exchange, patch.delayMs(), call, events, inputTokens);
+    } else if (reply instanceof ScriptedReply.EditFile edit) {
+      ObjectNode call = events.applyPatchDone(edit.patchText());
+      streamToolCall(exchange, edit.delayMs(), call, events, inputTokens);
     } else if (reply instanceof ScriptedReply.Failed failed) {
       streamFailure(exchange, failed, events);
     } else if (reply instanceof ScriptedReply.Stall) {

@@ -55,6 +55,7 @@ public final class ScriptedProvider implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private final ReplyStreamer streamer = new ReplyStreamer(closing, STALL_CAP);
   private volatile Function<RecordedRequest, ScriptedReply> script;
+  private final FirstAttempts firstAttempts = new FirstAttempts();
 
   private ScriptedProvider(String host, HttpServer server, ExecutorService handlers) {
     this.host = host;
@@ -172,7 +173,7 @@ public final class ScriptedProvider implements AutoCloseable {
     }
     Function<RecordedRequest, ScriptedReply> custom = script;
     ScriptedReply scripted = custom == null ? null : custom.apply(request);
-    return scripted != null ? scripted : Directives.replyFor(request);
+    return scripted != null ? scripted : Directives.replyFor(request, firstAttempts);
   }
 
   private void record(RecordedRequest request) {

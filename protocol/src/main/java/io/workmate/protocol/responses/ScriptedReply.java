@@ -102,6 +102,39 @@ public sealed interface ScriptedReply {
     }
   }
 
+  /**
+   * A {@code custom_tool_call} of codex's {@code apply_patch} tool updating file {@code path}:
+   * its line {@code oldLine} becomes {@code newLine} (which may hold several lines).
+   */
+  record EditFile(String path, String oldLine, String newLine, long delayMs)
+      implements ScriptedReply {
+    public EditFile {
+      if (path == null || path.isBlank() || path.contains("\n")) {
+        throw new IllegalArgumentException("apply_patch needs a single-line, non-blank path");
+      }
+      if (oldLine == null || oldLine.isEmpty() || oldLine.contains("\n")) {
+        throw new IllegalArgumentException("an edit needs the single, non-empty line it replaces");
+      }
+      Objects.requireNonNull(newLine, "newLine");
+      requireValidDelay(delayMs);
+    }
+
+    @Override
+    public EditFile withDelay(long newDelayMs) {
+      return new EditFile(path, oldLine, newLine, newDelayMs);
+    }
+
+    /** The patch in codex's apply_patch grammar: an Update File hunk, {@code -old} {@code +new}. */
+    public String patchText() {
+      StringBuilder patch = new StringBuilder("*** Begin Patch\n*** Update File: ").append(path);
+      patch.append("\n@@\n-").append(oldLine).append('\n');
+      for (String line : newLine.split("\n", -1)) {
+        patch.append('+').append(line).append('\n');
+      }
+      return patch.append("*** End Patch\n").toString();
+    }
+  }
+
   /** A plain HTTP error (no SSE) with an OpenAI-style JSON error body. */
   record HttpError(int status, String message) implements ScriptedReply {
     public HttpError {
@@ -147,6 +180,10 @@ public sealed interface ScriptedReply {
 
   static ApplyPatch applyPatch(String path, String content) {
     return new ApplyPatch(path, content, 0);
+  }
+
+  static EditFile editFile(String path, String oldLine, String newLine) {
+    return new EditFile(path, oldLine, newLine, 0);
   }
 
   static HttpError httpError(int status, String message) {

@@ -82,6 +82,61 @@ class DirectivesTest {
     assertEquals("do it now", Directives.stripDirectives("[[delay:5]] do it now [[unknown]]"));
   }
 
+  @Test
+  void editDirectiveReplacesOneLine() {
+    assertEquals(ScriptedReply.editFile("src/a.txt", "old line", "new\nlines"),
+        replyTo("[[edit:src/a.txt:old line=>new\\nlines]]"));
+    for (String bad : new String[] {"[[edit:a.txt]]", "[[edit:a.txt:no arrow]]",
+        "[[edit:a.txt:=>empty old line]]"}) {
+      ScriptedReply.Text text = assertInstanceOf(ScriptedReply.Text.class, replyTo(bad), bad);
+      assertTrue(text.text().startsWith("Scripted model: bad directive"), text.text());
+    }
+  }
+
+  @Test
+  void failFirstFailsOnlyTheFirstThreadsToolFollowUp() {
+    FirstAttempts attempts = new FirstAttempts();
+    String prompt = "[[patch:done.txt:ok]] [[fail_first:job-1]]";
+    RequestBodies start = RequestBodies.conversation().user(prompt);
+    RequestBodies followUp = RequestBodies.conversation().user(prompt)
+        .customToolCall("call_1", "patch").customToolCallOutput("call_1", "Done!");
+    // attempt 1 (thread t1): the tool call runs, then its result is answered with a failure
+    assertEquals(ScriptedReply.applyPatch("done.txt", "ok"),
+        Directives.replyFor(request(start, "t1"), attempts));
+    assertEquals(ScriptedReply.failed("scripted failure of the first attempt (job-1)"),
+        Directives.replyFor(request(followUp, "t1"), attempts));
+    // attempt 2 (thread t2), whichever comes later: as if the directive were not there
+    assertEquals(ScriptedReply.applyPatch("done.txt", "ok"),
+        Directives.replyFor(request(start, "t2"), attempts));
+    assertEquals(ScriptedReply.text(Directives.TOOL_FINISHED + "Done!"),
+        Directives.replyFor(request(followUp, "t2"), attempts));
+    // the first thread stays the first attempt, even asked again later
+    assertInstanceOf(ScriptedReply.Failed.class,
+        Directives.replyFor(request(followUp, "t1"), attempts));
+  }
+
+  @Test
+  void failFirstWithAPathLeavesThatFileInsteadAndTokensAreIndependent() {
+    FirstAttempts attempts = new FirstAttempts();
+    String prompt = "[[patch:done.txt:ok]] [[fail_first:job-2:half.txt]]";
+    assertEquals(ScriptedReply.applyPatch("half.txt", "left by the first attempt of job-2"),
+        Directives.replyFor(request(RequestBodies.conversation().user(prompt), "t1"), attempts));
+    assertEquals(ScriptedReply.applyPatch("done.txt", "ok"),
+        Directives.replyFor(request(RequestBodies.conversation().user(prompt), "t2"), attempts));
+    // a text reply fails at once on the first attempt of another token, by the same thread
+    assertInstanceOf(ScriptedReply.Failed.class, Directives.replyFor(
+        request(RequestBodies.conversation().user("[[reply:hi]] [[fail_first:job-3]]"), "t1"),
+        attempts));
+    assertEquals(ScriptedReply.text("hi"), Directives.replyFor(
+        request(RequestBodies.conversation().user("[[reply:hi]] [[fail_first:job-3]]"), "t9"),
+        attempts));
+  }
+
+  private static RecordedRequest request(RequestBodies body, String threadId) {
+    return new RecordedRequest(ScriptedProvider.RESPONSES_PATH, Map.of("thread-id", threadId),
+        body.node());
+  }
+
   private static ScriptedReply replyTo(String prompt) {
     return Directives.replyFor(request(RequestBodies.conversation().user(prompt)));
   }

@@ -23,6 +23,12 @@ class ScriptedReplyTest {
   }
 
   @Test
+  void editPatchTextIsAnUpdateHunk() {
+    assertEquals("*** Begin Patch\n*** Update File: a/b.txt\n@@\n-old\n+new\n+more\n"
+        + "*** End Patch\n", ScriptedReply.editFile("a/b.txt", "old", "new\nmore").patchText());
+  }
+
+  @Test
   void patchTextPrefixesEveryLine() {
     assertEquals(
         "*** Begin Patch\n*** Add File: a/b.txt\n+one\n+two\n*** End Patch\n",

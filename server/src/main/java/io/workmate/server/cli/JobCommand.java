@@ -29,7 +29,8 @@ public final class JobCommand extends ClientCommand {
     for (Iterator<Map.Entry<String, JsonNode>> fields = job.fields(); fields.hasNext(); ) {
       Map.Entry<String, JsonNode> field = fields.next();
       if (!field.getKey().equals("result") && !field.getValue().isNull()) {
-        out.println(field.getKey() + ": " + field.getValue().asText());
+        out.println(field.getKey() + ": " + (field.getValue().isContainerNode()
+            ? field.getValue().toString() : field.getValue().asText()));
       }
     }
     if (job.has("result")) {

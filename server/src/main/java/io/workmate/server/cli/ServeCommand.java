@@ -1,5 +1,7 @@
 package io.workmate.server.cli;
 
+import io.workmate.workspaces.Git;
+import io.workmate.workspaces.WorkspaceSettings;
 import com.typesafe.config.Config;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -98,6 +100,17 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
       return usageError("refusing to serve on " + http.host() + " without an API token: set "
           + "WORKMATE_API_TOKEN (workmate.http.token), or bind to 127.0.0.1");
     }
+    if (settings().workspaces().allowedRoots().isEmpty() && !isLoopback(http.host())) {
+      return usageError("workmate.workspaces.allowed-roots is \"any\" while the API binds to "
+          + http.host() + ": name the directories jobs' repositories may be in "
+          + "(WORKMATE_WORKSPACES_ALLOWED_ROOTS), or bind to 127.0.0.1");
+    }
+    try {
+      new Git(settings().workspaces().git()).checkVersion();
+    } catch (Git.GitException e) {
+      err().println("workmate: " + e.getMessage());
+      return CODEX_UNAVAILABLE;
+    }
     // before codex's setup, the journal or any sweep touches the data dir: a second service
     // on it must stop here, not after it disturbed the first one
     DataDirLock lock;
@@ -169,7 +182,8 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
       system = ActorSystem.create(WorkmateService.create(
           launcher.appServerSettings().withRegistration(processes), launcher.processes(),
           RuntimeAssembly.runtimeSettings(settings, launcher),
-          new WorkmateService.JobsSetup(jobSettings, baseThread, metrics, clock, node),
+          new WorkmateService.JobsSetup(jobSettings, baseThread, metrics, clock, node,
+              Optional.of(workspaceSettings(settings))),
           settings.memory()),
           ClusterConfig.SYSTEM_NAME, config);
     } catch (RuntimeException e) {
@@ -228,7 +242,7 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
       HttpApi.Jobs jobs = new HttpApi.Jobs(actors.dispatcher(),
           settings.jobs().defaultMaxAttempts(),
           (int) settings.jobs().defaultTimeout().toSeconds(), metrics, journalHealth::state,
-          Optional.of(actors.jobRates()));
+          Optional.of(actors.jobRates()), actors.workspaces());
       ServerBinding binding = Http.get(system).newServerAt(http.host(), http.port())
           .bind(new HttpApi(system, actors.runtime(), http.token(), Optional.of(jobs),
               Optional.of(actors.agents()),
@@ -328,6 +342,13 @@ public final class ServeCommand extends CommonOptions implements Callable<Intege
     } catch (RuntimeException e) {
       return false; // serve reports the invalid journal configuration itself
     }
+  }
+
+  private static WorkspaceSettings workspaceSettings(WorkmateSettings settings) {
+    WorkmateSettings.Workspaces workspaces = settings.workspaces();
+    return new WorkspaceSettings(settings.dataDir().resolve("worktrees"),
+        workspaces.allowedRoots(), workspaces.keepFor(), workspaces.authorName(),
+        workspaces.authorEmail(), workspaces.commitMessage(), workspaces.git());
   }
 
   private static boolean isLoopback(String host) {

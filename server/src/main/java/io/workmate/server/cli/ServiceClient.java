@@ -58,6 +58,23 @@ final class ServiceClient {
         .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build());
   }
 
+  /** A text body ({@code accept}: its media type); errors are JSON as everywhere. */
+  String getText(String path, String accept) throws Failure, InterruptedException {
+    HttpRequest request = HttpRequest.newBuilder(base.resolve(path))
+        .timeout(Duration.ofSeconds(30)).headers(authorization()).header("Accept", accept)
+        .GET().build();
+    HttpResponse<String> response;
+    try {
+      response = http.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw unreachable(e);
+    }
+    if (response.statusCode() >= 300) {
+      throw failure(response.statusCode(), parse(response.body(), response.statusCode()));
+    }
+    return response.body();
+  }
+
   /** The lines of an event stream; the caller closes the stream. */
   Stream<String> eventLines(String path) throws Failure, InterruptedException {
     HttpRequest request = HttpRequest.newBuilder(base.resolve(path))

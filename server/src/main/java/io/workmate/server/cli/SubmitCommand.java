@@ -57,6 +57,18 @@ public final class SubmitCommand extends ClientCommand {
       + "(absolute, on the service's machine).")
   String cwd;
 
+  @Option(names = "--repo", paramLabel = "DIR", description = "Run in a git worktree of this "
+      + "repository (absolute, on the service's machine), on a branch of the job's own.")
+  String repo;
+
+  @Option(names = "--base", paramLabel = "REF", description = "With --repo: the branch, tag or "
+      + "commit to start from (default HEAD).")
+  String base;
+
+  @Option(names = "--branch", paramLabel = "NAME", description = "With --repo: the new branch "
+      + "(default workmate/<job-id>).")
+  String branch;
+
   @Option(names = "--approval", paramLabel = "POLICY",
       description = "never | on-request | untrusted.")
   String approval;
@@ -73,6 +85,10 @@ public final class SubmitCommand extends ClientCommand {
     if (priority != null && (priority < -1000 || priority > 1000)) {
       throw new ServiceClient.Failure(ClientExitCodes.USAGE,
           "--priority must be within -1000..1000, not " + priority);
+    }
+    if (repo == null && (base != null || branch != null)) {
+      throw new ServiceClient.Failure(ClientExitCodes.USAGE,
+          "--base and --branch need --repo (the repository the job works in)");
     }
     JsonNode accepted = client.post("/v1/jobs", request()).body();
     String id = accepted.path("id").asText();
@@ -111,6 +127,16 @@ public final class SubmitCommand extends ClientCommand {
     }
     if (idempotencyKey != null) {
       body.put("idempotencyKey", idempotencyKey);
+    }
+    if (repo != null) {
+      ObjectNode workspace = body.putObject("workspace");
+      workspace.put("repo", repo);
+      if (base != null) {
+        workspace.put("base", base);
+      }
+      if (branch != null) {
+        workspace.put("branch", branch);
+      }
     }
     return body;
   }

@@ -74,6 +74,12 @@ public final class WorkmateConfig {
     table.put("WORKMATE_JOBS_ECHO_AGENT", "workmate.jobs.echo-agent");
     table.put("WORKMATE_JOBS_LEDGER_WRITE_INTERVAL", "workmate.jobs.ledger-write-interval");
     table.put("WORKMATE_JOBS_LEDGER_SHARDS", "workmate.jobs.ledger-shards");
+    table.put("WORKMATE_WORKSPACES_ALLOWED_ROOTS", "workmate.workspaces.allowed-roots");
+    table.put("WORKMATE_WORKSPACES_KEEP_FOR", "workmate.workspaces.keep-for");
+    table.put("WORKMATE_WORKSPACES_AUTHOR_NAME", "workmate.workspaces.author-name");
+    table.put("WORKMATE_WORKSPACES_AUTHOR_EMAIL", "workmate.workspaces.author-email");
+    table.put("WORKMATE_WORKSPACES_COMMIT_MESSAGE", "workmate.workspaces.commit-message");
+    table.put("WORKMATE_WORKSPACES_GIT", "workmate.workspaces.git");
     table.put("WORKMATE_MEMORY_TARGETS", "workmate.memory.targets");
     table.put("WORKMATE_MEMORY_DEFAULT_TARGET", "workmate.memory.default-target");
     table.put("WORKMATE_SERVICE_DRAIN_TIMEOUT", "workmate.service.drain-timeout");

@@ -35,7 +35,21 @@ public record WorkmateSettings(
     Jobs jobs,
     Memory memory,
     Service service,
-    Cluster cluster) {
+    Cluster cluster,
+    Workspaces workspaces) {
+
+  /**
+   * Job workspaces ({@code workmate.workspaces}).
+   *
+   * @param allowedRoots where repositories must be; empty: any ("any")
+   * @param keepFor how long a failed, dead or cancelled job's worktree stays
+   * @param authorName the commits' author and committer
+   * @param authorEmail their e-mail address
+   * @param commitMessage the commit message, {@code {job}} standing for the job's id
+   * @param git the git executable
+   */
+  public record Workspaces(List<Path> allowedRoots, Duration keepFor, String authorName,
+      String authorEmail, String commitMessage, String git) {}
 
   /**
    * Cluster mode of {@code serve} ({@code workmate.cluster}), read by {@link ClusterSettings}.
@@ -157,10 +171,11 @@ public record WorkmateSettings(
     Service service = service(in);
     Memory memory = memory(in);
     Cluster cluster = ClusterSettings.read(in);
+    Workspaces workspaces = workspaces(in);
     UnknownSettings.in(config).forEach(in::add);
     in.throwIfAny();
     return new WorkmateSettings(DataDir.resolve(dataDir, environment), gateway, codex, host,
-        port, runtime, http, jobs, memory, service, cluster);
+        port, runtime, http, jobs, memory, service, cluster, workspaces);
   }
 
   private static Runtime runtime(SettingsReader in) {
@@ -279,6 +294,34 @@ public record WorkmateSettings(
     Integer shards = in.integer(prefix + "ledger-shards", 1, JobLedger.MAX_SHARDS);
     return in.clean() ? new Jobs(maxConcurrent, rateLimit, backoff, maxAttempts, timeout, echo,
         writeInterval, shards) : null;
+  }
+
+  private static Workspaces workspaces(SettingsReader in) {
+    String prefix = "workmate.workspaces.";
+    String roots = in.nonBlank(prefix + "allowed-roots", "\"any\" or absolute directories");
+    List<Path> allowed = new java.util.ArrayList<>();
+    if (roots != null && !roots.strip().equals("any")) {
+      for (String root : roots.split(",")) {
+        try {
+          Path path = Path.of(root.strip());
+          if (!path.isAbsolute()) {
+            in.add(prefix + "allowed-roots must list absolute directories (or be \"any\"); '"
+                + root.strip() + "' is not absolute");
+          }
+          allowed.add(path.normalize());
+        } catch (java.nio.file.InvalidPathException e) {
+          in.add(prefix + "allowed-roots: '" + root.strip() + "' is not a path");
+        }
+      }
+    }
+    Duration keepFor = in.duration(prefix + "keep-for", Duration.ZERO, Duration.ofDays(365),
+        "0s..365d");
+    String name = in.nonBlank(prefix + "author-name", "a name");
+    String email = in.nonBlank(prefix + "author-email", "an e-mail address");
+    String message = in.nonBlank(prefix + "commit-message", "a commit message");
+    String git = in.nonBlank(prefix + "git", "the git executable");
+    return in.clean() ? new Workspaces(List.copyOf(allowed), keepFor, name, email, message, git)
+        : null;
   }
 
   private static Service service(SettingsReader in) {

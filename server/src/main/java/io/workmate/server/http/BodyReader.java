@@ -56,18 +56,7 @@ final class BodyReader {
   static <T extends Record> T read(String body, Class<T> type) {
     JsonNode request = parseObject(body);
     Wording wording = wording(type);
-    Map<String, RecordComponent> fields = fields(type);
-    for (Iterator<String> names = request.fieldNames(); names.hasNext(); ) {
-      String name = names.next();
-      if (!fields.containsKey(name)) {
-        throw new ApiError(400, "unknown_field", "unknown field \"" + name + "\"; allowed: "
-            + String.join(", ", wording == Wording.PLAIN ? fields.keySet()
-                : new TreeSet<>(fields.keySet())));
-      }
-    }
-    for (RecordComponent field : fields.values()) {
-      check(field, request.get(field.getName()), wording);
-    }
+    checkObject("", type, request, wording);
     T record;
     try {
       record = BINDER.treeToValue(request, type);
@@ -80,6 +69,26 @@ final class BodyReader {
       checked.check();
     }
     return record;
+  }
+
+  /**
+   * Checks an object against its record: only the record's fields, each within its rules.
+   * {@code prefix} names a nested object's fields ({@code "workspace."}).
+   */
+  private static void checkObject(String prefix, Class<?> type, JsonNode object,
+      Wording wording) {
+    Map<String, RecordComponent> fields = fields(type);
+    for (Iterator<String> names = object.fieldNames(); names.hasNext(); ) {
+      String name = names.next();
+      if (!fields.containsKey(name)) {
+        throw new ApiError(400, "unknown_field", "unknown field \"" + prefix + name
+            + "\"; allowed: " + String.join(", ", wording == Wording.PLAIN ? fields.keySet()
+                : new TreeSet<>(fields.keySet())));
+      }
+    }
+    for (RecordComponent field : fields.values()) {
+      check(prefix, field, object.get(field.getName()), wording);
+    }
   }
 
   static JsonNode parseObject(String body) {
@@ -158,8 +167,14 @@ final class BodyReader {
 
   // --- the one check -------------------------------------------------------------------------
 
-  private static void check(RecordComponent field, JsonNode value, Wording wording) {
-    String name = field.getName();
+  /** Whether a field holds an object of its own (a nested record). */
+  static boolean isObject(RecordComponent field) {
+    return field.getType().isRecord();
+  }
+
+  private static void check(String prefix, RecordComponent field, JsonNode value,
+      Wording wording) {
+    String name = prefix + field.getName();
     Refusals refuse = new Refusals(name, wording, rule(field, Rules.Refusal.class));
     if (value == null || (value.isNull() && !wording.nullIsWrong)) {
       if (required(field) && wording.checksValues) {
@@ -167,7 +182,12 @@ final class BodyReader {
       }
       return;
     }
-    if (isList(field)) {
+    if (isObject(field)) {
+      if (!value.isObject()) {
+        throw refuse.type("an object", value);
+      }
+      checkObject(name + ".", field.getType(), value, wording);
+    } else if (isList(field)) {
       checkList(field, value, refuse, wording);
     } else if (isInteger(field)) {
       checkInteger(field, value, refuse, wording);

@@ -57,17 +57,20 @@ public final class HttpApi extends AllDirectives {
    * @param metrics the registry the dispatcher (and the service gauges) report to
    * @param journal the journal's last health check
    * @param rates the jobs finished per minute ({@code GET /v1/stats}), when kept
+   * @param workspaces the job workspaces (git worktrees), when the service has them
    */
   public record Jobs(ActorRef<JobDispatcher.Command> dispatcher, int defaultMaxAttempts,
       int defaultTimeoutSeconds, PrometheusMeterRegistry metrics,
       Supplier<JournalHealth.State> journal,
-      Optional<ActorRef<io.workmate.server.service.JobRates.Command>> rates) {
-    /** Without the rates: {@code GET /v1/stats} answers an empty window. */
+      Optional<ActorRef<io.workmate.server.service.JobRates.Command>> rates,
+      Optional<ActorRef<io.workmate.workspaces.Workspaces.Command>> workspaces) {
+
+    /** Without the rates ({@code GET /v1/stats} answers an empty window) nor workspaces. */
     public Jobs(ActorRef<JobDispatcher.Command> dispatcher, int defaultMaxAttempts,
         int defaultTimeoutSeconds, PrometheusMeterRegistry metrics,
         Supplier<JournalHealth.State> journal) {
       this(dispatcher, defaultMaxAttempts, defaultTimeoutSeconds, metrics, journal,
-          Optional.empty());
+          Optional.empty(), Optional.empty());
     }
   }
 
@@ -182,7 +185,7 @@ public final class HttpApi extends AllDirectives {
       list.addAll(new JobRoutes(system, services.dispatcher(),
           new RequestBodies.Defaults(services.defaultMaxAttempts(),
               services.defaultTimeoutSeconds()), Clock.systemUTC(),
-          service.map(ServiceControl::signal)).operations());
+          service.map(ServiceControl::signal), services.workspaces()).operations());
       service.ifPresent(control -> list.addAll(new AdminRoutes(system, control,
           token.isPresent(), services.dispatcher(), runtime, services.journal()).operations()));
       list.addAll(new ApprovalRoutes(system, services.dispatcher()).operations());

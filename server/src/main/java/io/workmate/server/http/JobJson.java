@@ -25,7 +25,8 @@ final class JobJson {
       @JsonInclude(Include.NON_NULL) String error,
       @JsonInclude(Include.NON_NULL) String approvalId, Instant createdAt, Instant updatedAt,
       @JsonInclude(Include.NON_NULL) Instant retryAt,
-      @JsonInclude(Include.NON_NULL) Instant deadline) {
+      @JsonInclude(Include.NON_NULL) Instant deadline,
+      @JsonInclude(Include.NON_NULL) WorkspaceView workspace) {
 
     /** What the agent answered. */
     record Result(String text) {}
@@ -36,7 +37,31 @@ final class JobJson {
         job.spec().maxAttempts(), job.spec().priority(), job.agent(), job.threadId(),
         job.resultText() == null ? null : new JobView.Result(job.resultText()),
         job.lastError(), job.approvalId(), job.createdAt(), job.updatedAt(), job.retryAt(),
-        job.spec().deadline());
+        job.spec().deadline(), WorkspaceView.of(job));
+  }
+
+  /**
+   * A job's workspace: what was asked, and once made its branch and base; once committed its
+   * head and changed files ({@code added}/{@code removed} lines, -1 for a binary file).
+   */
+  record WorkspaceView(String repo, String base, String branch,
+      @JsonInclude(Include.NON_NULL) String baseCommit,
+      @JsonInclude(Include.NON_NULL) String headCommit,
+      List<io.workmate.jobs.JobWorkspace.ChangedFile> files,
+      @JsonInclude(Include.NON_NULL) String followUpOf) {
+
+    static WorkspaceView of(Job job) {
+      io.workmate.jobs.WorkspaceSpec spec = job.spec().workspace();
+      if (spec == null) {
+        return null;
+      }
+      io.workmate.jobs.JobWorkspace made = job.workspace();
+      return made == null
+          ? new WorkspaceView(spec.repo(), spec.base(), spec.branchOf(job.id()),
+              spec.baseCommit(), null, List.of(), spec.followUpOf())
+          : new WorkspaceView(made.repo(), spec.base(), made.branch(), made.baseCommit(),
+              made.headCommit(), made.files(), spec.followUpOf());
+    }
   }
 
   /** A job in a listing. */

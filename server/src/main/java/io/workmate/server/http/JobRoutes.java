@@ -6,6 +6,7 @@ import io.workmate.jobs.JobSpec;
 import io.workmate.jobs.JobStatus;
 import io.workmate.jobs.dispatch.JobDispatcher;
 import io.workmate.server.service.DrainSignal;
+import io.workmate.workspaces.Workspaces;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -47,16 +48,27 @@ final class JobRoutes extends AllDirectives {
   private final RequestBodies.Defaults defaults;
   private final Clock clock;
   private final Optional<DrainSignal> drain;
+  private final Optional<ActorRef<Workspaces.Command>> workspaces;
 
   JobRoutes(ActorSystem<?> system, ActorRef<JobDispatcher.Command> dispatcher,
       RequestBodies.Defaults defaults, Clock clock) {
     this(system, dispatcher, defaults, clock, Optional.empty());
   }
 
-  /** {@code drain}: event streams end with a {@code stopping} event once the service drained. */
   JobRoutes(ActorSystem<?> system, ActorRef<JobDispatcher.Command> dispatcher,
       RequestBodies.Defaults defaults, Clock clock, Optional<DrainSignal> drain) {
+    this(system, dispatcher, defaults, clock, drain, Optional.empty());
+  }
+
+  /**
+   * {@code drain}: event streams end with a {@code stopping} event once the service drained;
+   * {@code workspaces}: jobs may ask for a git workspace ({@link WorkspaceRoutes}).
+   */
+  JobRoutes(ActorSystem<?> system, ActorRef<JobDispatcher.Command> dispatcher,
+      RequestBodies.Defaults defaults, Clock clock, Optional<DrainSignal> drain,
+      Optional<ActorRef<Workspaces.Command>> workspaces) {
     this.system = system;
+    this.workspaces = workspaces;
     this.drain = drain;
     this.dispatcher = dispatcher;
     this.defaults = defaults;
@@ -64,6 +76,14 @@ final class JobRoutes extends AllDirectives {
   }
 
   List<Operation> operations() {
+    List<Operation> operations = new java.util.ArrayList<>(jobOperations());
+    workspaces.ifPresent(git ->
+        operations.addAll(new WorkspaceRoutes(system, dispatcher, git, defaults, clock,
+            this::submit).operations()));
+    return operations;
+  }
+
+  private List<Operation> jobOperations() {
     return List.of(
         Operation.post("/v1/jobs", "Submit a job")
             .responds(202, "accepted: {\"id\", \"status\"}", Accepted.class)
@@ -118,6 +138,15 @@ final class JobRoutes extends AllDirectives {
 
   private Route submit(RequestBodies.SubmitJob request) {
     JobSpec spec = request.toSpec(defaults, clock.instant());
+    if (request.workspace() != null) {
+      return onSuccess(WorkspaceRoutes.resolve(system, workspaces.orElse(null),
+          request.workspace(), spec), checked -> checked instanceof ApiError refused
+              ? complete(Responses.error(refused)) : submit((JobSpec) checked));
+    }
+    return submit(spec);
+  }
+
+  private Route submit(JobSpec spec) {
     return onSuccess(ask(replyTo -> new JobDispatcher.Submit(spec, replyTo)), reply -> {
       if (reply instanceof JobReply.Current current) {
         return Responses.json(202, new Accepted(current.job().id(),

@@ -144,7 +144,8 @@ final class OpenApi {
   }
 
   private static ObjectNode property(RecordComponent field) {
-    ObjectNode property = type(field.getGenericType());
+    ObjectNode property = BodyReader.isObject(field) ? schema(field.getType())
+        : type(field.getGenericType());
     JsonPropertyDescription description = BodyReader.rule(field,
         JsonPropertyDescription.class);
     if (description != null) {

@@ -60,7 +60,9 @@ final class RequestBodies {
       @JsonPropertyDescription("the codex approval policy of the job")
       @OneOf(wireOf = ApprovalPolicy.class) String approval,
       @JsonPropertyDescription("the same key returns the same job")
-      @Length(min = 1, max = MAX_IDEMPOTENCY_KEY) String idempotencyKey)
+      @Length(min = 1, max = MAX_IDEMPOTENCY_KEY) String idempotencyKey,
+      @JsonPropertyDescription("run in a git worktree of this repository, on a branch of its "
+          + "own") WorkspaceRequest workspace)
       implements Rules.Checked {
 
     @Override
@@ -77,6 +79,10 @@ final class RequestBodies {
       }
       if (cwd != null) {
         directory(cwd);
+      }
+      if (cwd != null && workspace != null) {
+        throw new ApiError(400, "invalid_value", "\"cwd\" and \"workspace\" exclude each "
+            + "other: a job with a workspace runs in its worktree");
       }
     }
 
@@ -131,6 +137,42 @@ final class RequestBodies {
       return path.normalize().toString();
     }
   }
+
+  /** The {@code workspace} of {@code POST /v1/jobs}: where in git the job works. */
+  record WorkspaceRequest(
+      @JsonProperty(required = true) @JsonPropertyDescription("the absolute path of a git "
+          + "repository (its top directory) inside workmate.workspaces.allowed-roots")
+      @NotBlank String repo,
+      @JsonPropertyDescription("the branch, tag or commit to start from; default HEAD")
+      @NotBlank String base,
+      @JsonPropertyDescription("the new branch to work on; default workmate/<job-id>")
+      @NotBlank String branch) {
+
+    String baseOrHead() {
+      return base != null ? base : "HEAD";
+    }
+  }
+
+  /** {@code POST /v1/jobs/{id}/follow-up}. */
+  record FollowUp(
+      @JsonProperty(required = true) @JsonPropertyDescription("the text for the agent that owns "
+          + "the branch, e.g. a reviewer's comments (not empty)") @NotBlank String prompt) {
+
+    /** The source job's routing and policy, the service's defaults for the rest. */
+    JobSpec toSpec(JobSpec source, Defaults defaults, Instant now) {
+      return new JobSpec(prompt, source.agent(), source.capabilities(), source.priority(),
+          defaults.maxAttempts(), defaults.timeoutSeconds(), null, null,
+          source.approvalPolicy(), null, now);
+    }
+  }
+
+  /** {@code POST /v1/jobs/{id}/merge}. */
+  record Merge(
+      @JsonProperty(required = true) @JsonPropertyDescription("the branch of the repository to "
+          + "merge into") @NotBlank String into,
+      @JsonPropertyDescription("merge (a fast-forward when possible, else a merge commit) or "
+          + "squash (one commit on top of into); default merge")
+      @OneOf(values = {"merge", "squash"}) String strategy) {}
 
   /** {@code POST /v1/approvals/{id}}. */
   record Decide(

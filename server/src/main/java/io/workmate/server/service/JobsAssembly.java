@@ -23,6 +23,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import io.workmate.support.BlockingThreads;
+import io.workmate.workspaces.Workspaces;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 
@@ -43,7 +46,8 @@ public final class JobsAssembly {
 
   /** What the service hands to the HTTP API; {@code agentsReady} once the built-ins are in. */
   record Spawned(ActorRef<JobDispatcher.Command> dispatcher,
-      ActorRef<AgentRegistry.Command> registry, CompletableFuture<Void> agentsReady) {}
+      ActorRef<AgentRegistry.Command> registry, CompletableFuture<Void> agentsReady,
+      Optional<ActorRef<Workspaces.Command>> workspaces) {}
 
   /** The gateway of the current mode, and how long a run waits for a lost link to return. */
   record Gateway(ActorRef<GatewayConnection.Command> link, Duration reattachWindow) {}
@@ -58,6 +62,16 @@ public final class JobsAssembly {
             .withClock(setup.clock())
             .withDefaultAgent(CODEX.id())
             .withLedgerWriteInterval(jobs.ledgerWriteInterval());
+    // the workspaces' sweep asks the dispatcher about jobs, and the dispatcher's attempts ask
+    // the workspaces for worktrees: the dispatcher is named to the sweep once it exists
+    AtomicReference<ActorRef<JobDispatcher.Command>> jobsRef = new AtomicReference<>();
+    Optional<ActorRef<Workspaces.Command>> workspaces = setup.workspaces().map(settings ->
+        context.spawn(Workspaces.create(settings, WorkspaceOwners.lookup(context.getSystem(),
+            jobsRef), setup.clock()), "workspaces",
+            BlockingThreads.dispatcher(context.getSystem())));
+    if (workspaces.isPresent()) {
+      dispatcherSettings = dispatcherSettings.withWorkspaces(workspaces.get());
+    }
     Optional<WorkmateService.ClusterNode> node = setup.cluster();
     // in a cluster the front routes into the shards; a node hosts some of them
     ActorRef<JobDispatcher.Command> dispatcher = node.isPresent()
@@ -65,6 +79,7 @@ public final class JobsAssembly {
             context.spawn(JobShardHost.create(), "job-shard-host")), "jobs")
         : context.spawn(JobDispatcher.create(
             dispatcherSettings.withLedgerShards(jobs.ledgerShards())), "jobs");
+    jobsRef.set(dispatcher);
     AgentFactories factories = AgentFactories.standard()
         .with(AgentKind.CODEX, registration ->
             CodexAgent.create(codex, threadSettings(setup.baseThread(), registration)))
@@ -92,7 +107,7 @@ public final class JobsAssembly {
     }
     CompletableFuture<Void> ready = new CompletableFuture<>();
     context.spawn(BuiltinAgents.create(registry, dispatcher, builtins, ready), "builtin-agents");
-    return new Spawned(dispatcher, agents, ready);
+    return new Spawned(dispatcher, agents, ready, workspaces);
   }
 
   /**

@@ -66,7 +66,8 @@ public final class WorkmateService {
       ActorRef<io.workmate.registry.AgentRegistry.Command> agents,
       ActorRef<MemoryDirectory.Command> memory,
       Optional<ActorRef<MemorySyncs.Command>> memorySync,
-      ActorRef<JobRates.Command> jobRates) {}
+      ActorRef<JobRates.Command> jobRates,
+      Optional<ActorRef<io.workmate.workspaces.Workspaces.Command>> workspaces) {}
 
   /**
    * @param jobs {@code workmate.jobs}
@@ -76,10 +77,16 @@ public final class WorkmateService {
    * @param cluster this node's part in a cluster, or empty for a service on its own
    */
   public record JobsSetup(WorkmateSettings.Jobs jobs, ThreadSettings baseThread,
-      MeterRegistry metrics, Clock clock, Optional<ClusterNode> cluster) {
+      MeterRegistry metrics, Clock clock, Optional<ClusterNode> cluster,
+      Optional<io.workmate.workspaces.WorkspaceSettings> workspaces) {
     public JobsSetup(WorkmateSettings.Jobs jobs, ThreadSettings baseThread,
         MeterRegistry metrics, Clock clock) {
       this(jobs, baseThread, metrics, clock, Optional.empty());
+    }
+
+    public JobsSetup(WorkmateSettings.Jobs jobs, ThreadSettings baseThread,
+        MeterRegistry metrics, Clock clock, Optional<ClusterNode> cluster) {
+      this(jobs, baseThread, metrics, clock, cluster, Optional.empty());
     }
   }
 
@@ -127,7 +134,7 @@ public final class WorkmateService {
                     : context.spawn(syncs, "memory-sync");
               });
           Actors actors = new Actors(codex, runtime, jobs.dispatcher(), jobs.registry(),
-              memoryDirectory, memorySync, jobRates);
+              memoryDirectory, memorySync, jobRates, jobs.workspaces());
           // the API opens once the built-in agents can take jobs (or says why they cannot)
           jobs.agentsReady().whenComplete((ok, failure) -> {
             if (failure != null) {

@@ -31,7 +31,8 @@ class ArchitectureTest {
   static final String PERSISTENCE = "io.workmate.persistence..";
   /** The root packages of the actors module, each under io.workmate. */
   static final Set<String> ACTORS_ROOTS = Set.of(
-      "agents", "codex", "gateway", "jobs", "memory", "registry", "runtime", "support");
+      "agents", "codex", "gateway", "jobs", "memory", "registry", "runtime", "support",
+      "workspaces");
   static final String[] ACTORS = ACTORS_ROOTS.stream().sorted()
       .map(root -> "io.workmate." + root + "..").toArray(String[]::new);
   static final String SERVER = "io.workmate.server..";

@@ -104,7 +104,7 @@ final class JobsApiServer implements AutoCloseable {
     api = new HttpApi(testKit.system(), runtime, new Secret(TOKEN), Optional.of(
         new HttpApi.Jobs(dispatcher, 3, 600, metrics, journal::state, Optional.of(testKit.spawn(
             io.workmate.server.service.JobRates.create(dispatcher, java.time.Clock.systemUTC()),
-            "job-rates")))));
+            "job-rates")), Optional.empty())));
     binding = Http.get(testKit.system()).newServerAt("127.0.0.1", 0).bind(api.routes())
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
   }

@@ -54,7 +54,9 @@ class OpenApiLintTest {
     HttpApi.Jobs jobs = new HttpApi.Jobs(
         testKit.<JobDispatcher.Command>createTestProbe().getRef(), 3, 600,
         new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-        () -> new JournalHealth.State("h2", true, "ok", Instant.now()));
+        () -> new JournalHealth.State("h2", true, "ok", Instant.now()), Optional.empty(),
+        Optional.of(testKit.<io.workmate.workspaces.Workspaces.Command>createTestProbe()
+            .getRef()));
     ServiceControl control = new ServiceControl(new DrainSignal(),
         CompletableFuture.completedFuture(testKit.<ServiceDrain.Command>createTestProbe()
             .getRef()),
@@ -127,6 +129,7 @@ class OpenApiLintTest {
     }
     assertEquals(api.describedRoutes().size(), operations);
     assertTrue(api.describedRoutes().contains("POST /v1/admin/test/stall-dispatcher"));
+    assertTrue(api.describedRoutes().contains("GET /v1/jobs/{id}/diff"));
 
     JsonNode submit = doc.path("components").path("schemas").path("SubmitJob");
     assertEquals(List.of("prompt"), json.convertValue(submit.path("required"), List.class));
