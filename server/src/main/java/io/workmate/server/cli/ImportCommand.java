@@ -178,6 +178,12 @@ public final class ImportCommand extends ClientCommand {
     }
     putIfPresent(body, "cwd", spec.cwd());
     putIfPresent(body, "approval", spec.approval());
+    if (spec.workspace() != null) {
+      // the same repository and starting commit; the branch is the new job's own (its old one
+      // may exist in the repository already, which a new job may not take)
+      body.putObject("workspace").put("repo", spec.workspace().repo())
+          .put("base", spec.workspace().baseCommit());
+    }
     if (spec.deadline() != null) {
       long left = Duration.between(Clock.systemUTC().instant(), spec.deadline()).toSeconds();
       if (left < 1) {

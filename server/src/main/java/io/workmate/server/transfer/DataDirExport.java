@@ -169,7 +169,10 @@ public final class DataDirExport {
         job.resultText(), job.lastError(), job.createdAt(), job.updatedAt(),
         new ExportFile.Spec(spec.prompt(), spec.agent(), spec.capabilities(), spec.priority(),
             spec.maxAttempts(), spec.timeoutSeconds(), spec.deadline(), spec.cwd(),
-            spec.approvalPolicy(), spec.idempotencyKey()));
+            spec.approvalPolicy(), spec.idempotencyKey(), spec.workspace() == null ? null
+                : new ExportFile.Workspace(spec.workspace().repo(),
+                    spec.workspace().baseCommit(), spec.workspace().branch(),
+                    spec.workspace().followUpOf())));
   }
 
   private <C, R> R ask(RecipientRef<C> target, Function<ActorRef<R>, C> question, String what)

@@ -73,7 +73,13 @@ public final class ExportFile {
   /** What was asked: the submit's fields ({@code deadline} absolute). */
   public record Spec(String prompt, String agent, List<String> capabilities, int priority,
       int maxAttempts, int timeoutSeconds, Instant deadline, String cwd, String approval,
-      String idempotencyKey) {}
+      String idempotencyKey, Workspace workspace) {}
+
+  /**
+   * The git worktree a job works in: its repository, the commit its branch starts from, and
+   * the branch (a follow-up's is its first job's).
+   */
+  public record Workspace(String repo, String baseCommit, String branch, String followUpOf) {}
 
   /** A file that is not an export this version can read; the message names the line. */
   public static final class Invalid extends Exception {

@@ -89,6 +89,8 @@ class ExportImportIT {
     Path file = tmp.resolve("export.jsonl");
     List<String> finished = new ArrayList<>();
     List<String> unfinished = new ArrayList<>();
+    Path repo = gitRepository(tmp.resolve("repo"));
+    String baseCommit = git(repo, "rev-parse", "HEAD");
     try (ServeProcess single = ServeProcess.start(tmp, "single", data,
         Map.of("WORKMATE_JOBS_ECHO_AGENT", "on"))) {
       HttpResponse<String> registered = single.call("POST", "/v1/agents", "{\"id\": "
@@ -113,6 +115,9 @@ class ExportImportIT {
         unfinished.add(single.submit("{\"prompt\": \"review " + i + "\", \"agent\": "
             + "\"reviewer\", \"maxAttempts\": 5" + key + "}"));
       }
+      // and one in a git worktree of a repository
+      unfinished.add(single.submit("{\"prompt\": \"review the repo\", \"agent\": "
+          + "\"reviewer\", \"workspace\": {\"repo\": \"" + repo + "\"}}"));
       await().atMost(Duration.ofSeconds(30)).until(() -> single.count("running") == 1);
 
       ServeProcess.CliRun busy = export(data, tmp.resolve("refused.jsonl"));
@@ -125,7 +130,7 @@ class ExportImportIT {
 
     ServeProcess.CliRun exported = export(data, file);
     assertEquals(0, exported.exit(), exported.err());
-    assertTrue(exported.out().contains("exported 6 jobs (4 unfinished), 3 agents and the memory "
+    assertTrue(exported.out().contains("exported 7 jobs (5 unfinished), 3 agents and the memory "
         + "of 1 agents"), exported.out());
 
     open.countDown(); // from here on the agent answers
@@ -135,16 +140,28 @@ class ExportImportIT {
     ServeProcess.CliRun imported = node.cli("import", file.toString());
     assertEquals(0, imported.exit(), imported.out() + imported.err());
     assertTrue(imported.out().contains("imported 1 agents (2 codex/echo agents left to each "
-        + "node), the memory of 1 agents (3 entries appended), 4 unfinished jobs submitted "
+        + "node), the memory of 1 agents (3 entries appended), 5 unfinished jobs submitted "
         + "again; 2 finished jobs stay in"), imported.out());
 
     assertTrue(node.get("/v1/agents").toString().contains("\"reviewer\""));
     // a job with a key keeps its id; every unfinished job runs once in the cluster
     assertEquals(unfinished.get(0), node.job(unfinished.get(0)).path("id").asText());
     assertEquals(unfinished.get(1), node.job(unfinished.get(1)).path("id").asText());
-    await().atMost(Duration.ofMinutes(1)).until(() -> node.count("succeeded") == 4);
-    assertEquals(4, node.get("/v1/jobs?limit=1000").path("jobs").size(),
+    await().atMost(Duration.ofMinutes(1)).until(() -> node.count("succeeded") == 5);
+    assertEquals(5, node.get("/v1/jobs?limit=1000").path("jobs").size(),
         "only the unfinished jobs came along");
+    JsonNode inWorktree = node.job(node.get("/v1/jobs?limit=1000").path("jobs").findValues("id")
+        .stream().map(JsonNode::asText).filter(id -> {
+          try {
+            return node.job(id).has("workspace");
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        }).findFirst().orElseThrow());
+    assertEquals(repo.toString(), inWorktree.path("workspace").path("repo").asText(),
+        inWorktree.toString());
+    assertEquals(baseCommit, inWorktree.path("workspace").path("baseCommit").asText(),
+        "the same starting commit");
     JsonNode memory = node.get("/v1/agents/reviewer/memory?tag=t2");
     assertEquals(1, memory.path("entries").size(), memory.toString());
     assertEquals("fact 2", memory.path("entries").path(0).path("text").asText());
@@ -152,8 +169,8 @@ class ExportImportIT {
 
     ServeProcess.CliRun again = node.cli("import", file.toString());
     assertEquals(0, again.exit(), again.out() + again.err());
-    assertTrue(again.out().contains("(0 entries appended), 4 unfinished jobs"), again.out());
-    assertEquals(4, node.get("/v1/jobs?limit=1000").path("jobs").size(), "no job twice");
+    assertTrue(again.out().contains("(0 entries appended), 5 unfinished jobs"), again.out());
+    assertEquals(5, node.get("/v1/jobs?limit=1000").path("jobs").size(), "no job twice");
     assertEquals(3, node.get("/v1/agents/reviewer/memory?q=fact").path("entries").size(),
         "no entry twice");
 
@@ -162,6 +179,26 @@ class ExportImportIT {
     assertEquals(2, refused.exit(), refused.err());
     assertTrue(refused.err().contains("not a line of a Workmate export")
         || refused.err().contains("is not a Workmate export"), refused.err());
+  }
+
+  /** A git repository with one commit at {@code dir}. */
+  private static Path gitRepository(Path dir) throws Exception {
+    Files.createDirectories(dir);
+    git(dir, "init", "-q", "-b", "main");
+    Files.writeString(dir.resolve("README"), "a repository\n");
+    git(dir, "add", "README");
+    git(dir, "-c", "user.name=it", "-c", "user.email=it@example.invalid", "commit", "-q", "-m",
+        "first");
+    return dir;
+  }
+
+  private static String git(Path dir, String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("git", "-C", dir.toString()));
+    command.addAll(List.of(args));
+    Process git = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    assertEquals(0, git.waitFor(), "git " + String.join(" ", args) + ": " + out);
+    return out;
   }
 
   /** {@code bin/workmate export --data DATA --out FILE}. */
