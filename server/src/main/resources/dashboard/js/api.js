@@ -57,8 +57,10 @@ export async function api(method, path, body) {
   return text ? JSON.parse(text) : null;
 }
 
-/** A text answer (the Prometheus metrics). */
-export function apiText(path) { return send('GET', path, undefined, 'text/plain'); }
+/** A text answer (the Prometheus metrics; a job's diff with accept 'text/x-diff'). */
+export function apiText(path, accept = 'text/plain') {
+  return send('GET', path, undefined, accept);
+}
 
 /**
  * Follows a Server-Sent Events feed with fetch streaming (EventSource cannot send the

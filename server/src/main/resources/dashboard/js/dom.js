@@ -46,7 +46,10 @@ export function facts(pairs) {
 }
 
 export function table(headings, rows, caption) {
-  return h('div', { class: 'scroll' }, h('table', {},
+  // focusable: a keyboard user can scroll a table wider than the screen (a workspace job's
+  // history, any table at phone width)
+  return h('div', { class: 'scroll', tabindex: '0', role: 'region',
+    'aria-label': caption || headings.join(', ') }, h('table', {},
     caption ? h('caption', { class: 'muted' }, caption) : null,
     h('thead', {}, h('tr', {}, headings.map((heading) => h('th', { scope: 'col' }, heading)))),
     h('tbody', {}, rows)));

@@ -1,5 +1,6 @@
-// One job: status, attempts, history, the live stream, cancel/retry and its pending approval.
-import { api, followEvents } from '../api.js';
+// One job: status, attempts, history, the live stream, cancel/retry, its pending approval, and
+// its workspace (branch, changed files, diff) with a follow-up form once it succeeded.
+import { api, apiText, followEvents } from '../api.js';
 import { alertLine, badge, bound, facts, fill, h, table, time } from '../dom.js';
 
 /** Stream entries kept on the page; older ones are dropped (the history keeps transitions). */
@@ -28,6 +29,7 @@ export function render(main, [jobId], page) {
   const streamState = h('span', { id: 'stream-state', class: 'muted', 'aria-live': 'polite' });
   const items = new Map(); // itemId -> {node, text}
   let shownApproval = null;
+  const workspace = workspacePanel(jobId, page);
 
   fill(main, h('h1', {}, 'Job ', h('code', {}, jobId), ' ', status),
     h('div', { class: 'actions' }, cancel, retry), actionError, approvalBox,
@@ -36,6 +38,7 @@ export function render(main, [jobId], page) {
         h('h2', { id: 'h-details' }, 'Details'), details, result),
       h('section', { class: 'panel', 'aria-labelledby': 'h-history' },
         h('h2', { id: 'h-history' }, 'History'), history)),
+    workspace.node,
     h('section', { class: 'panel', 'aria-labelledby': 'h-stream' },
       h('h2', { id: 'h-stream' }, 'Live stream ', streamState), stream));
 
@@ -50,6 +53,7 @@ export function render(main, [jobId], page) {
       job.error ? ['Error', h('span', { class: 'error', id: 'job-last-error' }, job.error)] : null]));
     fill(result, job.result ? [h('h3', {}, 'Result'), h('pre', { id: 'job-result-text' },
       job.result.text)] : null);
+    workspace.show(job);
     if (job.approvalId && job.approvalId !== shownApproval) loadApproval(job.approvalId);
     if (!job.approvalId && job.status !== 'waiting_approval') hideApproval();
   }
@@ -194,4 +198,61 @@ export function render(main, [jobId], page) {
     loadHistory().catch(() => {});
     follow();
   }).catch((failure) => { actionError.textContent = failure.message; });
+}
+
+/**
+ * A job's workspace: repository, branch, base and head commits, the changed files, its diff
+ * (fetched with the token, so not a plain link) and the follow-up form of a succeeded job.
+ */
+function workspacePanel(jobId, page) {
+  const path = `/v1/jobs/${encodeURIComponent(jobId)}`;
+  const summary = h('div', { id: 'job-workspace' });
+  const diff = h('pre', { id: 'job-diff', hidden: true, tabindex: '0', role: 'region',
+    'aria-label': 'Diff' });
+  const diffError = alertLine('diff-error');
+  const showDiff = h('button', { type: 'button', class: 'secondary', id: 'job-diff-show',
+    onclick: async () => {
+      diffError.textContent = '';
+      try {
+        diff.textContent = await apiText(path + '/diff', 'text/x-diff') || '(no changes)';
+        diff.hidden = false;
+      } catch (failure) { diffError.textContent = failure.message; }
+    } }, 'Show diff');
+  const prompt = h('textarea', { id: 'follow-up-prompt', required: true, rows: 3 });
+  const error = alertLine('follow-up-error');
+  const followUp = h('form', { id: 'follow-up', class: 'stack', hidden: true,
+    onsubmit: async (event) => {
+      event.preventDefault();
+      error.textContent = '';
+      try {
+        const accepted = await api('POST', path + '/follow-up', { prompt: prompt.value });
+        page.navigate('#/jobs/' + accepted.id);
+      } catch (failure) { error.textContent = failure.message; }
+    } },
+  h('h3', {}, 'Follow up'),
+  h('label', { for: 'follow-up-prompt' }, 'Prompt for a new job on this branch'), prompt,
+  h('div', {}, h('button', { type: 'submit', id: 'follow-up-button' }, 'Follow up')), error);
+  const node = h('section', { class: 'panel', id: 'job-workspace-panel', hidden: true,
+    'aria-labelledby': 'h-workspace' }, h('h2', { id: 'h-workspace' }, 'Workspace'), summary,
+  h('div', { class: 'actions' }, showDiff), diffError, diff, followUp);
+
+  function show(job) {
+    const ws = job.workspace;
+    node.hidden = !ws;
+    if (!ws) return;
+    fill(summary, facts([['Repository', h('code', {}, ws.repo)],
+      ['Branch', h('code', {}, ws.branch)],
+      ['Base', ws.base], ['Base commit', ws.baseCommit ? h('code', {}, ws.baseCommit) : null],
+      ['Head commit', ws.headCommit ? h('code', {}, ws.headCommit) : null],
+      ws.followUpOf ? ['Follow-up of', h('a', { href: '#/jobs/' + ws.followUpOf },
+        ws.followUpOf)] : null]),
+    ws.files && ws.files.length ? table(['File', 'Added', 'Removed'], ws.files.map((f) =>
+      h('tr', { 'data-file': f.path }, h('td', {}, h('code', {}, f.path)),
+        h('td', {}, f.added < 0 ? 'binary' : '+' + f.added),
+        h('td', {}, f.removed < 0 ? 'binary' : '−' + f.removed))), 'Changed files')
+      : h('p', { class: 'muted' }, ws.headCommit ? 'No files changed.' : 'Not committed yet.'));
+    showDiff.disabled = !ws.headCommit;
+    followUp.hidden = job.status !== 'succeeded';
+  }
+  return { node, show };
 }

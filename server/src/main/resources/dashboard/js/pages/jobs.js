@@ -81,6 +81,11 @@ function submitForm(page, agentIds) {
   const attempts = h('input', { id: 'submit-attempts', inputmode: 'numeric', placeholder: 'default' });
   const approval = h('select', { id: 'submit-approval' }, h('option', { value: '' }, 'default'),
     ['never', 'on-request', 'untrusted'].map((p) => h('option', { value: p }, p)));
+  const repo = h('input', { id: 'submit-repo', autocomplete: 'off',
+    placeholder: '/absolute/path/to/repository' });
+  const base = h('input', { id: 'submit-base', autocomplete: 'off', placeholder: 'HEAD' });
+  const branch = h('input', { id: 'submit-branch', autocomplete: 'off',
+    placeholder: 'workmate/<job-id>' });
   const error = alertLine('submit-error');
   const form = h('form', { id: 'submit', class: 'stack', onsubmit: async (event) => {
     event.preventDefault();
@@ -93,6 +98,11 @@ function submitForm(page, agentIds) {
     if (priority.value.trim()) body.priority = number(priority.value);
     if (attempts.value.trim()) body.maxAttempts = number(attempts.value);
     if (approval.value) body.approval = approval.value;
+    if (repo.value.trim()) {
+      body.workspace = { repo: repo.value.trim() };
+      if (base.value.trim()) body.workspace.base = base.value.trim();
+      if (branch.value.trim()) body.workspace.branch = branch.value.trim();
+    }
     try {
       const accepted = await api('POST', '/v1/jobs', body);
       page.navigate('#/jobs/' + accepted.id);
@@ -107,6 +117,10 @@ function submitForm(page, agentIds) {
     h('label', {}, 'Priority (−1000..1000)', priority),
     h('label', {}, 'Max attempts', attempts),
     h('label', {}, 'Approval policy', approval)),
+  h('fieldset', { class: 'fields' }, h('legend', {}, 'Git workspace (optional)'),
+    h('label', {}, 'Repository path', repo),
+    h('label', {}, 'Base (branch, tag or commit)', base),
+    h('label', {}, 'New branch', branch)),
   h('div', {}, h('button', { type: 'submit', id: 'submit-button' }, 'Submit job')), error);
   return h('section', { class: 'panel', 'aria-labelledby': 'h-submit' },
     h('h2', { id: 'h-submit' }, 'Submit a job'), form);

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.workmate.server.lifecycle.ServeProcess;
+import io.workmate.workspaces.Git;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -400,6 +401,80 @@ class DashboardIT {
     String change = browser.awaitText("#job-stream [data-kind='file change']",
         "patched-in-page.txt");
     assertTrue(change.contains("written by a patch"), change);
+  }
+
+  /**
+   * A job on a real git repository submitted in the page: the job page shows its branch, head
+   * commit, changed file and diff, and a follow-up sent from the page continues the branch. A bad
+   * repository and a second follow-up are refused with the API's own messages.
+   */
+  @Test
+  @Order(15)
+  void aWorkspaceJobShowsItsBranchAndDiffAndIsFollowedUpFromThePage() throws Exception {
+    Git git = new Git("git");
+    git.checkVersion(); // fails with what to install when git is missing
+    Path repo = Files.createDirectories(tmp.resolve("page-repo"));
+    git.check(repo, "init", "-q", "-b", "main");
+    Files.writeString(repo.resolve("README.txt"), "start\n");
+    git.check(repo, "add", "-A");
+    git.check(repo, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m",
+        "init");
+
+    String missing = tmp.resolve("no-such-repo").toString();
+    HttpResponse<String> api = serve.call("POST", "/v1/jobs", "{\"prompt\":\"x\","
+        + "\"workspace\":{\"repo\":\"" + missing + "\"}}");
+    assertEquals(400, api.statusCode(), api.body());
+    browser.open(serve.url() + "/#/jobs");
+    browser.type("#submit-prompt", "x");
+    browser.type("#submit-repo", missing);
+    browser.click("#submit-button");
+    assertEquals(ServeProcessJson.message(api.body()),
+        browser.awaitText("#submit-error", "workspace.repo"));
+
+    browser.open(serve.url() + "/#/jobs");
+    browser.type("#submit-prompt", "[[patch:hello.txt:hi from the page]]");
+    browser.type("#submit-repo", repo.toString());
+    browser.type("#submit-branch", "page/hello");
+    browser.click("#submit-button");
+    browser.until(d -> d.getCurrentUrl().matches(".*#/jobs/job-.*"), "the job page");
+    String first = browser.driver.getCurrentUrl().replaceAll(".*#/jobs/", "");
+    browser.awaitText("#job-status", "succeeded");
+    String head = git.check(repo, "rev-parse", "refs/heads/page/hello").strip();
+    assertEquals(head, serve.job(first).path("workspace").path("headCommit").asText());
+    String shown = browser.awaitText("#job-workspace", head);
+    assertTrue(shown.contains(repo.toString()) && shown.contains("page/hello"), shown);
+    assertTrue(shown.contains(git.check(repo, "rev-parse", "main").strip()), shown);
+    browser.awaitText("#job-workspace tr[data-file='hello.txt']", "+1");
+    browser.click("#job-diff-show");
+    String diff = browser.awaitText("#job-diff", "diff --git a/hello.txt b/hello.txt");
+    assertTrue(diff.contains("+hi from the page"), diff);
+    assertEquals(List.of(), browser.seriousAccessibilityViolations(),
+        "serious accessibility violations on the workspace job's page");
+
+    browser.type("#follow-up-prompt",
+        "[[edit:hello.txt:hi from the page=>reviewed in the page]]");
+    browser.click("#follow-up-button");
+    browser.until(d -> d.getCurrentUrl().matches(".*#/jobs/job-.*")
+        && !d.getCurrentUrl().endsWith("/" + first), "the follow-up's page");
+    String second = browser.driver.getCurrentUrl().replaceAll(".*#/jobs/", "");
+    browser.awaitText("#job-status", "succeeded");
+    browser.awaitText("#job-workspace", first); // follow-up of
+    JsonNode followed = serve.job(second).path("workspace");
+    assertEquals("page/hello", followed.path("branch").asText(), followed.toString());
+    assertEquals(head, followed.path("baseCommit").asText(), followed.toString());
+    String newHead = git.check(repo, "rev-parse", "refs/heads/page/hello").strip();
+    assertEquals(newHead, followed.path("headCommit").asText(), followed.toString());
+    browser.awaitText("#job-workspace", newHead);
+    browser.click("#job-diff-show");
+    diff = browser.awaitText("#job-diff", "+reviewed in the page");
+    assertTrue(diff.contains("-hi from the page"), diff);
+
+    // one follow-up per job: the page shows the API's refusal, which names the follow-up
+    browser.open(serve.url() + "/#/jobs/" + first);
+    browser.type("#follow-up-prompt", "again");
+    browser.click("#follow-up-button");
+    browser.awaitText("#follow-up-error", second);
+    assertEquals("succeeded", serve.status(second));
   }
 
   /**
