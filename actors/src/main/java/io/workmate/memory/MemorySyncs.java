@@ -110,12 +110,27 @@ public final class MemorySyncs {
       ActorRef<MemoryDirectory.Command> directory) {
     ActorRef<Command> proxy = ClusterSingleton.get(context.getSystem())
         .init(SingletonActor.of(syncs, "memory-sync"));
-    directory.tell(new MemoryDirectory.Subscribe(context.spawn(
-        Behaviors.<MemoryDirectory.Stored>receiveMessage(stored -> {
-          proxy.tell(new Track(stored.agentId()));
-          return Behaviors.same();
-        }), "memory-sync-feed")));
+    directory.tell(new MemoryDirectory.Subscribe(
+        context.spawn(feed(proxy, java.util.Set.of()), "memory-sync-feed")));
     return proxy;
+  }
+
+  /**
+   * Tells the singleton of each agent once ({@code told}): it follows an agent's entries in the
+   * journal from then on, and a singleton started again finds the agents already there from the
+   * journal, so a message per stored entry across nodes would say nothing new.
+   */
+  private static Behavior<MemoryDirectory.Stored> feed(ActorRef<Command> syncs,
+      java.util.Set<String> told) {
+    return Behaviors.receiveMessage(stored -> {
+      if (told.contains(stored.agentId())) {
+        return Behaviors.same();
+      }
+      syncs.tell(new Track(stored.agentId()));
+      java.util.Set<String> more = new java.util.HashSet<>(told);
+      more.add(stored.agentId());
+      return feed(syncs, more);
+    });
   }
 
   private final MemorySyncSettings settings;
