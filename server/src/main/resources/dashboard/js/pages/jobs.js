@@ -59,7 +59,7 @@ export function render(main, [query], page) {
         h('td', {}, job.agent || '—'), h('td', {}, job.priority), h('td', {}, job.attempts),
         h('td', {}, time(job.createdAt)), h('td', {}, job.error || ''))))
         : h('p', { class: 'muted' }, 'No jobs here.'));
-      // when the first page is on screen: what the benchmark and the tests measure
+      // when the first page is on screen: what scripts/bench dashboard measures
       if (!performance.getEntriesByName('jobs-list-rendered').length) {
         performance.mark('jobs-list-rendered');
       }

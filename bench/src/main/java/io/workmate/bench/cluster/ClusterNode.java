@@ -1,5 +1,6 @@
 package io.workmate.bench.cluster;
 
+import io.workmate.bench.common.Poll;
 import io.workmate.bench.soak.ServiceApi;
 import java.io.BufferedReader;
 import java.io.File;

@@ -1,5 +1,6 @@
 package io.workmate.bench.cluster;
 
+import io.workmate.bench.common.Poll;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package io.workmate.bench.cluster;
 
+import io.workmate.bench.common.Poll;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.workmate.bench.soak.ServiceApi;
 import io.workmate.jobs.JobIds;

@@ -1,5 +1,6 @@
 package io.workmate.bench.cluster;
 
+import io.workmate.bench.common.Poll;
 import io.workmate.jobs.JobIds;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,5 +1,6 @@
 package io.workmate.bench.cluster;
 
+import io.workmate.bench.common.Poll;
 import io.workmate.bench.common.Machine;
 import java.io.IOException;
 import java.nio.file.Path;

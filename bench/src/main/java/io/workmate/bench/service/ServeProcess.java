@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  * Every instance still alive when the bench ends (an exception, Ctrl-C) is killed with its
  * codex processes.
  */
-final class ServeProcess implements AutoCloseable {
+public final class ServeProcess implements AutoCloseable {
 
   static final Duration START_LIMIT = Duration.ofSeconds(90);
   private static final Pattern URL = Pattern.compile("(http://127\\.0\\.0\\.1:\\d+)");
@@ -59,8 +59,8 @@ final class ServeProcess implements AutoCloseable {
    *
    * @throws IllegalStateException when the service does not start, with the end of its log
    */
-  static ServeProcess start(Path home, Path dir, String name, Path data, Map<String, String> env)
-      throws IOException {
+  public static ServeProcess start(Path home, Path dir, String name, Path data,
+      Map<String, String> env) throws IOException {
     Path launcher = home.resolve("bin/workmate");
     if (!Files.isExecutable(launcher)
         || !Files.isRegularFile(home.resolve("server/target/lib/workmate-server.jar"))) {
@@ -123,7 +123,7 @@ final class ServeProcess implements AutoCloseable {
     }
   }
 
-  ServiceApi client() {
+  public ServiceApi client() {
     return new ServiceApi(url);
   }
 
@@ -136,7 +136,7 @@ final class ServeProcess implements AutoCloseable {
   }
 
   /** Polls {@code /v1/ready} until it says 200; an exception with the log when it does not. */
-  void awaitReady() {
+  public void awaitReady() {
     ServiceApi client = client();
     long deadline = System.nanoTime() + START_LIMIT.toNanos();
     ServiceApi.Answer answer = client.get("/v1/ready");

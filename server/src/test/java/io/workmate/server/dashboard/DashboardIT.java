@@ -251,10 +251,6 @@ class DashboardIT {
 
     browser.open(serve.url() + "/#/jobs?agent=echo");
     browser.awaitText("#page-number", "page 1, jobs 1–50");
-    double firstList = ((Number) browser.script("return performance.getEntriesByName("
-        + "'jobs-list-rendered')[0].startTime")).doubleValue();
-    System.out.printf("dashboard: with 10,000 jobs the jobs page showed its first page %.0f ms "
-        + "after navigation%n", firstList);
     browser.click("#page-next");
     browser.awaitText("#page-number", "page 2, jobs 51–100");
     browser.click("#page-next");
@@ -263,7 +259,6 @@ class DashboardIT {
         + ".length"));
     browser.click("#page-previous");
     browser.awaitText("#page-number", "page 2, jobs 51–100");
-    assertTrue(firstList < 5_000, "the first page took " + firstList + " ms");
   }
 
   @Test
@@ -312,52 +307,6 @@ class DashboardIT {
         + " to " + elementsAfter + " elements");
     assertTrue(heapAfter - heapBefore < 8_000_000, "the JS heap grew by "
         + (heapAfter - heapBefore) + " bytes");
-  }
-
-  @Test
-  @Order(12)
-  void aStatusChangeReachesTheDomAboutAsSoonAsARawStreamClient() throws Exception {
-    // per transition: when the service made it (the job's updatedAt), when a raw SSE client got
-    // it, and when the page's DOM showed it (the page's own clock: performance.timeOrigin + now)
-    List<long[]> samples = new java.util.ArrayList<>();
-    for (int round = 0; round < 3; round++) {
-      String blocker = serve.submit("{\"prompt\":\"[[stall]]\"}");
-      await().atMost(WAIT).until(() -> serve.status(blocker).equals("running"));
-      String id = serve.submit("{\"prompt\":\"[[reply:timed]]\"}");
-      browser.open(serve.url() + "/#/jobs/" + id);
-      browser.awaitText("#stream-state", "live");
-      browser.script("window.shownAt = {}; new MutationObserver(() => {"
-          + "  const s = document.querySelector('#job-status [data-status]');"
-          + "  if (s && !(s.dataset.status in window.shownAt))"
-          + "    window.shownAt[s.dataset.status] = performance.timeOrigin + performance.now();"
-          + "}).observe(document.getElementById('job-status'), {childList: true, subtree: true});");
-      Map<String, long[]> raw = new java.util.concurrent.ConcurrentHashMap<>();
-      Thread reader = rawStatusClient(id, raw);
-      await().atMost(WAIT).until(() -> raw.containsKey("queued"));
-      serve.call("POST", "/v1/jobs/" + blocker + "/cancel", null);
-      browser.awaitText("#job-status", "succeeded");
-      await().atMost(WAIT).until(() -> raw.containsKey("succeeded"));
-      reader.interrupt();
-      @SuppressWarnings("unchecked")
-      Map<String, Number> shown = (Map<String, Number>) browser.script("return window.shownAt");
-      for (String status : List.of("running", "succeeded")) {
-        if (raw.containsKey(status) && shown.containsKey(status)) {
-          long[] r = raw.get(status);
-          samples.add(new long[] {r[1] - r[0], shown.get(status).longValue() - r[0]});
-        }
-      }
-    }
-    long[] rawMs = samples.stream().mapToLong(s -> s[0]).sorted().toArray();
-    long[] domMs = samples.stream().mapToLong(s -> s[1]).sorted().toArray();
-    long rawMedian = rawMs[rawMs.length / 2];
-    long domMedian = domMs[domMs.length / 2];
-    System.out.printf("dashboard: status change -> raw SSE client: median %d ms %s; -> page DOM: "
-        + "median %d ms %s (goal: DOM <= 1.5 x raw + 50 ms = %d ms)%n", rawMedian,
-        java.util.Arrays.toString(rawMs), domMedian, java.util.Arrays.toString(domMs),
-        rawMedian * 3 / 2 + 50);
-    assertEquals(6, samples.size(), "transitions seen by both");
-    assertTrue(domMedian <= rawMedian * 3 / 2 + 50, "the page's median delay " + domMedian
-        + " ms is over 1.5 x the raw client's " + rawMedian + " ms + 50 ms");
   }
 
   @Test
@@ -475,37 +424,6 @@ class DashboardIT {
     browser.click("#follow-up-button");
     browser.awaitText("#follow-up-error", second);
     assertEquals("succeeded", serve.status(second));
-  }
-
-  /**
-   * Reads the job's events as a plain client would; for each status its updatedAt and when it
-   * arrived (epoch ms).
-   */
-  private static Thread rawStatusClient(String id, Map<String, long[]> seen) {
-    Thread reader = new Thread(() -> {
-      try {
-        HttpResponse<java.util.stream.Stream<String>> response =
-            java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-                java.net.URI.create(serve.url() + "/v1/jobs/" + id + "/events")).build(),
-                HttpResponse.BodyHandlers.ofLines());
-        for (String line : (Iterable<String>) response.body()::iterator) {
-          if (line.startsWith("data:")) {
-            long now = System.currentTimeMillis();
-            JsonNode job = ServeProcessJson.parse(line.substring(5));
-            String status = job.path("status").asText("");
-            if (!status.isEmpty() && !seen.containsKey(status)) {
-              seen.put(status, new long[] {java.time.Instant.parse(job.path("updatedAt")
-                  .asText()).toEpochMilli(), now});
-            }
-          }
-        }
-      } catch (Exception e) {
-        // interrupted at the end of the round
-      }
-    }, "raw-sse-" + id);
-    reader.setDaemon(true);
-    reader.start();
-    return reader;
   }
 
   // --- helpers --------------------------------------------------------------------------------

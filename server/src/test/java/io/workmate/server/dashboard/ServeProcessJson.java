@@ -9,10 +9,6 @@ final class ServeProcessJson {
 
   private ServeProcessJson() {}
 
-  static com.fasterxml.jackson.databind.JsonNode parse(String json) throws Exception {
-    return JSON.readTree(json);
-  }
-
   static String message(String body) throws Exception {
     return JSON.readTree(body).path("error").path("message").asText();
   }

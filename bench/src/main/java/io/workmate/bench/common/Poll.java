@@ -1,11 +1,11 @@
-package io.workmate.bench.cluster;
+package io.workmate.bench.common;
 
 import java.time.Duration;
 import java.util.Optional;
 import java.util.function.Supplier;
 
 /** Polling with a deadline: the bench watches other processes, it cannot be told. */
-final class Poll {
+public final class Poll {
 
   private Poll() {}
 
@@ -13,7 +13,7 @@ final class Poll {
    * Asks {@code probe} every {@code every} until it answers something or {@code limit} has
    * passed; the answer, or empty at the deadline.
    */
-  static <T> Optional<T> until(Duration limit, Duration every, Supplier<Optional<T>> probe) {
+  public static <T> Optional<T> until(Duration limit, Duration every, Supplier<Optional<T>> probe) {
     long deadline = System.nanoTime() + limit.toNanos();
     while (true) {
       Optional<T> answer = probe.get();
@@ -25,7 +25,7 @@ final class Poll {
   }
 
   /** Sleeps between two polls; an interrupt ends the bench's wait, not the bench. */
-  static void pause(long millis) {
+  public static void pause(long millis) {
     try {
       Thread.sleep(millis);
     } catch (InterruptedException e) {
