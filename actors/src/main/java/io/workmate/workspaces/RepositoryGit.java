@@ -1,5 +1,6 @@
 package io.workmate.workspaces;
 
+import io.workmate.support.BlockingThreads;
 import io.workmate.workspaces.Workspaces.ChangedFile;
 import io.workmate.workspaces.Workspaces.Committed;
 import io.workmate.workspaces.Workspaces.DiffText;
@@ -15,6 +16,9 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -24,11 +28,22 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 /**
  * The git operations on one repository, one at a time: a child of {@link Workspaces} per
  * repository, on the blocking dispatcher, running {@code git} in its message handler. So
- * worktree adds and removals, commits and reads of one repository never overlap (git's own
- * locks would make a concurrent one fail rather than wait), while other repositories' actors
- * run on other threads, and the jobs themselves run in their worktrees in parallel.
+ * worktree adds and removals, commits, merges and diffs of one repository never overlap (git's
+ * own locks would make a concurrent one fail rather than wait), while other repositories'
+ * actors run on other threads, and the jobs themselves run in their worktrees in parallel.
+ *
+ * <p>What touches only one job's worktree runs beside the queue, on the blocking pool, so the
+ * queue holds only the short steps that change what the repository shares: writing a new
+ * worktree's files ({@code reset --hard} after {@code worktree add --no-checkout}), staging a
+ * job's changes, reading its new commit and deleting its directory (a {@code worktree prune}
+ * in the queue then forgets it).
+ * Those are the costly steps (a file created or deleted per file of the repository); with them
+ * in the queue, jobs on one repository waited for each other's checkouts.
  */
 final class RepositoryGit {
+
+  /** A full commit id (SHA-1 or SHA-256). */
+  private static final Pattern COMMIT_ID = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
 
   sealed interface Command {}
 
@@ -58,6 +73,16 @@ final class RepositoryGit {
   record Merge(String branch, String into, String strategy, String message, String authorName,
       String authorEmail, ActorRef<Workspaces.Merged> replyTo) implements Command {}
 
+  /** {@link Commit}'s changes are staged (or could not be). */
+  private record Staged(Commit commit, Throwable failure) implements Command {}
+
+  /**
+   * {@link Commit}'s commit is read and its worktree's directory deleted at {@code deletedAt}
+   * ({@link System#nanoTime()}), or {@code failure} says why not.
+   */
+  private record Read(Commit commit, Committed committed, Throwable failure, long deletedAt)
+      implements Command {}
+
   /** The unified diff of {@code base}..{@code head}. */
   record Diff(String base, String head, ActorRef<DiffText> replyTo) implements Command {}
 
@@ -71,6 +96,8 @@ final class RepositoryGit {
   private final Clock clock;
   /** When each worktree was last prepared, so a late removal does not hit a new attempt's. */
   private final Map<Path, Instant> preparedAt = new HashMap<>();
+  /** When the last {@code git worktree prune} began ({@link System#nanoTime()}). */
+  private long lastPruneStarted = System.nanoTime();
 
   private RepositoryGit(ActorContext<Command> context, Path repo, Git git, Clock clock) {
     this.context = context;
@@ -85,6 +112,8 @@ final class RepositoryGit {
     return Behaviors.receive(Command.class)
         .onMessage(Prepare.class, this::onPrepare)
         .onMessage(Commit.class, this::onCommit)
+        .onMessage(Staged.class, this::onStaged)
+        .onMessage(Read.class, this::onRead)
         .onMessage(Remove.class, this::onRemove)
         .onMessage(Diff.class, this::onDiff)
         .onMessage(Merge.class, this::onMerge)
@@ -97,20 +126,26 @@ final class RepositoryGit {
    * behind the worktree adds and commits in it.
    */
   static Validated validate(Git git, Path repo, String base, String branch) {
-    Git.Result top = git.run(repo, "rev-parse", "--is-bare-repository", "--show-toplevel");
-    if (!top.ok()) {
-      return Validated.refused("repo", repo + " is not a git repository (" + top.reason() + ")");
-    }
-    List<String> lines = top.out().lines().toList();
-    boolean bare = !lines.isEmpty() && lines.get(0).equals("true");
-    if (!bare && (lines.size() < 2 || !samePath(Path.of(lines.get(1)), repo))) {
-      return Validated.refused("repo", repo + " is inside the git repository "
-          + (lines.size() < 2 ? "?" : lines.get(1)) + "; name its top directory");
-    }
-    Git.Result commit = git.run(repo, "rev-parse", "--verify", "--quiet", "--end-of-options",
-        base + "^{commit}");
-    if (!commit.ok() || commit.out().isBlank()) {
-      return Validated.refused("base", "'" + base + "' is not a branch, tag or commit of " + repo);
+    String baseCommit = quickBaseCommit(git, repo, base);
+    if (baseCommit == null) {
+      Git.Result top = git.run(repo, "rev-parse", "--is-bare-repository", "--show-toplevel");
+      if (!top.ok()) {
+        return Validated.refused("repo", repo + " is not a git repository (" + top.reason()
+            + ")");
+      }
+      List<String> lines = top.out().lines().toList();
+      boolean bare = !lines.isEmpty() && lines.get(0).equals("true");
+      if (!bare && (lines.size() < 2 || !samePath(Path.of(lines.get(1)), repo))) {
+        return Validated.refused("repo", repo + " is inside the git repository "
+            + (lines.size() < 2 ? "?" : lines.get(1)) + "; name its top directory");
+      }
+      Git.Result commit = git.run(repo, "rev-parse", "--verify", "--quiet",
+          "--end-of-options", base + "^{commit}");
+      if (!commit.ok() || commit.out().isBlank()) {
+        return Validated.refused("base", "'" + base + "' is not a branch, tag or commit of "
+            + repo);
+      }
+      baseCommit = commit.out().strip();
     }
     if (branch != null) {
       if (!git.run(repo, "check-ref-format", "--branch", branch).ok() || branch.startsWith("-")) {
@@ -121,7 +156,26 @@ final class RepositoryGit {
             + repo);
       }
     }
-    return new Validated(commit.out().strip(), null, null);
+    return new Validated(baseCommit, null, null);
+  }
+
+  /**
+   * The usual submission in one git process: {@code repo} is a repository's top directory and
+   * {@code base} one commit. Null when anything differs (not a repository, a subdirectory, a
+   * bare one, a range, an unknown name): the checks then run one by one, to say which.
+   */
+  private static String quickBaseCommit(Git git, Path repo, String base) {
+    if (base.startsWith("-")) {
+      return null; // never an option to rev-parse; the careful path refuses it
+    }
+    Git.Result result = git.run(repo, "rev-parse", "--is-bare-repository", "--show-toplevel",
+        base + "^{commit}");
+    List<String> lines = result.ok() ? result.out().lines().toList() : List.of();
+    if (lines.size() != 3 || !lines.get(0).equals("false")
+        || !samePath(Path.of(lines.get(1)), repo) || !COMMIT_ID.matcher(lines.get(2)).matches()) {
+      return null;
+    }
+    return lines.get(2);
   }
 
   private Behavior<Command> onPrepare(Prepare prepare) {
@@ -131,31 +185,59 @@ final class RepositoryGit {
         // an earlier attempt's: back to the base, without a trace of what it did
         git.check(worktree, "checkout", "-q", "-f", "-B", prepare.branch(), prepare.baseCommit());
         git.check(worktree, "clean", "-q", "-ffdx");
-      } else {
-        if (Files.exists(worktree)) {
-          deleteTree(worktree);
-          git.run(repo, "worktree", "prune"); // its registration, if git still has one
-        }
-        Files.createDirectories(worktree.getParent());
-        boolean branchExists = git.run(repo, "rev-parse", "--verify", "--quiet",
-            "refs/heads/" + prepare.branch()).ok();
-        // the branch is the job's own (checked at submission): an earlier attempt made it
-        git.check(repo, "worktree", "add", "-q", branchExists ? "-B" : "-b", prepare.branch(),
-            worktree.toString(), prepare.baseCommit());
+        preparedAt.put(worktree, clock.instant());
+        prepare.replyTo().tell(new Prepared(worktree, null));
+        return Behaviors.same();
       }
+      if (Files.exists(worktree)) {
+        deleteTree(worktree);
+        git.run(repo, "worktree", "prune"); // its registration, if git still has one
+      }
+      Files.createDirectories(worktree.getParent());
+      // here only what the repository shares: the worktree's registration and its branch (the
+      // job's own, checked at submission; -B takes it back from an earlier attempt)
+      git.check(repo, "worktree", "add", "-q", "--no-checkout", "-B", prepare.branch(),
+          worktree.toString(), prepare.baseCommit());
       preparedAt.put(worktree, clock.instant());
-      prepare.replyTo().tell(new Prepared(worktree, null));
     } catch (RuntimeException | IOException e) {
-      prepare.replyTo().tell(new Prepared(null, "cannot make the worktree " + worktree + " of "
-          + repo + ": " + e.getMessage()));
+      prepare.replyTo().tell(failedToPrepare(worktree, e));
+      return Behaviors.same();
     }
+    // writing the files (what "worktree add" does next, by a "reset --hard" in the worktree)
+    // touches only the worktree and its own index, so it runs beside this queue: the costly
+    // part of a worktree does not hold up other jobs' adds and commits
+    CompletableFuture.runAsync(() -> git.check(worktree, "reset", "-q", "--hard"),
+            BlockingThreads.executor(context.getSystem()))
+        .whenComplete((done, failure) -> prepare.replyTo().tell(failure == null
+            ? new Prepared(worktree, null) : failedToPrepare(worktree, failure)));
     return Behaviors.same();
   }
 
+  private Prepared failedToPrepare(Path worktree, Throwable failure) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+        ? failure.getCause() : failure;
+    return new Prepared(null, "cannot make the worktree " + worktree + " of " + repo + ": "
+        + cause.getMessage());
+  }
+
+  // A commit runs in three steps; only the middle one, the commit itself, in this actor's
+  // queue. Staging (the worktree's own index; objects, which git writes safely side by side),
+  // reading the result and deleting the worktree's files run beside it.
+
   private Behavior<Command> onCommit(Commit commit) {
     Path worktree = commit.worktree();
+    beside(() -> git.check(worktree, "add", "-A"), (staged, failure) ->
+        new Staged(commit, failure));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onStaged(Staged staged) {
+    Commit commit = staged.commit();
+    Path worktree = commit.worktree();
     try {
-      git.check(worktree, "add", "-A");
+      if (staged.failure() != null) {
+        throw staged.failure();
+      }
       Git.Result committed = git.run(worktree, "-c", "user.name=" + commit.authorName(),
           "-c", "user.email=" + commit.authorEmail(), "commit", "-q", "--no-verify",
           "-m", commit.message());
@@ -163,16 +245,72 @@ final class RepositoryGit {
       if (!committed.ok() && !git.check(worktree, "status", "--porcelain").isBlank()) {
         throw new Git.GitException("git commit: " + committed.reason());
       }
-      String head = git.check(worktree, "rev-parse", "HEAD").strip();
-      List<ChangedFile> files = numstat(git.check(worktree, "diff", "--numstat", "-z",
-          "--no-renames", commit.baseCommit(), head));
-      remove(worktree);
-      commit.replyTo().tell(new Committed(head, files, null));
-    } catch (RuntimeException e) {
-      commit.replyTo().tell(new Committed(null, List.of(), "cannot commit the job's changes in "
-          + worktree + ": " + e.getMessage()));
+    } catch (Throwable e) {
+      commit.replyTo().tell(cannotCommit(commit, e));
+      return Behaviors.same();
     }
+    beside(() -> {
+      Committed result = readCommit(worktree, commit.baseCommit());
+      try {
+        deleteTree(worktree);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException("cannot delete " + worktree, e);
+      }
+      return new Read(commit, result, null, System.nanoTime());
+    }, (read, failure) -> read != null ? read : new Read(commit, null, failure, 0));
     return Behaviors.same();
+  }
+
+  /**
+   * The worktree's directory is gone; {@code git worktree prune} forgets it. One prune serves
+   * every worktree deleted before it started, so under load the queue runs one for several.
+   */
+  private Behavior<Command> onRead(Read read) {
+    if (read.failure() != null) {
+      read.commit().replyTo().tell(cannotCommit(read.commit(), read.failure()));
+      return Behaviors.same();
+    }
+    preparedAt.remove(read.commit().worktree());
+    if (read.deletedAt() - lastPruneStarted > 0) {
+      lastPruneStarted = System.nanoTime();
+      Git.Result pruned = git.run(repo, "worktree", "prune");
+      if (!pruned.ok()) {
+        context.getLog().warn("git worktree prune in {}: {}", repo, pruned.reason());
+      }
+    }
+    read.commit().replyTo().tell(read.committed());
+    return Behaviors.same();
+  }
+
+  /**
+   * The branch's new head and its files changed since {@code base}: from the head's own diff
+   * when its one parent is the base (the agent made no commits of its own), else one more diff.
+   */
+  private Committed readCommit(Path worktree, String base) {
+    String log = git.check(worktree, "log", "-1", "--no-renames", "--format=%H %P", "-z",
+        "--numstat", "HEAD");
+    int header = log.indexOf('\0');
+    String[] commits = (header < 0 ? log : log.substring(0, header)).strip().split(" ");
+    String head = commits[0];
+    List<ChangedFile> files = commits.length == 2 && commits[1].equals(base)
+        ? numstat(log.substring(header + 1))
+        : head.equals(base) ? List.of()
+        : numstat(git.check(worktree, "diff", "--numstat", "-z", "--no-renames", base, head));
+    return new Committed(head, files, null);
+  }
+
+  private static Committed cannotCommit(Commit commit, Throwable failure) {
+    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+        ? failure.getCause() : failure;
+    return new Committed(null, List.of(), "cannot commit the job's changes in "
+        + commit.worktree() + ": " + cause.getMessage());
+  }
+
+  /** Runs {@code work} on the blocking pool, beside this actor's queue; its end comes back. */
+  private <T> void beside(java.util.function.Supplier<T> work,
+      java.util.function.BiFunction<T, Throwable, Command> toMessage) {
+    context.pipeToSelf(CompletableFuture.supplyAsync(work,
+        BlockingThreads.executor(context.getSystem())), toMessage::apply);
   }
 
   private Behavior<Command> onRemove(Remove remove) {

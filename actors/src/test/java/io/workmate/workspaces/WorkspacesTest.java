@@ -152,6 +152,38 @@ class WorkspacesTest {
   }
 
   @Test
+  void theChangedFilesCountFromTheBaseWhateverTheAgentCommittedItself() throws IOException {
+    ActorRef<Workspaces.Command> workspaces = workspaces(List.of(), Duration.ofDays(1));
+    // the agent commits one file on its own and leaves another uncommitted: both are the job's
+    Path worktree = prepare(workspaces, "job-own", "workmate/job-own");
+    Files.writeString(worktree.resolve("mine.txt"), "1\n2\n3\n");
+    GIT.check(worktree, "add", "mine.txt");
+    GIT.check(worktree, "-c", "user.name=a", "-c", "user.email=a@example.com", "commit", "-q",
+        "-m", "agent's own");
+    Files.writeString(worktree.resolve("shared.txt"), "one\n");
+    Workspaces.Committed own = commit(workspaces, "job-own");
+    assertNull(own.error());
+    assertEquals(List.of(new Workspaces.ChangedFile("mine.txt", 3, 0),
+        new Workspaces.ChangedFile("shared.txt", 0, 1)), own.files());
+    assertEquals(own.headCommit(),
+        GIT.check(repo, "rev-parse", "refs/heads/workmate/job-own").strip());
+
+    // an agent that changed nothing: the branch stays at the base, no files
+    prepare(workspaces, "job-idle", "workmate/job-idle");
+    Workspaces.Committed idle = commit(workspaces, "job-idle");
+    assertNull(idle.error());
+    assertEquals(baseCommit, idle.headCommit());
+    assertEquals(List.of(), idle.files());
+  }
+
+  private Workspaces.Committed commit(ActorRef<Workspaces.Command> workspaces, String jobId) {
+    TestProbe<Workspaces.Committed> committed = testKit.createTestProbe();
+    workspaces.tell(new Workspaces.Commit(jobId, repo.toString(), baseCommit,
+        committed.getRef()));
+    return committed.receiveMessage(Duration.ofSeconds(20));
+  }
+
+  @Test
   void theSweepRemovesWorktreesOfUnknownSucceededAndLongEndedJobsOnly() throws IOException {
     ActorRef<Workspaces.Command> workspaces = workspaces(List.of(), Duration.ofHours(1));
     Path running = prepare(workspaces, "job-running", "b/running");

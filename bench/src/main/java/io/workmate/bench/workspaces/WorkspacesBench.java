@@ -12,13 +12,16 @@ import java.util.List;
  * {@code scripts/bench workspaces} (issue 16): the cost of isolation. How long {@code git
  * worktree add} and {@code git worktree remove} take for a repository of many files (the
  * commands a job's workspace runs), and the jobs/s of short Codex jobs (each writes one file)
- * through a real {@code bin/workmate serve}, without and with a workspace, in the same run.
+ * through a real {@code bin/workmate serve}, in the same run: in the shared jobs directory, in a
+ * git repository as their {@code cwd} (the same work without isolation), and each in a
+ * workspace of its own. The goal compares the last two: what isolation costs.
  *
  * <pre>
  *   --files N        files in the repository of the worktree timing (default 10000)
  *   --rounds N       worktree add/remove rounds; the median is reported (default 10)
  *   --jobs N         jobs per throughput run (default 64)
  *   --concurrent N   workmate.jobs.max-concurrent of the service (default 8)
+ *   --repeat N       throughput rounds, the variants taking turns; medians (default 3)
  * </pre>
  */
 public final class WorkspacesBench {
@@ -33,15 +36,17 @@ public final class WorkspacesBench {
     int rounds = 10;
     int jobs = 64;
     int concurrent = 8;
+    int repeat = 3;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--files" -> files = Integer.parseInt(args[++i]);
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
         case "--jobs" -> jobs = Integer.parseInt(args[++i]);
         case "--concurrent" -> concurrent = Integer.parseInt(args[++i]);
+        case "--repeat" -> repeat = Integer.parseInt(args[++i]);
         case "-h", "--help" -> {
           System.out.println("scripts/bench workspaces [--files N] [--rounds N] [--jobs N] "
-              + "[--concurrent N]");
+              + "[--concurrent N] [--repeat N]");
           return;
         }
         default -> {
@@ -74,13 +79,23 @@ public final class WorkspacesBench {
         Collections.max(removes), rounds);
 
     Path small = Repositories.create(git, dir.resolve("repos/small"), 100);
-    JobRuns.Result result = JobRuns.run(dir, small, jobs, concurrent);
-    double ratio = result.withWorkspace() / result.without();
-    System.out.printf("%d short Codex jobs (each writes a file), max-concurrent %d:%n", jobs,
-        concurrent);
-    System.out.printf("  without a workspace: %.2f jobs/s%n", result.without());
-    System.out.printf("  with a workspace:    %.2f jobs/s (%.2fx; goal %.1fx: %s)%n",
-        result.withWorkspace(), ratio, GOAL_RATIO, ratio >= GOAL_RATIO ? "met" : "missed");
+    Path plain = Repositories.create(git, dir.resolve("repos/plain"), 100);
+    JobRuns.Result result = JobRuns.run(dir, small, plain, jobs, concurrent, repeat);
+    System.out.printf("%d short Codex jobs (each writes a file), max-concurrent %d, repositories "
+        + "of 100 files; jobs/s and the machine's busy CPU ms per job, medians of %d rounds "
+        + "(jobs/s of each round in order):%n", jobs, concurrent, repeat);
+    for (JobRuns.Variant variant : JobRuns.Variant.values()) {
+      System.out.printf("  %-40s %6.2f jobs/s %5.0f ms CPU/job  %s%n", variant.label + ":",
+          result.median(variant), result.cpuMedian(variant), result.rates().get(variant)
+              .stream().map(rate -> String.format("%.2f", rate)).toList());
+    }
+    double isolation = result.median(JobRuns.Variant.WORKSPACE)
+        / result.median(JobRuns.Variant.IN_REPOSITORY);
+    double overall = result.median(JobRuns.Variant.WORKSPACE)
+        / result.median(JobRuns.Variant.SHARED_DIRECTORY);
+    System.out.printf("  workspace / in the repository: %.2fx (goal %.1fx: %s); workspace / "
+        + "shared directory: %.2fx%n", isolation, GOAL_RATIO,
+        isolation >= GOAL_RATIO ? "met" : "missed", overall);
   }
 
   static long median(List<Long> values) {
