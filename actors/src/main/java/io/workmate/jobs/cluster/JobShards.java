@@ -1,5 +1,6 @@
 package io.workmate.jobs.cluster;
 
+import io.workmate.agents.AgentHandle;
 import io.workmate.jobs.JobIds;
 import io.workmate.jobs.JobLedger;
 import io.workmate.jobs.JobReply;
@@ -13,6 +14,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.stream.Collectors;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
@@ -49,6 +53,12 @@ public final class JobShards {
 
   private enum Wake { INSTANCE }
 
+  /** Whether an agent is registered in the cluster's shared registry (not only a node's). */
+  @FunctionalInterface
+  public interface SharedAgents {
+    CompletionStage<Boolean> isRegistered(String agentId);
+  }
+
   /**
    * @param dispatcher what each shard's dispatcher is made with; its ledger part is set per
    *     shard
@@ -57,6 +67,16 @@ public final class JobShards {
    */
   public static Behavior<JobDispatcher.Command> create(JobDispatcherSettings dispatcher,
       int shards, ActorRef<JobShardHost.Command> host) {
+    return create(dispatcher, shards, host, null);
+  }
+
+  /**
+   * As above; a job naming an agent that is not one of the nodes' own kinds goes through a
+   * {@link SharedAgentSubmit}, which waits out the moment a node has not mirrored a newly
+   * registered shared agent yet ({@code sharedAgents} null: it does not).
+   */
+  public static Behavior<JobDispatcher.Command> create(JobDispatcherSettings dispatcher,
+      int shards, ActorRef<JobShardHost.Command> host, SharedAgents sharedAgents) {
     return Behaviors.setup(context -> {
       ClusterSharding sharding = ClusterSharding.get(context.getSystem());
       sharding.init(Entity.of(SHARD, entity -> JobShard.create(dispatcher.withLedgerPart(
@@ -65,7 +85,7 @@ public final class JobShards {
           .withStopMessage(new JobDispatcher.HandOff())
           .withSettings(ClusterShardingSettings.create(context.getSystem())
               .withNoPassivationStrategy()));
-      return new JobShards(context, sharding, shards, host).serving();
+      return new JobShards(context, sharding, shards, host, sharedAgents).serving();
     });
   }
 
@@ -73,13 +93,17 @@ public final class JobShards {
   private final List<EntityRef<JobDispatcher.Command>> all;
   private final int shards;
   private final ActorRef<JobShardHost.Command> host;
+  private final SharedAgents sharedAgents;
+  /** The plain names of this node's own agents ({@code codex} of {@code codex@node-a}). */
+  private Set<String> nodeAgentNames = Set.of();
   private boolean draining;
 
   private JobShards(ActorContext<JobDispatcher.Command> context, ClusterSharding sharding,
-      int shards, ActorRef<JobShardHost.Command> host) {
+      int shards, ActorRef<JobShardHost.Command> host, SharedAgents sharedAgents) {
     this.context = context;
     this.shards = shards;
     this.host = host;
+    this.sharedAgents = sharedAgents;
     this.all = new ArrayList<>(shards);
     for (int n = 0; n < shards; n++) {
       all.add(sharding.entityRefFor(SHARD, Integer.toString(n)));
@@ -112,6 +136,9 @@ public final class JobShards {
         .onMessage(JobDispatcher.DecideApproval.class, this::onDecideApproval)
         .onMessage(JobDispatcher.GetStats.class, this::onGetStats)
         .onMessage(JobDispatcher.AgentsChanged.class, changed -> {
+          nodeAgentNames = changed.agents().stream().map(AgentHandle::id)
+              .filter(id -> id.indexOf('@') > 0).map(id -> id.substring(0, id.indexOf('@')))
+              .collect(Collectors.toUnmodifiableSet());
           host.tell(new JobShardHost.Agents(changed.agents()));
           return Behaviors.same();
         })
@@ -135,7 +162,16 @@ public final class JobShards {
     }
     // the id is taken here, once: a job without an idempotency key gets a random one
     String jobId = JobIds.forSpec(submit.spec());
-    return toShardOf(jobId, new JobDispatcher.Submit(submit.spec(), jobId, submit.replyTo()));
+    JobDispatcher.Submit withId = new JobDispatcher.Submit(submit.spec(), jobId,
+        submit.replyTo());
+    String agent = submit.spec().agent();
+    if (sharedAgents != null && agent != null && agent.indexOf('@') < 0
+        && !nodeAgentNames.contains(agent)) {
+      context.spawnAnonymous(SharedAgentSubmit.create(withId,
+          all.get(JobLedger.shardOf(jobId, shards)), sharedAgents));
+      return Behaviors.same();
+    }
+    return toShardOf(jobId, withId);
   }
 
   private Behavior<JobDispatcher.Command> toShardOf(String jobId, JobDispatcher.Command command) {

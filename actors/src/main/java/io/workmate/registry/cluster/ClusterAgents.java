@@ -12,8 +12,10 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -77,6 +79,19 @@ public final class ClusterAgents {
       context.spawn(SharedAgentsMirror.create(registry, nodeRegistry), "shared-agents-mirror");
       return new ClusterAgents(context, node, nodeRegistry, registry).serving();
     });
+  }
+
+  /**
+   * Whether {@code agentId} is registered in the cluster's shared registry (false also when the
+   * registry does not answer within {@code timeout}). For the job front, which asks it when a
+   * shard does not know an agent yet.
+   */
+  public static CompletionStage<Boolean> isShared(ActorSystem<?> system, String agentId,
+      Duration timeout) {
+    return ClusterSharding.get(system).entityRefFor(SHARED, SHARED_ID)
+        .<AgentRegistry.Reply>ask(replyTo -> new AgentRegistry.GetAgent(agentId, replyTo),
+            timeout)
+        .handle((reply, failure) -> reply instanceof AgentRegistry.Reply.Current);
   }
 
   private final ActorContext<AgentRegistry.Command> context;

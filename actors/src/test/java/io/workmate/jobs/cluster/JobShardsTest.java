@@ -34,12 +34,16 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * The cluster's job front on a one-node cluster with the real embedded journal: jobs land in the
@@ -47,6 +51,7 @@ import org.junit.jupiter.api.Test;
  * and pages correctly, the node's stats sum its shards, and every message that crosses nodes
  * survives the wire format.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class JobShardsTest {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -54,6 +59,7 @@ class JobShardsTest {
 
   private static ActorTestKit testKit;
   private static ActorRef<JobDispatcher.Command> jobs;
+  private static AgentHandle echo;
   private static final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
   @BeforeAll
@@ -61,17 +67,42 @@ class JobShardsTest {
     testKit = OneNodeCluster.start("job-shards");
 
     ActorRef<JobShardHost.Command> host = testKit.spawn(JobShardHost.create(), "host");
+    // the cluster's shared registry as the front sees it: only "late-agent" is registered
     jobs = testKit.spawn(JobShards.create(JobDispatcherSettings.of(
         new Backoff(Duration.ofMillis(50), Duration.ofMillis(200), 2.0, 0.0), List.of(), meters)
-        .withDefaultAgent("echo"), SHARDS, host), "jobs");
-    ActorRef<io.workmate.agents.Agent.Command> echo = testKit.spawn(EchoAgent.create(), "echo");
-    jobs.tell(new JobDispatcher.AgentsChanged(List.of(new AgentHandle(
-        new AgentProfile("echo", AgentKind.ECHO, Set.of("echo"), 64, 0), echo))));
+        .withDefaultAgent("echo"), SHARDS, host,
+        agentId -> CompletableFuture.completedFuture(agentId.equals("late-agent"))), "jobs");
+    echo = new AgentHandle(new AgentProfile("echo", AgentKind.ECHO, Set.of("echo"), 64, 0),
+        testKit.spawn(EchoAgent.create(), "echo"));
+    jobs.tell(new JobDispatcher.AgentsChanged(List.of(echo)));
   }
 
   @AfterAll
   static void stopNode() {
     testKit.shutdownTestKit();
+  }
+
+  @Test
+  @Order(Integer.MAX_VALUE) // last: its job would be in the listing test's listing
+  void aJobNamingASharedAgentThatItsShardsNodeHasNotMirroredYetWaitsForTheMirror() {
+    TestProbe<JobReply> replies = testKit.createTestProbe();
+    // registered nowhere: refused as before, without waiting
+    jobs.tell(new JobDispatcher.Submit(JobSpec.of("x", Instant.now()).withAgent("nobody"),
+        replies.ref()));
+    JobReply.Rejected refused = assertInstanceOf(JobReply.Rejected.class,
+        replies.receiveMessage(Duration.ofSeconds(2)));
+    assertEquals(JobDispatcher.NO_MATCHING_AGENT, refused.code());
+
+    // registered for the cluster, not mirrored on this node yet: held, then taken once it is
+    jobs.tell(new JobDispatcher.Submit(JobSpec.of("y", Instant.now()).withAgent("late-agent"),
+        replies.ref()));
+    replies.expectNoMessage(Duration.ofMillis(500));
+    AgentHandle late = new AgentHandle(new AgentProfile("late-agent", AgentKind.HTTP, Set.of(),
+        4, 0), echo.ref());
+    jobs.tell(new JobDispatcher.AgentsChanged(List.of(echo, late)));
+    Job job = assertInstanceOf(JobReply.Current.class, replies.receiveMessage(TIMEOUT)).job();
+    assertEquals("late-agent", job.spec().agent());
+    assertEquals(JobStatus.QUEUED, job.status());
   }
 
   @Test

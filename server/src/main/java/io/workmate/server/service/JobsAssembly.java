@@ -41,6 +41,8 @@ public final class JobsAssembly {
   public static final AgentIds ECHO = new AgentIds("echo", Set.of("echo"));
   /** The echo agent costs nothing per invocation; its limit only bounds a runaway client. */
   static final int ECHO_MAX_CONCURRENT = 256;
+  /** How long the job front waits for the cluster's registry when a shard lacks an agent. */
+  static final Duration SHARED_AGENT_LOOKUP = Duration.ofSeconds(3);
 
   public record AgentIds(String id, Set<String> capabilities) {}
 
@@ -76,7 +78,9 @@ public final class JobsAssembly {
     // in a cluster the front routes into the shards; a node hosts some of them
     ActorRef<JobDispatcher.Command> dispatcher = node.isPresent()
         ? context.spawn(JobShards.create(dispatcherSettings, node.get().jobShards(),
-            context.spawn(JobShardHost.create(), "job-shard-host")), "jobs")
+            context.spawn(JobShardHost.create(), "job-shard-host"), agentId ->
+                ClusterAgents.isShared(context.getSystem(), agentId, SHARED_AGENT_LOOKUP)),
+            "jobs")
         : context.spawn(JobDispatcher.create(
             dispatcherSettings.withLedgerShards(jobs.ledgerShards())), "jobs");
     jobsRef.set(dispatcher);
