@@ -61,7 +61,7 @@ class ClusterJobsIT {
     List<String> reviews = agentsAndMemoryAreTheSameOnEveryNode();
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < ECHO_JOBS + CODEX_JOBS; i++) {
-      String prompt = i < CODEX_JOBS ? "[[delay:1500]][[reply:codex job " + i + "]]"
+      String prompt = i < CODEX_JOBS ? "[[delay:3000]][[reply:codex job " + i + "]]"
           : "echo job " + i;
       String agent = i < CODEX_JOBS ? "" : ", \"agent\": \"echo\"";
       ids.add(cluster.submit(i, "{\"prompt\": \"" + prompt + "\"" + agent
@@ -69,16 +69,29 @@ class ClusterJobsIT {
     }
     ids.addAll(reviews); // succeeded already: counted with the rest below
 
-    // a codex job running on node-c when it dies
+    // a codex job running on node-c when it dies, with a stream opened on node-b before the
+    // kill (its watch lives in node-c's shard); on a busy machine the job found may end while
+    // the stream opens, so it is checked again right before the kill
     ServeProcess a = cluster.node(0);
-    String onLostNode = await().atMost(Duration.ofMinutes(2)).until(
-        () -> runningOn(a, ids.subList(0, CODEX_JOBS), "codex@node-c"), id -> id != null);
-    // a stream opened on node-b before the kill: its watch lives in node-c's shard
-    HttpResponse<Stream<String>> open = stream(cluster.node(1), onLostNode)
-        .get(30, TimeUnit.SECONDS);
-    assertEquals(200, open.statusCode());
+    String onLostNode = null;
+    HttpResponse<Stream<String>> open = null;
+    for (int tries = 1; onLostNode == null; tries++) {
+      assertTrue(tries <= CODEX_JOBS, "no codex job stayed running on node-c for the kill");
+      String candidate = await().atMost(Duration.ofMinutes(2)).until(
+          () -> runningOn(a, ids.subList(0, CODEX_JOBS), "codex@node-c"), id -> id != null);
+      HttpResponse<Stream<String>> stream = stream(cluster.node(1), candidate)
+          .get(30, TimeUnit.SECONDS);
+      assertEquals(200, stream.statusCode());
+      if (a.status(candidate).equals("running")) {
+        onLostNode = candidate;
+        open = stream;
+      } else {
+        stream.body().close();
+      }
+    }
+    HttpResponse<Stream<String>> openStream = open;
     CompletableFuture<List<String>> openBeforeKill =
-        CompletableFuture.supplyAsync(() -> names(open.body()));
+        CompletableFuture.supplyAsync(() -> names(openStream.body()));
     cluster.node(2).signal("KILL");
     assertEquals(137, cluster.node(2).awaitExit(Duration.ofSeconds(30)), "killed by SIGKILL");
 
