@@ -5,12 +5,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -26,6 +28,13 @@ public final class Git {
   public static final int[] MINIMUM_VERSION = {2, 38};
   static final Duration TIMEOUT = Duration.ofMinutes(2);
   private static final Pattern VERSION = Pattern.compile("git version (\\d+)\\.(\\d+)");
+
+  /** Threads that read git's stderr while the caller reads its stdout; idle ones end. */
+  private static final ExecutorService STDERR_READERS = Executors.newCachedThreadPool(task -> {
+    Thread thread = new Thread(task, "git-stderr");
+    thread.setDaemon(true);
+    return thread;
+  });
 
   private final String binary;
 
@@ -56,10 +65,15 @@ public final class Git {
 
   /** Runs {@code git -C dir args...}. */
   public Result run(Path dir, String... args) {
+    return run(dir, Map.of(), args);
+  }
+
+  /** As {@link #run(Path, String...)}, with {@code env} set for git (e.g. its index file). */
+  public Result run(Path dir, Map<String, String> env, String... args) {
     List<String> command = new ArrayList<>(List.of(binary, "-c", "core.hooksPath=/dev/null",
         "-c", "commit.gpgsign=false", "-c", "core.quotepath=off", "-C", dir.toString()));
     command.addAll(List.of(args));
-    return exec(command);
+    return exec(command, env);
   }
 
   /** As {@link #run}, failing with git's reason unless it exits 0. */
@@ -78,7 +92,7 @@ public final class Git {
   public String checkVersion() {
     Result result;
     try {
-      result = exec(List.of(binary, "--version"));
+      result = exec(List.of(binary, "--version"), Map.of());
     } catch (UncheckedIOException notThere) {
       throw new GitException("git is needed for job workspaces and was not found ('" + binary
           + "': " + notThere.getCause().getMessage() + "); install git " + MINIMUM_VERSION[0]
@@ -98,7 +112,7 @@ public final class Git {
     return major + "." + minor;
   }
 
-  private static Result exec(List<String> command) {
+  private static Result exec(List<String> command, Map<String, String> extraEnv) {
     ProcessBuilder builder = new ProcessBuilder(command);
     Map<String, String> env = builder.environment();
     env.put("GIT_TERMINAL_PROMPT", "0");
@@ -106,21 +120,23 @@ public final class Git {
     env.remove("GIT_DIR");
     env.remove("GIT_WORK_TREE");
     env.remove("GIT_INDEX_FILE");
+    env.putAll(extraEnv);
     builder.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    // stderr to a file: git writes little there, but a pipe read after stdout could fill up
-    File errFile = null;
     Process process = null;
     try {
-      errFile = File.createTempFile("workmate-git-", ".err");
-      builder.redirectError(errFile);
       process = builder.start();
+      // stderr is read beside stdout: git writes little there, but a pipe left unread while
+      // stdout is read could fill up and stall it (a pipe, not a file: no file to make and
+      // delete per call on a slow disk)
+      InputStream stderr = process.getErrorStream();
+      CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> readAll(stderr),
+          STDERR_READERS);
       String out = readAll(process.getInputStream());
       if (!process.waitFor(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
         throw new GitException("git " + String.join(" ", command.subList(1, command.size()))
             + " did not end within " + TIMEOUT.toSeconds() + " s");
       }
-      return new Result(process.exitValue(), out,
-          Files.readString(errFile.toPath(), StandardCharsets.UTF_8));
+      return new Result(process.exitValue(), out, err.join());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
@@ -129,9 +145,6 @@ public final class Git {
     } finally {
       if (process != null && process.isAlive()) {
         process.destroyForcibly();
-      }
-      if (errFile != null) {
-        errFile.delete();
       }
     }
   }
