@@ -426,6 +426,40 @@ final class RepositoryGit {
     }
   }
 
+  /**
+   * The diff from {@code base} to everything in {@code worktree} now: its files are staged into
+   * a throwaway index (read from its HEAD), so the worktree's own index, which the agent may be
+   * using, is never touched; the blobs git writes meanwhile are unreachable garbage.
+   */
+  static DiffText worktreeDiff(Git git, Path worktree, String base) {
+    Path scratch = null;
+    try {
+      scratch = Files.createTempDirectory("workmate-diff-");
+      Map<String, String> index = Map.of("GIT_INDEX_FILE", scratch.resolve("index").toString());
+      for (String[] step : List.of(new String[] {"read-tree", "HEAD"},
+          new String[] {"add", "-A"})) {
+        Git.Result result = git.run(worktree, index, step);
+        if (!result.ok()) {
+          return new DiffText(null, "cannot read " + worktree + ": " + result.reason());
+        }
+      }
+      Git.Result diff = git.run(worktree, index, "diff", "--cached", "--no-color",
+          "--no-ext-diff", "--no-renames", base, "--");
+      return diff.ok() ? new DiffText(diff.out(), null)
+          : new DiffText(null, "cannot diff " + worktree + ": " + diff.reason());
+    } catch (IOException e) {
+      return new DiffText(null, "cannot diff " + worktree + ": " + e.getMessage());
+    } finally {
+      try {
+        if (scratch != null) {
+          deleteTree(scratch);
+        }
+      } catch (IOException e) {
+        // a temporary directory left behind; nothing depends on it
+      }
+    }
+  }
+
   /** {@code git diff --numstat -z}: "added TAB removed TAB path NUL" ("-" for binary files). */
   static List<ChangedFile> numstat(String output) {
     List<ChangedFile> files = new ArrayList<>();

@@ -57,6 +57,14 @@ public final class Workspaces {
       implements Command {}
 
   /**
+   * The unified diff from {@code base} to what is in the job's worktree now, committed or not,
+   * new files included: a running job's work so far, or what a failed one left, while its
+   * worktree is kept. {@link DiffText#error()} when the job has no worktree on this node.
+   */
+  public record WorktreeDiff(String jobId, String base, ActorRef<DiffText> replyTo)
+      implements Command {}
+
+  /**
    * Merges the job's {@code branch} into the branch {@code into} of {@code repo}, touching no
    * working tree: {@code strategy} {@code merge} (a fast-forward when possible) or
    * {@code squash} (one commit on top of {@code into}).
@@ -178,6 +186,7 @@ public final class Workspaces {
               diff.replyTo()));
           return Behaviors.same();
         })
+        .onMessage(WorktreeDiff.class, this::onWorktreeDiff)
         .onMessage(Merge.class, merge -> {
           repository(Path.of(merge.repo())).tell(new RepositoryGit.Merge(merge.branch(),
               merge.into(), merge.strategy(), "Merge " + merge.branch() + " into "
@@ -204,6 +213,21 @@ public final class Workspaces {
         BlockingThreads.executor(context.getSystem()))
         .whenComplete((answer, failure) -> replyTo.tell(answer != null ? answer
             : Validated.refused("repo", "cannot check " + real + ": " + failure)));
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onWorktreeDiff(WorktreeDiff diff) {
+    Path worktree = worktreeOf(diff.jobId());
+    ActorRef<DiffText> replyTo = diff.replyTo();
+    if (!Files.exists(worktree.resolve(".git"))) {
+      replyTo.tell(new DiffText(null, "it has no worktree on this node now"));
+      return Behaviors.same();
+    }
+    // reads the worktree (and a throwaway index): beside every repository's queue
+    CompletableFuture.supplyAsync(() -> RepositoryGit.worktreeDiff(git, worktree, diff.base()),
+            BlockingThreads.executor(context.getSystem()))
+        .whenComplete((text, failure) -> replyTo.tell(text != null ? text
+            : new DiffText(null, "cannot diff " + worktree + ": " + failure)));
     return Behaviors.same();
   }
 

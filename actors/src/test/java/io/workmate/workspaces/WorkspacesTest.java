@@ -176,6 +176,30 @@ class WorkspacesTest {
     assertEquals(List.of(), idle.files());
   }
 
+  @Test
+  void aWorktreeDiffShowsEverythingInTheWorktreeAndLeavesItsIndexAlone() throws IOException {
+    ActorRef<Workspaces.Command> workspaces = workspaces(List.of(), Duration.ofDays(1));
+    TestProbe<Workspaces.DiffText> diff = testKit.createTestProbe();
+    workspaces.tell(new Workspaces.WorktreeDiff("job-none", baseCommit, diff.getRef()));
+    assertTrue(diff.receiveMessage(Duration.ofSeconds(10)).error().contains("no worktree"));
+
+    Path worktree = prepare(workspaces, "job-wip", "workmate/job-wip");
+    Files.writeString(worktree.resolve("shared.txt"), "one\nTWO\n");
+    Files.writeString(worktree.resolve("new.txt"), "brand new\n");
+    Files.writeString(worktree.resolve("staged.txt"), "staged\n");
+    GIT.check(worktree, "add", "staged.txt");
+    String status = GIT.check(worktree, "status", "--porcelain");
+
+    workspaces.tell(new Workspaces.WorktreeDiff("job-wip", baseCommit, diff.getRef()));
+    Workspaces.DiffText text = diff.receiveMessage(Duration.ofSeconds(20));
+    assertNull(text.error());
+    assertTrue(text.text().contains("-two") && text.text().contains("+TWO"), text.text());
+    assertTrue(text.text().contains("+++ b/new.txt"), "untracked files too: " + text.text());
+    assertTrue(text.text().contains("+++ b/staged.txt"), text.text());
+    assertEquals(status, GIT.check(worktree, "status", "--porcelain"),
+        "the worktree's own index is untouched");
+  }
+
   private Workspaces.Committed commit(ActorRef<Workspaces.Command> workspaces, String jobId) {
     TestProbe<Workspaces.Committed> committed = testKit.createTestProbe();
     workspaces.tell(new Workspaces.Commit(jobId, repo.toString(), baseCommit,

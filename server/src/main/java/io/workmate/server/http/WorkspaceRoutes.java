@@ -24,6 +24,7 @@ import org.apache.pekko.http.javadsl.model.HttpCharsets;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 
@@ -35,6 +36,8 @@ final class WorkspaceRoutes extends AllDirectives {
 
   /** Git answers in milliseconds; a repository busy with many worktrees may take a while. */
   private static final Duration ASK_TIMEOUT = Duration.ofSeconds(30);
+  /** The header saying what a diff is of: the committed {@code branch} or the {@code worktree}. */
+  static final String DIFF_OF = "X-Workmate-Diff-Of";
   static final ContentType.WithCharset X_DIFF = MediaTypes.text("x-diff", "diff",
       "patch").toContentType(HttpCharsets.UTF_8);
 
@@ -152,11 +155,15 @@ final class WorkspaceRoutes extends AllDirectives {
 
   List<Operation> operations() {
     return List.of(Operation.get("/v1/jobs/{id}/diff", "The unified diff of the job's branch "
-            + "from its base to its committed head (text/x-diff)")
+            + "from its base to its committed head (text/x-diff); before the job succeeded, "
+            + "from its base to what its worktree holds now, committed or not (a running "
+            + "job's work so far, a failed job's kept worktree). The header "
+            + DIFF_OF + " says which: branch or worktree")
         .responds(200, "text/x-diff")
         .responds(404, "no such job, the job has no workspace, or its repository no longer "
             + "has its commits")
-        .responds(409, "the job's changes are not committed yet (it has not succeeded)")
+        .responds(409, "the job's changes are not committed yet and it has no worktree on "
+            + "this node now (queued, or its worktree was removed)")
         .route(this::diff),
         Operation.post("/v1/jobs/{id}/follow-up", "A new job on the same branch, continuing "
             + "the job's Codex thread when it still exists")
@@ -218,15 +225,25 @@ final class WorkspaceRoutes extends AllDirectives {
             + " has no workspace"));
       }
       if (workspace == null || workspace.headCommit() == null) {
-        return complete(Responses.error(409, "invalid_transition", "job " + jobId + " is "
-            + found.status().wireName() + "; its changes are committed when it succeeds"));
+        // not committed yet: what its worktree holds now, while it has one
+        String base = workspace != null ? workspace.baseCommit()
+            : found.spec().workspace().baseCommit();
+        CompletionStage<Workspaces.DiffText> sofar = Asks.ask(system, workspaces,
+            replyTo -> new Workspaces.WorktreeDiff(jobId, base, replyTo), ASK_TIMEOUT);
+        return onSuccess(sofar, text -> complete(text.error() != null
+            ? Responses.error(409, "invalid_transition", "job " + jobId + " is "
+                + found.status().wireName() + "; its changes are committed when it succeeds, "
+                + "and " + text.error())
+            : HttpResponse.create().addHeader(RawHeader.create(DIFF_OF, "worktree"))
+                .withEntity(HttpEntities.create(X_DIFF, text.text()))));
       }
       CompletionStage<Workspaces.DiffText> diff = Asks.ask(system, workspaces,
           replyTo -> new Workspaces.Diff(workspace.repo(), workspace.baseCommit(),
               workspace.headCommit(), replyTo), ASK_TIMEOUT);
       return onSuccess(diff, text -> complete(text.error() != null
           ? Responses.error(404, "not_found", text.error())
-          : HttpResponse.create().withEntity(HttpEntities.create(X_DIFF, text.text()))));
+          : HttpResponse.create().addHeader(RawHeader.create(DIFF_OF, "branch"))
+              .withEntity(HttpEntities.create(X_DIFF, text.text()))));
     });
   }
 }

@@ -106,6 +106,7 @@ class WorkspacesIT {
 
       assertBadInputsAreRefused(serve, repo, repos);
       assertADeletedRepositoryFailsItsQueuedJob(serve, repos, repo);
+      assertAFailedJobsKeptWorktreeShowsItsDiff(serve, repo);
 
       serve.signal("TERM");
       assertEquals(0, serve.awaitExit(Duration.ofSeconds(60)), serve.output());
@@ -323,6 +324,23 @@ class WorkspacesIT {
     await().atMost(JOB_WAIT).until(() -> serve.status(after).equals("succeeded"));
   }
 
+  /**
+   * A job that failed for good keeps its worktree for inspection: its diff is what its attempt
+   * left there (a committed job's is its branch's).
+   */
+  private void assertAFailedJobsKeptWorktreeShowsItsDiff(ServeProcess serve, Path repo)
+      throws Exception {
+    String failed = serve.submit("{\"prompt\": \"[[patch:never.txt:x]] [[fail_first:kept-"
+        + tmp.getFileName() + ":left.txt]]\", \"maxAttempts\": 1, \"workspace\": "
+        + "{\"repo\": \"" + repo + "\"}}");
+    await().atMost(JOB_WAIT).until(() -> serve.status(failed).equals("dead"));
+    HttpResponse<String> response = serve.call("GET", "/v1/jobs/" + failed + "/diff", null);
+    assertEquals(200, response.statusCode(), response.body());
+    assertEquals("worktree", response.headers().firstValue("X-Workmate-Diff-Of").orElse(""));
+    assertTrue(response.body().contains("+++ b/left.txt"), response.body());
+    assertFalse(response.body().contains("never.txt"), response.body());
+  }
+
   private static void assertOnlyChange(ServeProcess serve, Path repo, String jobId, String file,
       int added, int removed) throws Exception {
     assertOnlyChange(serve, repo, jobId, file, added, removed, "workmate/" + jobId);
@@ -349,6 +367,7 @@ class WorkspacesIT {
     assertEquals(200, response.statusCode(), response.body());
     assertTrue(response.headers().firstValue("Content-Type").orElse("")
         .startsWith("text/x-diff"), response.headers().toString());
+    assertEquals("branch", response.headers().firstValue("X-Workmate-Diff-Of").orElse(""));
     return response.body();
   }
 
