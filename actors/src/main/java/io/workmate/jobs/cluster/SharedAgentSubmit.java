@@ -24,6 +24,11 @@ final class SharedAgentSubmit {
   static final Duration RETRY_EVERY = Duration.ofMillis(100);
   /** Longer than the mirror's resubscription (2 s), which repairs a mirror that missed one. */
   static final Duration PATIENCE = Duration.ofSeconds(4);
+  /**
+   * How long it waits for any one answer (a shard on a lost node may give none): longer than
+   * the API's own wait, so the client has had its 503 by then; it then stops.
+   */
+  static final Duration SILENCE = Duration.ofSeconds(60);
 
   sealed interface Command {}
 
@@ -33,11 +38,15 @@ final class SharedAgentSubmit {
 
   private enum Resubmit implements Command { INSTANCE }
 
+  private enum Silence implements Command { INSTANCE }
+
   /** @param submit with its job id taken: every try submits the same job */
   static Behavior<Command> create(JobDispatcher.Submit submit,
       EntityRef<JobDispatcher.Command> shard, JobShards.SharedAgents sharedAgents) {
-    return Behaviors.setup(context -> Behaviors.withTimers(timers ->
-        new SharedAgentSubmit(context, timers, submit, shard, sharedAgents).submitting()));
+    return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
+      context.setReceiveTimeout(SILENCE, Silence.INSTANCE);
+      return new SharedAgentSubmit(context, timers, submit, shard, sharedAgents).submitting();
+    }));
   }
 
   private final ActorContext<Command> context;
@@ -71,6 +80,7 @@ final class SharedAgentSubmit {
               (registered, failure) -> new LookedUp(Boolean.TRUE.equals(registered)));
           return lookingUp(answered.reply());
         })
+        .onMessageEquals(Silence.INSTANCE, Behaviors::stopped)
         .build();
   }
 
@@ -78,6 +88,7 @@ final class SharedAgentSubmit {
     return Behaviors.receive(Command.class)
         .onMessage(LookedUp.class, lookedUp -> lookedUp.registered()
             ? waitingForTheMirror(refusal, triesLeftAtStart) : answer(refusal))
+        .onMessageEquals(Silence.INSTANCE, Behaviors::stopped)
         .build();
   }
 
@@ -94,6 +105,7 @@ final class SharedAgentSubmit {
         })
         .onMessage(Answered.class, answered -> lacksTheAgent(answered.reply())
             ? waitingForTheMirror(answered.reply(), triesLeft - 1) : answer(answered.reply()))
+        .onMessageEquals(Silence.INSTANCE, Behaviors::stopped)
         .build();
   }
 
