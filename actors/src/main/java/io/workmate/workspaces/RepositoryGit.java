@@ -214,10 +214,8 @@ final class RepositoryGit {
   }
 
   private Prepared failedToPrepare(Path worktree, Throwable failure) {
-    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-        ? failure.getCause() : failure;
     return new Prepared(null, "cannot make the worktree " + worktree + " of " + repo + ": "
-        + cause.getMessage());
+        + causeOf(failure).getMessage());
   }
 
   // A commit runs in three steps; only the middle one, the commit itself, in this actor's
@@ -300,10 +298,14 @@ final class RepositoryGit {
   }
 
   private static Committed cannotCommit(Commit commit, Throwable failure) {
-    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-        ? failure.getCause() : failure;
     return new Committed(null, List.of(), "cannot commit the job's changes in "
-        + commit.worktree() + ": " + cause.getMessage());
+        + commit.worktree() + ": " + causeOf(failure).getMessage());
+  }
+
+  /** What went wrong in work run on the blocking pool, without the future's wrapper. */
+  static Throwable causeOf(Throwable failure) {
+    return failure instanceof CompletionException && failure.getCause() != null
+        ? failure.getCause() : failure;
   }
 
   /** Runs {@code work} on the blocking pool, beside this actor's queue; its end comes back. */

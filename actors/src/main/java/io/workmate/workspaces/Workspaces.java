@@ -227,7 +227,8 @@ public final class Workspaces {
     CompletableFuture.supplyAsync(() -> RepositoryGit.worktreeDiff(git, worktree, diff.base()),
             BlockingThreads.executor(context.getSystem()))
         .whenComplete((text, failure) -> replyTo.tell(text != null ? text
-            : new DiffText(null, "cannot diff " + worktree + ": " + failure)));
+            : new DiffText(null, "cannot diff " + worktree + ": "
+                + RepositoryGit.causeOf(failure).getMessage())));
     return Behaviors.same();
   }
 
