@@ -42,29 +42,6 @@ public final class JournalSchema {
     runWithin(timeout, database, () -> apply(database, statements));
   }
 
-  /**
-   * A real write: one row of the table {@code workmate_health} is set to the time and committed.
-   * Only a write shows a journal that reads but cannot store (a full disk, an I/O error); the
-   * plugin's schema was ensured at start, so it is not run again every check. The table is
-   * Workmate's own, outside the plugin's schema; nothing else reads it.
-   *
-   * @throws JournalUnavailableException if the database cannot be opened or refuses the write
-   * @throws JournalCorruptException if the embedded file exists but is not a readable database
-   */
-  public static void probe(ActorSystem<?> system, Duration timeout) {
-    JournalDatabase database = JournalDatabase.of(system.settings().config());
-    database.h2File().ifPresent(H2FileCheck::refuseEmpty);
-    List<String> statements = new java.util.ArrayList<>();
-    statements.add("CREATE TABLE IF NOT EXISTS \"workmate_health\" (\"id\" INT PRIMARY KEY, "
-        + "\"checked_at\" BIGINT NOT NULL)");
-    long now = System.currentTimeMillis();
-    statements.add(database.kind() == JournalKind.H2
-        ? "MERGE INTO \"workmate_health\" KEY (\"id\") VALUES (1, " + now + ")"
-        : "INSERT INTO \"workmate_health\" VALUES (1, " + now + ") ON CONFLICT (\"id\") "
-            + "DO UPDATE SET \"checked_at\" = EXCLUDED.\"checked_at\"");
-    runWithin(timeout, database, () -> apply(database, statements));
-  }
-
   private static void apply(JournalDatabase database, List<String> statements) throws SQLException {
     try (Connection connection =
         DriverManager.getConnection(database.url(), database.user(), database.password())) {
@@ -93,12 +70,27 @@ public final class JournalSchema {
     void run() throws SQLException;
   }
 
+  /** JDBC work that gives something back. */
+  interface SqlCall<T> {
+    T call() throws SQLException;
+  }
+
   private static void runWithin(Duration timeout, JournalDatabase database, SqlWork work) {
-    CompletableFuture<Void> outcome = new CompletableFuture<>();
+    callWithin(timeout, database, () -> {
+      work.run();
+      return null;
+    });
+  }
+
+  /**
+   * Runs {@code work} on a thread of its own and waits at most {@code timeout}: JDBC has no
+   * timeout that covers an embedded file or a connect that hangs.
+   */
+  static <T> T callWithin(Duration timeout, JournalDatabase database, SqlCall<T> work) {
+    CompletableFuture<T> outcome = new CompletableFuture<>();
     Thread worker = new Thread(() -> {
       try {
-        work.run();
-        outcome.complete(null);
+        outcome.complete(work.call());
       } catch (Throwable t) {
         outcome.completeExceptionally(t);
       }
@@ -107,7 +99,7 @@ public final class JournalSchema {
     worker.setDaemon(true);
     worker.start();
     try {
-      outcome.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      return outcome.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       worker.interrupt();
       throw new JournalUnavailableException(database.describe(),
