@@ -25,7 +25,7 @@ final class ClusterReport {
   void throughput(List<ThroughputPhase.Sample> samples) {
     out.printf(Locale.ROOT, "%nThroughput: %,d echo jobs per run, enqueue -> succeeded, over %d"
         + " keep-alive HTTP connections (connection k to node k mod n, a 503 sent again to the"
-        + " next node), after %,d warm-up jobs on the same cluster; a fresh cluster and"
+        + " next node), after %,d warm-up jobs per node on the same cluster; a fresh cluster and"
         + " database per run; %d job shards%s%n%n", options.jobs(), options.connections(),
         options.warmupJobs(), options.jobShards(), options.localSubmits() ? "; --local-submits:"
             + " every job's shard lives on the node it is sent to" : "");

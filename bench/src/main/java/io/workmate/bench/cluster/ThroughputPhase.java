@@ -72,8 +72,9 @@ final class ThroughputPhase {
       List<ClusterNode> nodes = cluster.nodes();
       long readyPss = cluster.pssBytes();
       if (options.warmupJobs() > 0) {
+        // per node: each JVM's compiler needs as many requests to warm up as one alone does
         ThroughputRun.Result warm = new ThroughputRun(cluster, name + "-warmup",
-            options.warmupJobs(), options.connections(), options.localSubmits()).run();
+            options.warmupJobs() * size, options.connections(), options.localSubmits()).run();
         ClusterBench.say(String.format(Locale.ROOT, "%s: warm-up %,.0f jobs/s", name,
             warm.jobsPerSecond()));
       }
