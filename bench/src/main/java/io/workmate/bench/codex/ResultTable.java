@@ -11,11 +11,16 @@ import java.util.function.ToDoubleFunction;
 
 /**
  * The printed result: per workload a row per variant (medians over the successful runs), then
- * the ratios the issue sets goals for, each marked PASS or MISS.
+ * the ratios the issues set goals for, each marked PASS or MISS: against the SDK (the codex
+ * bench's issue) and against the floor (wall time there, and issue 14's driver CPU and memory).
  */
 final class ResultTable {
 
   static final double TIME_VS_FLOOR_MAX = 1.05;
+  /** Issue 14: Workmate's own JVM at most twice the floor's JVM CPU, in the measured window. */
+  static final double DRIVER_CPU_VS_FLOOR_MAX = 2.0;
+  /** Issue 14: the whole tree's peak PSS at most 1.2 times the floor's. */
+  static final double MEMORY_VS_FLOOR_MAX = 1.2;
   static final double SPEEDUP_VS_SDK_MIN = 3.0;
   static final double MEMORY_VS_SDK_MAX = 0.5;
   /** The issue sets the memory goal at 64 turns in flight. */
@@ -70,6 +75,9 @@ final class ResultTable {
     Summary c = s.get(Variant.SDK);
     if (a != null && b != null) {
       ratio(out, "(a)/(b) wall time", a.wall() / b.wall(), "<=", TIME_VS_FLOOR_MAX, true);
+      ratio(out, "(a)/(b) driver CPU", a.driverCpu() / b.driverCpu(), "<=",
+          DRIVER_CPU_VS_FLOOR_MAX, true);
+      ratio(out, "(a)/(b) peak memory", a.pssMb() / b.pssMb(), "<=", MEMORY_VS_FLOOR_MAX, true);
     }
     if (a != null && c != null) {
       ratio(out, "(c)/(a) wall time", c.wall() / a.wall(), ">=", SPEEDUP_VS_SDK_MIN, true);
