@@ -20,7 +20,8 @@ import java.util.stream.Stream;
  *   --no-http        skip the HTTP latency part
  *   --rate RPS       HTTP requests per second (default 1000)
  *   --seconds S      HTTP measurement length (default 10)
- *   --warmup S       HTTP warm-up at the same rate before measuring (default 5)
+ *   --warmup S       HTTP warm-up at the same rate before measuring (default 30: serve runs
+ *                    C2, whose compiling would otherwise fall into the measured seconds)
  *   --client C       the load's HTTP client: sockets (default; lean keep-alive connections)
  *                    or jdk (java.net.http.HttpClient, which adds its own latency)
  * </pre>
@@ -40,7 +41,7 @@ public final class JobsBench {
     boolean http = true;
     int rate = 1_000;
     int seconds = 10;
-    int warmup = 5;
+    int warmup = 30;
     HttpEnqueueLatency.Client client = HttpEnqueueLatency.Client.SOCKETS;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
