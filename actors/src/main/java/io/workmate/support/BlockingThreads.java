@@ -19,14 +19,14 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
  *       ({@code workmate/pekko.conf}): an actor that does such work is spawned on it, other work
  *       is handed to {@link #executor}.
  *   <li>A loop that blocks for a child process's whole life (reading its stdout or stderr) would
- *       pin a pooled thread for good; it gets a thread of its own from {@link #start}, the one
- *       place Workmate's actors create threads.
+ *       pin a pooled thread for good; it gets a thread of its own from {@link #start}. A short
+ *       read beside the caller's own (git's stderr) gets one from {@link #readers}.
  *   <li>A timer finer than the ActorSystem scheduler's 10 ms tick (the job ledger's write
  *       interval, 2 ms by default) gets a scheduler thread of its own from {@link #timer}, and
  *       a periodic blocking check one from {@link #singleThread}.
  * </ul>
  *
- * <p>Below the actors module, where this class is out of reach, two threads are made in place:
+ * <p>This class is the one place Workmate's actors create threads. Below the actors module, where this class is out of reach, two threads are made in place:
  * {@code JournalSchema} bounds a blocking JDBC call with a worker thread, and the scripted
  * provider (protocol) serves its loopback HTTP on the JDK's server threads.
  */
@@ -68,6 +68,19 @@ public final class BlockingThreads {
    */
   public static ExecutorService singleThread(String name) {
     return Executors.newSingleThreadExecutor(runnable -> {
+      Thread thread = new Thread(runnable, name);
+      thread.setDaemon(true);
+      return thread;
+    });
+  }
+
+  /**
+   * A pool of daemon threads named {@code name}, made as needed and ended when idle: for short
+   * blocking reads beside the caller's own (a child process's stderr while the caller reads its
+   * stdout), which must not wait for a thread another read holds.
+   */
+  public static ExecutorService readers(String name) {
+    return Executors.newCachedThreadPool(runnable -> {
       Thread thread = new Thread(runnable, name);
       thread.setDaemon(true);
       return thread;

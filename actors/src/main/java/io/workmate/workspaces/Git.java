@@ -1,5 +1,6 @@
 package io.workmate.workspaces;
 
+import io.workmate.support.BlockingThreads;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,11 +30,7 @@ public final class Git {
   private static final Pattern VERSION = Pattern.compile("git version (\\d+)\\.(\\d+)");
 
   /** Threads that read git's stderr while the caller reads its stdout; idle ones end. */
-  private static final ExecutorService STDERR_READERS = Executors.newCachedThreadPool(task -> {
-    Thread thread = new Thread(task, "git-stderr");
-    thread.setDaemon(true);
-    return thread;
-  });
+  private static final ExecutorService STDERR_READERS = BlockingThreads.readers("git-stderr");
 
   private final String binary;
 

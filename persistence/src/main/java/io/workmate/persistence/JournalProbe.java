@@ -5,8 +5,6 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
@@ -29,7 +27,10 @@ public final class JournalProbe implements AutoCloseable {
       + "(\"id\" INT PRIMARY KEY, \"checked_at\" BIGINT NOT NULL)";
 
   private final JournalDatabase database;
-  /** Open and last seen working, or null; a check hands it to its worker and gets it back. */
+  /**
+   * Open and last seen working, or null. A check hands it to its worker and gets it back; one
+   * that answers after the check gave up closes it.
+   */
   private Connection connection;
 
   private JournalProbe(JournalDatabase database) {
@@ -51,30 +52,15 @@ public final class JournalProbe implements AutoCloseable {
   public void check(Duration timeout) {
     database.h2File().ifPresent(H2FileCheck::refuseEmpty);
     Connection reused = connection;
-    connection = null;
-    // a worker that answers after we gave up must not leave its connection open: whoever of
-    // the two sets the flag first owns the connection, the other closes it
-    AtomicBoolean settled = new AtomicBoolean();
-    AtomicReference<Connection> answered = new AtomicReference<>();
-    try {
-      connection = JournalSchema.callWithin(timeout, database, () -> {
-        Connection written = writeOrReconnect(reused);
-        if (!keepsConnection()) {
-          closeQuietly(written);
-          return null;
-        }
-        answered.set(written);
-        if (!settled.compareAndSet(false, true)) {
-          closeQuietly(written);
-        }
+    connection = null; // the worker owns it now; a working one comes back
+    connection = JournalSchema.callWithin(timeout, database, () -> {
+      Connection written = writeOrReconnect(reused);
+      if (keepsConnection()) {
         return written;
-      });
-    } catch (RuntimeException e) {
-      if (!settled.compareAndSet(false, true)) {
-        closeQuietly(answered.get());
       }
-      throw e;
-    }
+      closeQuietly(written);
+      return null;
+    }, JournalProbe::closeQuietly);
   }
 
   private boolean keepsConnection() {

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
@@ -79,14 +80,16 @@ public final class JournalSchema {
     callWithin(timeout, database, () -> {
       work.run();
       return null;
-    });
+    }, late -> { });
   }
 
   /**
    * Runs {@code work} on a thread of its own and waits at most {@code timeout}: JDBC has no
-   * timeout that covers an embedded file or a connect that hangs.
+   * timeout that covers an embedded file or a connect that hangs. What the work gives back
+   * after the wait was given up goes to {@code late} (to close it), on the worker's thread.
    */
-  static <T> T callWithin(Duration timeout, JournalDatabase database, SqlCall<T> work) {
+  static <T> T callWithin(Duration timeout, JournalDatabase database, SqlCall<T> work,
+      Consumer<T> late) {
     CompletableFuture<T> outcome = new CompletableFuture<>();
     Thread worker = new Thread(() -> {
       try {
@@ -101,6 +104,7 @@ public final class JournalSchema {
     try {
       return outcome.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
+      outcome.thenAccept(late);
       worker.interrupt();
       throw new JournalUnavailableException(database.describe(),
           "no answer within " + timeout.toMillis() + " ms", e);
@@ -112,6 +116,7 @@ public final class JournalSchema {
       }
       throw new JournalUnavailableException(database.describe(), explain(e.getCause()), e.getCause());
     } catch (InterruptedException e) {
+      outcome.thenAccept(late);
       worker.interrupt();
       Thread.currentThread().interrupt();
       throw new JournalUnavailableException(database.describe(), "interrupted while waiting", e);
