@@ -45,6 +45,9 @@ class ProcessControlTest {
     Process leader = builder.start();
     try {
       awaitProcessCount(marker, 2);
+      // the child carries the marker from its fork on, before its setsid() has run: the group
+      // signal must come after it left, or it kills the sleeper too
+      awaitSessionOtherThan(marker, leader.pid());
       ProcessControl.signalGroup(leader.pid(), Signal.SIGKILL);
       assertTrue(leader.waitFor(10, TimeUnit.SECONDS));
       awaitProcessCount(marker, 1);
@@ -83,6 +86,24 @@ class ProcessControlTest {
               .toList();
           assertEquals(expected, found.size(), "processes carrying the marker: " + found);
         });
+  }
+
+  private static void awaitSessionOtherThan(String marker, long session) {
+    await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20))
+        .atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertTrue(
+            ProcessControl.findByEnvironment("WORKMATE_TEST_MARKER", marker).stream()
+                .anyMatch(pid -> sessionOf(pid) != session && sessionOf(pid) != -1),
+            "a process carrying the marker in a session of its own"));
+  }
+
+  /** The session id in /proc/PID/stat, or -1 when the process is gone. */
+  private static long sessionOf(long pid) {
+    try {
+      String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+      return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[3]);
+    } catch (Exception e) {
+      return -1;
+    }
   }
 
   private static boolean isZombie(long pid) {
