@@ -9,7 +9,7 @@ import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** One check, then Jackson binds: what a body becomes, and how each wording refuses. */
+/** One pass checks and binds: what a body becomes, and how each wording refuses. */
 class BodyReaderTest {
 
   private static final Instant NOW = Instant.parse("2026-01-02T03:04:05Z");
@@ -36,6 +36,26 @@ class BodyReaderTest {
         RequestBodies.SubmitJob.class).toSpec(new RequestBodies.Defaults(3, 600), NOW);
     assertEquals(3, plain.maxAttempts(), "the defaults when the body does not say");
     assertNull(plain.agent(), "JSON null is an absent field");
+  }
+
+  @Test
+  void nestedRecordsNumbersAndBooleansBindAsTheBodySaysThem() {
+    RequestBodies.SubmitJob submit = BodyReader.read("{\"prompt\":\"p\",\"workspace\":"
+        + "{\"repo\":\"/r\",\"branch\":\"b\"}}", RequestBodies.SubmitJob.class);
+    assertEquals(new RequestBodies.WorkspaceRequest("/r", null, "b"), submit.workspace());
+    RequestBodies.RegisterAgent agent = BodyReader.read("{\"id\":\"a\",\"capabilities\":"
+        + "[\"x\",\"y\"],\"maxConcurrent\":4,\"ttlSeconds\":3600}",
+        RequestBodies.RegisterAgent.class);
+    assertEquals(List.of("x", "y"), agent.capabilities());
+    assertEquals(4, agent.maxConcurrent());
+    assertEquals(3600L, agent.ttlSeconds());
+    assertNull(agent.kind());
+    assertEquals(Boolean.FALSE, BodyReader.read("{\"prompt\":\"p\",\"preferOnline\":false}",
+        RequestBodies.SendMessage.class).preferOnline());
+    ApiError nested = assertThrows(ApiError.class, () -> BodyReader.read("{\"prompt\":\"p\","
+        + "\"workspace\":{\"repo\":\"/r\",\"x\":1}}", RequestBodies.SubmitJob.class));
+    assertEquals("unknown field \"workspace.x\"; allowed: base, branch, repo",
+        nested.getMessage());
   }
 
   @Test
