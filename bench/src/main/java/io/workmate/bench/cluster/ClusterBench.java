@@ -70,6 +70,8 @@ public final class ClusterBench {
         + " mode, offline, echo agent, each cluster on a fresh private PostgreSQL"
         + " (scripts/postgres), dirs under " + root);
     out.println("  machine: " + Machine.describe());
+    out.println("  nodes' JVM: " + (options.javaOpts().isEmpty()
+        ? "bin/workmate's options for serve" : "WORKMATE_JAVA_OPTS=" + options.javaOpts()));
     out.println("  at start: load average " + Machine.loadAverage("unknown"));
     ClusterReport report = new ClusterReport(out, options);
     try {

@@ -19,10 +19,12 @@ import java.nio.file.Path;
  * @param kills kill-and-restart rounds of the recovery phase
  * @param recoveryRate jobs per second of the steady load during the recovery phase
  * @param baseDir where the temporary dirs go (PostgreSQL's must be reachable by its user)
+ * @param oneNodeOnly measure the 1-node cluster alone (no larger cluster, no ratio)
+ * @param javaOpts the nodes' {@code WORKMATE_JAVA_OPTS}, or empty for bin/workmate's defaults
  */
 record ClusterBenchOptions(int jobs, int warmupJobs, int connections, int repeat, int nodes,
-    int jobShards, boolean localSubmits, boolean throughput, int kills, int recoveryRate, boolean recovery,
-    Path baseDir, boolean keep) {
+    int jobShards, boolean localSubmits, boolean throughput, int kills, int recoveryRate,
+    boolean recovery, Path baseDir, boolean keep, boolean oneNodeOnly, String javaOpts) {
 
   static final String USAGE = String.join("\n",
       "usage: scripts/bench cluster [options]",
@@ -39,6 +41,9 @@ record ClusterBenchOptions(int jobs, int warmupJobs, int connections, int repeat
       "  --job-shards N      WORKMATE_CLUSTER_JOB_SHARDS of every node (default 12)",
       "  --local-submits     experiment: choose each job's idempotency key so that its shard",
       "                      lives on the node it is sent to (no submit crosses nodes)",
+      "  --one-node-only     measure the 1-node cluster only (no ratio)",
+      "  --java-opts OPTS    the nodes' WORKMATE_JAVA_OPTS, e.g. '-XX:+UseParallelGC -Xss512k'",
+      "                      (default: none, bin/workmate's options for serve)",
       "  --no-throughput     skip the throughput phase",
       "  Recovery: kill -9 a non-first node under a steady load, the time until the first job",
       "  of its shards succeeds on a survivor; then restart it and wait for it to take shards",
@@ -70,6 +75,8 @@ record ClusterBenchOptions(int jobs, int warmupJobs, int connections, int repeat
     boolean recovery = true;
     Path baseDir = Path.of(System.getProperty("java.io.tmpdir"));
     boolean keep = false;
+    boolean oneNodeOnly = false;
+    String javaOpts = "";
     for (int i = 0; i < args.length; i++) {
       String name = args[i];
       switch (name) {
@@ -86,6 +93,8 @@ record ClusterBenchOptions(int jobs, int warmupJobs, int connections, int repeat
         case "--no-recovery" -> recovery = false;
         case "--dir" -> baseDir = Path.of(value(args, ++i, name));
         case "--keep" -> keep = true;
+        case "--one-node-only" -> oneNodeOnly = true;
+        case "--java-opts" -> javaOpts = value(args, ++i, name).strip();
         default -> throw new IllegalArgumentException("unknown option " + name);
       }
     }
@@ -98,7 +107,8 @@ record ClusterBenchOptions(int jobs, int warmupJobs, int connections, int repeat
       throw new IllegalArgumentException("--job-shards takes 2..64 (the service's range)");
     }
     return new ClusterBenchOptions(jobs, warmupJobs, connections, repeat, nodes, jobShards,
-        localSubmits, throughput, kills, recoveryRate, recovery, baseDir.toAbsolutePath(), keep);
+        localSubmits, throughput, kills, recoveryRate, recovery, baseDir.toAbsolutePath(), keep,
+        oneNodeOnly, javaOpts);
   }
 
   private static String value(String[] args, int index, String name) {

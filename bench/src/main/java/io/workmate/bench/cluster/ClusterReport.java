@@ -53,30 +53,41 @@ final class ClusterReport {
     List<ThroughputPhase.Sample> one = bySize(samples, 1);
     List<ThroughputPhase.Sample> many = bySize(samples, options.nodes());
     double oneRate = median(one, s -> s.result().jobsPerSecond());
-    double manyRate = median(many, s -> s.result().jobsPerSecond());
-    double ratio = manyRate / oneRate;
     out.printf(Locale.ROOT, "%n1 node:  median %,.0f jobs/s (runs %s); goal >= %,.0f: %s%n",
         oneRate, list(one, s -> s.result().jobsPerSecond(), "%,.0f"),
         GOAL_ONE_NODE_JOBS_PER_SECOND, verdict(oneRate >= GOAL_ONE_NODE_JOBS_PER_SECOND,
             oneRate / GOAL_ONE_NODE_JOBS_PER_SECOND));
-    out.printf(Locale.ROOT, "%d nodes: median %,.0f jobs/s (runs %s)%n", options.nodes(),
-        manyRate, list(many, s -> s.result().jobsPerSecond(), "%,.0f"));
-    out.printf(Locale.ROOT, "ratio %d nodes / 1 node: %.2f (medians; per round %s); goal >= %.1f:"
-            + " %s%n", options.nodes(), ratio, roundRatios(one, many), GOAL_RATIO,
-        verdict(ratio >= GOAL_RATIO, ratio / GOAL_RATIO));
-    double onePss = median(one, s -> s.pssBytes() / 1048576.0);
-    double manyPss = median(many, s -> s.pssBytes() / 1048576.0);
-    out.printf(Locale.ROOT, "memory after the run (PSS of the nodes' process trees: JVM and"
-            + " codex app-server): 1 node %.0f MB, %d nodes %.0f MB (medians), ratio %.2f (%.0f"
-            + " MB per node); the JVMs alone %.0f and %.0f MB; when ready, before the warm-up:"
-            + " %.0f and %.0f MB%n", onePss, options.nodes(), manyPss, manyPss / onePss,
-        manyPss / options.nodes(), median(one, s -> s.jvmPssBytes() / 1048576.0),
-        median(many, s -> s.jvmPssBytes() / 1048576.0),
-        median(one, s -> s.readyPssBytes() / 1048576.0),
-        median(many, s -> s.readyPssBytes() / 1048576.0));
-    out.printf(Locale.ROOT, "node CPU per job: 1 node %.2f ms, %d nodes %.2f ms (medians)%n",
-        median(one, s -> s.result().nodeMillisPerJob()), options.nodes(),
-        median(many, s -> s.result().nodeMillisPerJob()));
+    if (many.isEmpty()) {
+      out.printf(Locale.ROOT, "%d nodes: not measured (--one-node-only)%n", options.nodes());
+      out.printf(Locale.ROOT, "memory after the run (PSS of the node's process tree: JVM and"
+              + " codex app-server): %.0f MB; the JVM alone %.0f MB; when ready, before the"
+              + " warm-up: %.0f MB%n", median(one, s -> s.pssBytes() / 1048576.0),
+          median(one, s -> s.jvmPssBytes() / 1048576.0),
+          median(one, s -> s.readyPssBytes() / 1048576.0));
+      out.printf(Locale.ROOT, "node CPU per job: %.2f ms (median)%n",
+          median(one, s -> s.result().nodeMillisPerJob()));
+    } else {
+      double manyRate = median(many, s -> s.result().jobsPerSecond());
+      double ratio = manyRate / oneRate;
+      out.printf(Locale.ROOT, "%d nodes: median %,.0f jobs/s (runs %s)%n", options.nodes(),
+          manyRate, list(many, s -> s.result().jobsPerSecond(), "%,.0f"));
+      out.printf(Locale.ROOT, "ratio %d nodes / 1 node: %.2f (medians; per round %s); goal >= %.1f:"
+              + " %s%n", options.nodes(), ratio, roundRatios(one, many), GOAL_RATIO,
+          verdict(ratio >= GOAL_RATIO, ratio / GOAL_RATIO));
+      double onePss = median(one, s -> s.pssBytes() / 1048576.0);
+      double manyPss = median(many, s -> s.pssBytes() / 1048576.0);
+      out.printf(Locale.ROOT, "memory after the run (PSS of the nodes' process trees: JVM and"
+              + " codex app-server): 1 node %.0f MB, %d nodes %.0f MB (medians), ratio %.2f (%.0f"
+              + " MB per node); the JVMs alone %.0f and %.0f MB; when ready, before the warm-up:"
+              + " %.0f and %.0f MB%n", onePss, options.nodes(), manyPss, manyPss / onePss,
+          manyPss / options.nodes(), median(one, s -> s.jvmPssBytes() / 1048576.0),
+          median(many, s -> s.jvmPssBytes() / 1048576.0),
+          median(one, s -> s.readyPssBytes() / 1048576.0),
+          median(many, s -> s.readyPssBytes() / 1048576.0));
+      out.printf(Locale.ROOT, "node CPU per job: 1 node %.2f ms, %d nodes %.2f ms (medians)%n",
+          median(one, s -> s.result().nodeMillisPerJob()), options.nodes(),
+          median(many, s -> s.result().nodeMillisPerJob()));
+    }
     NodeEvents events = samples.stream().map(ThroughputPhase.Sample::events)
         .reduce(NodeEvents.NONE, NodeEvents::plus);
     out.printf(Locale.ROOT, "false downs during the throughput runs: %d downing decisions, %d"

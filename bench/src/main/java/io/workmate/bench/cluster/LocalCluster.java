@@ -28,6 +28,7 @@ final class LocalCluster implements AutoCloseable {
   private final Path home;
   private final Path dir;
   private final int shards;
+  private final String javaOpts;
   private final PrivatePostgres postgres;
   private final Map<String, ClusterNode> nodes = new LinkedHashMap<>();
   /** Incarnations per node name, to give each restart a log file of its own. */
@@ -35,21 +36,25 @@ final class LocalCluster implements AutoCloseable {
   /** The shard map last seen balanced; empty for one node (it hosts every shard). */
   private volatile Map<Integer, String> shardMap = Map.of();
 
-  private LocalCluster(Path home, Path dir, int shards, PrivatePostgres postgres) {
+  private LocalCluster(Path home, Path dir, int shards, String javaOpts,
+      PrivatePostgres postgres) {
     this.home = home;
     this.dir = dir;
     this.shards = shards;
+    this.javaOpts = javaOpts;
     this.postgres = postgres;
   }
 
   /**
    * Starts a PostgreSQL in {@code dir}, then {@code size} nodes: node-a first (its banner comes
    * once it has formed the cluster), then the others at once; waits until every node is ready
-   * and, with more than one, until the shards are spread evenly.
+   * and, with more than one, until the shards are spread evenly. {@code javaOpts} are the
+   * nodes' {@code WORKMATE_JAVA_OPTS}, or empty for bin/workmate's own.
    */
-  static LocalCluster start(Path home, Path dir, int size, int shards) throws IOException {
+  static LocalCluster start(Path home, Path dir, int size, int shards, String javaOpts)
+      throws IOException {
     Files.createDirectories(dir);
-    LocalCluster cluster = new LocalCluster(home, dir, shards,
+    LocalCluster cluster = new LocalCluster(home, dir, shards, javaOpts,
         PrivatePostgres.start(home, dir.resolve("postgres")));
     try {
       List<ClusterNode.Spec> specs = cluster.specs(size);
@@ -79,6 +84,9 @@ final class LocalCluster implements AutoCloseable {
       String name = "node-" + (char) ('a' + n);
       Map<String, String> env = new HashMap<>(postgres.env());
       env.put("WORKMATE_CLUSTER_JOB_SHARDS", Integer.toString(shards));
+      if (!javaOpts.isEmpty()) {
+        env.put("WORKMATE_JAVA_OPTS", javaOpts);
+      }
       specs.add(new ClusterNode.Spec(name, ports.get(n), dir.resolve(name), seeds, env));
     }
     return specs;

@@ -26,7 +26,7 @@ final class RecoveryPhase {
     ClusterBench.say("recovery: starting " + options.nodes() + " nodes on a fresh PostgreSQL");
     List<RecoveryRun.Result> results = new ArrayList<>();
     try (LocalCluster cluster = LocalCluster.start(home, root.resolve("recovery"),
-        options.nodes(), options.jobShards())) {
+        options.nodes(), options.jobShards(), options.javaOpts())) {
       Map<Integer, String> map = cluster.awaitBalanced();
       RecoveryRun run = new RecoveryRun(cluster, options.recoveryRate());
       List<ClusterNode> nodes = cluster.nodes();

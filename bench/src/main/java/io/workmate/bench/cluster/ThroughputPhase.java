@@ -54,8 +54,8 @@ final class ThroughputPhase {
   List<Sample> run(Path root) throws IOException, InterruptedException {
     List<Sample> samples = new ArrayList<>();
     for (int round = 1; round <= options.repeat(); round++) {
-      List<Integer> sizes = round % 2 == 1 ? List.of(1, options.nodes())
-          : List.of(options.nodes(), 1);
+      List<Integer> sizes = options.oneNodeOnly() ? List.of(1)
+          : round % 2 == 1 ? List.of(1, options.nodes()) : List.of(options.nodes(), 1);
       for (int size : sizes) {
         samples.add(measure(root, round, size));
       }
@@ -68,7 +68,7 @@ final class ThroughputPhase {
     String name = "throughput-" + round + "-" + size + "n";
     ClusterBench.say(name + ": starting " + size + " node(s) on a fresh PostgreSQL");
     try (LocalCluster cluster = LocalCluster.start(home, root.resolve(name), size,
-        options.jobShards())) {
+        options.jobShards(), options.javaOpts())) {
       List<ClusterNode> nodes = cluster.nodes();
       long readyPss = cluster.pssBytes();
       if (options.warmupJobs() > 0) {
