@@ -26,9 +26,10 @@ import org.apache.pekko.actor.typed.DispatcherSelector;
  *       a periodic blocking check one from {@link #singleThread}.
  * </ul>
  *
- * <p>This class is the one place Workmate's actors create threads. Below the actors module, where this class is out of reach, two threads are made in place:
- * {@code JournalSchema} bounds a blocking JDBC call with a worker thread, and the scripted
- * provider (protocol) serves its loopback HTTP on the JDK's server threads.
+ * <p>This class is the one place Workmate's actors create threads. Below the actors module,
+ * where this class is out of reach, two threads are made in place: {@code JournalSchema}
+ * bounds a blocking JDBC call with a worker thread, and the scripted provider (protocol) serves
+ * its loopback HTTP on the JDK's server threads.
  */
 public final class BlockingThreads {
 

@@ -92,26 +92,29 @@ class ProcessControlTest {
     await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20))
         .atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertTrue(
             ProcessControl.findByEnvironment("WORKMATE_TEST_MARKER", marker).stream()
-                .anyMatch(pid -> sessionOf(pid) != session && sessionOf(pid) != -1),
+                .map(ProcessControlTest::sessionOf)
+                .anyMatch(sid -> sid != session && sid != -1),
             "a process carrying the marker in a session of its own"));
   }
 
   /** The session id in /proc/PID/stat, or -1 when the process is gone. */
   private static long sessionOf(long pid) {
+    String[] fields = statAfterName(pid);
+    return fields == null ? -1 : Long.parseLong(fields[3]);
+  }
+
+  /** The fields of /proc/PID/stat after the command name (state first), or null when gone. */
+  private static String[] statAfterName(long pid) {
     try {
       String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
-      return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[3]);
-    } catch (Exception e) {
-      return -1;
+      return stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    } catch (java.io.IOException e) {
+      return null;
     }
   }
 
   private static boolean isZombie(long pid) {
-    try {
-      String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
-      return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
-    } catch (Exception e) {
-      return true;
-    }
+    String[] fields = statAfterName(pid);
+    return fields == null || fields[0].equals("Z");
   }
 }
