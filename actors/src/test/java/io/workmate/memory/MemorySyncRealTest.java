@@ -303,6 +303,12 @@ class MemorySyncRealTest {
       agent = each;
       SyncStatus synced = awaitStatus(syncs, s -> s.syncedSeq() == 120, "synced to 120");
       assertEquals(0, synced.conflicts(), "turns, not races, between our own syncs: " + synced);
+    }
+    // Read back only once every sync is done: the gateway refuses a read that a concurrent
+    // write's rename overtakes ("unsafe workspace file"), which our syncs retry but this check
+    // would not.
+    for (String each : agents) {
+      agent = each;
       assertRemoteEqualsLocal(120);
     }
   }

@@ -62,7 +62,12 @@ final class RemoteMemoryFile {
   File get() {
     ObjectNode params = JsonNodeFactory.instance.objectNode().put("agentId", agent)
         .put("name", name);
-    JsonNode file = ok(call("agents.files.get", params)).get("file");
+    GatewayReply reply = call("agents.files.get", params);
+    // The gateway refuses a read that a concurrent write's rename overtook; a client reads again.
+    for (int retry = 0; retry < 20 && isOvertakenRead(reply); retry++) {
+      reply = call("agents.files.get", params);
+    }
+    JsonNode file = ok(reply).get("file");
     if (file.path("missing").asBoolean(false)) {
       return new File(null, null);
     }
@@ -100,6 +105,11 @@ final class RemoteMemoryFile {
       }
     }
     throw new AssertionError("could not append after 50 conflicts");
+  }
+
+  private static boolean isOvertakenRead(GatewayReply reply) {
+    return reply instanceof GatewayReply.Rejected rejected && rejected.error() != null
+        && String.valueOf(rejected.error().message()).startsWith("unsafe workspace file");
   }
 
   private GatewayReply call(String method, ObjectNode params) {
