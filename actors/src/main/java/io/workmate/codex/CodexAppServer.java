@@ -6,16 +6,21 @@ import io.workmate.protocol.codex.CodexMethods;
 import io.workmate.protocol.codex.CodexNotification;
 import io.workmate.protocol.codex.CodexRequest;
 import io.workmate.protocol.codex.Initialize;
+import io.workmate.protocol.codex.ThreadStart;
 import io.workmate.protocol.jsonrpc.JsonRpcCodec;
 import io.workmate.protocol.jsonrpc.JsonRpcMessage;
+import io.workmate.protocol.jsonrpc.MalformedMessageException;
 import io.workmate.protocol.jsonrpc.RpcError;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -26,7 +31,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
  * Owns one {@code codex app-server} process: spawns it in a controlled environment, speaks
- * JSON-RPC over its stdio, registers calls and attached threads, and restarts the process with
+ * JSON-RPC over its stdio, correlates calls with answers, routes notifications and approval
+ * requests to the thread attached under their {@code threadId}, and restarts the process with
  * backoff when it dies. Several {@link CodexThread}s share one process.
  *
  * <p>States: {@link #starting} (process spawned, {@code initialize} in flight; calls are
@@ -36,10 +42,8 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  *
  * <p>Starting the process, writing to its stdin and stopping it block (stop for up to its grace
  * plus 3 s): {@link CodexPool} spawns this actor on the blocking dispatcher
- * ({@link io.workmate.support.BlockingThreads}). What codex sends is decoded and routed on the
- * process's reader thread by {@link AppServerRoutes}: answers to their calls, notifications and
- * approval requests to the thread attached under their {@code threadId}. Only what needs a write
- * (an approval request no thread takes) comes back here.
+ * ({@link io.workmate.support.BlockingThreads}). What codex sends is decoded on the process's
+ * reader thread; this actor routes it by thread id.
  */
 public final class CodexAppServer {
 
@@ -68,20 +72,28 @@ public final class CodexAppServer {
   public record Status(String name, String state, long pid, long generation, int restarts,
       int attachedThreads, int pendingCalls, Optional<String> lastExit) {}
 
-  /** An approval request that no thread takes: answered with an error, here since it writes. */
+  /** A response or error response to one of our calls. */
+  private record Inbound(long generation, JsonRpcMessage message) implements Command {}
+
+  private record InboundNotification(long generation, CodexNotification notification)
+      implements Command {}
+
   private record InboundRequest(long generation, CodexRequest request) implements Command {}
 
   private record Garbage(long generation, String problem) implements Command {}
 
   private record Exited(long generation, String description) implements Command {}
 
-  private record CallTimedOut(long id) implements Command {}
+  private record CallTimedOut(long generation, long id) implements Command {}
 
   private record InitializeTimedOut(long generation) implements Command {}
 
   private enum Restart implements Command {
     INSTANCE
   }
+
+  private record PendingCall(String method, Optional<ActorRef<AppServerEvent>> attach,
+      ActorRef<CallResult> replyTo) {}
 
   private static final int STASH_CAPACITY = 10_000;
 
@@ -105,7 +117,8 @@ public final class CodexAppServer {
   private final StashBuffer<Command> stash;
   private final JsonRpcCodec codec = JsonRpcCodec.shared();
   private final String instance = UUID.randomUUID().toString();
-  private final AppServerRoutes routes;
+  private final Map<Long, PendingCall> pending = new HashMap<>();
+  private final Map<String, ActorRef<AppServerEvent>> threads = new LinkedHashMap<>();
   private final AppServerProcess.Sink sink;
 
   private AppServerProcess process;
@@ -125,24 +138,21 @@ public final class CodexAppServer {
     this.context = context;
     this.timers = timers;
     this.stash = stash;
-    this.routes = new AppServerRoutes(name, codec);
     ActorRef<Command> self = context.getSelf();
     this.sink = new AppServerProcess.Sink() {
       @Override
       public void answer(long gen, JsonRpcMessage message) {
-        routes.answer(gen, message);
+        self.tell(new Inbound(gen, message));
       }
 
       @Override
       public void notification(long gen, CodexNotification notification) {
-        routes.notification(gen, notification);
+        self.tell(new InboundNotification(gen, notification));
       }
 
       @Override
       public void request(long gen, CodexRequest request) {
-        if (!routes.request(gen, request)) {
-          self.tell(new InboundRequest(gen, request));
-        }
+        self.tell(new InboundRequest(gen, request));
       }
 
       @Override
@@ -161,7 +171,6 @@ public final class CodexAppServer {
 
   private Behavior<Command> spawnProcess() {
     generation++;
-    routes.newGeneration(generation);
     try {
       process = AppServerProcess.start(name, generation, instance + "-" + generation, settings,
           codec, sink);
@@ -182,6 +191,8 @@ public final class CodexAppServer {
 
   private Behavior<Command> starting() {
     return Behaviors.receive(Command.class)
+        .onMessage(Inbound.class, this::onInbound)
+        .onMessage(InboundNotification.class, this::onNotification)
         .onMessage(InboundRequest.class, this::onServerRequest)
         .onMessage(Garbage.class, this::onGarbage)
         .onMessage(Exited.class, this::onExited)
@@ -201,6 +212,8 @@ public final class CodexAppServer {
     return Behaviors.receive(Command.class)
         .onMessage(Call.class, this::onCall)
         .onMessage(Answer.class, this::onAnswer)
+        .onMessage(Inbound.class, this::onInbound)
+        .onMessage(InboundNotification.class, this::onNotification)
         .onMessage(InboundRequest.class, this::onServerRequest)
         .onMessage(Garbage.class, this::onGarbage)
         .onMessage(Exited.class, this::onExited)
@@ -222,6 +235,8 @@ public final class CodexAppServer {
         .onMessage(Attach.class, this::onAttach)
         .onMessage(Detach.class, this::onDetach)
         .onMessage(GetStatus.class, status -> reportStatus(status, "restarting"))
+        .onMessage(Inbound.class, message -> Behaviors.same())
+        .onMessage(InboundNotification.class, message -> Behaviors.same())
         .onMessage(InboundRequest.class, message -> Behaviors.same())
         .onMessage(Garbage.class, message -> Behaviors.same())
         .onMessage(Exited.class, message -> Behaviors.same())
@@ -259,8 +274,7 @@ public final class CodexAppServer {
     upSince = clock.instant();
     context.getLog().info("{}: codex app-server ready (pid {}, generation {})", name,
         process.pid(), generation);
-    routes.attachedThreads()
-        .forEach(thread -> thread.tell(new AppServerEvent.ProcessUp(generation)));
+    threads.values().forEach(thread -> thread.tell(new AppServerEvent.ProcessUp(generation)));
     return stash.unstashAll(running());
   }
 
@@ -302,10 +316,9 @@ public final class CodexAppServer {
       Optional<ActorRef<CallResult>> replyTo, Optional<Duration> timeout) {
     long id = nextId++;
     replyTo.ifPresent(ref -> {
-      // not a timer of ours: the pump thread that takes the answer cancels it
-      Cancellable timer = context.scheduleOnce(timeout.orElse(settings.requestTimeout()),
-          context.getSelf(), new CallTimedOut(id));
-      routes.expect(id, new AppServerRoutes.PendingCall(method, attach, ref, timer));
+      pending.put(id, new PendingCall(method, attach, ref));
+      timers.startSingleTimer(new CallTimedOut(generation, id),
+          timeout.orElse(settings.requestTimeout()));
     });
     try {
       process.send(codec.encode(new JsonRpcMessage.Request(LongNode.valueOf(id), method, params)));
@@ -316,8 +329,13 @@ public final class CodexAppServer {
   }
 
   private Behavior<Command> onCallTimedOut(CallTimedOut timeout) {
-    routes.takeCall(timeout.id()).ifPresent(call -> call.replyTo().tell(CallResult.Failure.of(
-        CallResult.Kind.TIMEOUT, "codex did not answer " + call.method() + " in time")));
+    PendingCall call = pending.remove(timeout.id());
+    if (call != null && timeout.generation() == generation) {
+      call.replyTo().tell(CallResult.Failure.of(CallResult.Kind.TIMEOUT,
+          "codex did not answer " + call.method() + " in time"));
+    } else if (call != null) {
+      pending.put(timeout.id(), call);
+    }
     return Behaviors.same();
   }
 
@@ -335,29 +353,105 @@ public final class CodexAppServer {
 
   // --- inbound ------------------------------------------------------------------------------
 
-  /** A request {@link AppServerRoutes} handed back: unsupported, or for no attached thread. */
-  private Behavior<Command> onServerRequest(InboundRequest inbound) {
-    if (!routes.isCurrent(inbound.generation())) {
+  private Behavior<Command> onInbound(Inbound inbound) {
+    if (inbound.generation() != generation) {
       return Behaviors.same();
     }
-    CodexRequest request = inbound.request();
+    JsonRpcMessage message = inbound.message();
+    if (message instanceof JsonRpcMessage.Response response) {
+      completeCall(response.id(), new CallResult.Success(response.result()));
+    } else if (message instanceof JsonRpcMessage.ErrorResponse error) {
+      onErrorResponse(error);
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onNotification(InboundNotification inbound) {
+    if (inbound.generation() == generation) {
+      routeNotification(inbound.notification());
+    }
+    return Behaviors.same();
+  }
+
+  private Behavior<Command> onServerRequest(InboundRequest inbound) {
+    if (inbound.generation() == generation) {
+      routeServerRequest(inbound.request());
+    }
+    return Behaviors.same();
+  }
+
+  private void onErrorResponse(JsonRpcMessage.ErrorResponse error) {
+    if (error.id() == null) {
+      context.getLog().warn("{}: codex reported an error for no request: {}", name,
+          error.error());
+      return;
+    }
+    completeCall(error.id(), new CallResult.Failure(CallResult.Kind.REMOTE_ERROR,
+        error.error().message(), error.error()));
+  }
+
+  private void completeCall(JsonNode id, CallResult result) {
+    PendingCall call = id.canConvertToLong() ? pending.remove(id.asLong()) : null;
+    if (call == null) {
+      context.getLog().debug("{}: answer for unknown or timed-out request {}", name, id);
+      return;
+    }
+    timers.cancel(new CallTimedOut(generation, id.asLong()));
+    if (result instanceof CallResult.Success success && call.attach().isPresent()) {
+      startedThreadId(success).ifPresent(threadId -> threads.put(threadId, call.attach().get()));
+    }
+    call.replyTo().tell(result);
+  }
+
+  /** The thread a thread/start or thread/resume answer names (both answer with the thread). */
+  private Optional<String> startedThreadId(CallResult.Success success) {
+    try {
+      ThreadStart.Result started = codec.fromTree(success.result(), ThreadStart.Result.class);
+      return Optional.ofNullable(started.thread()).map(thread -> thread.id())
+          .filter(id -> !id.isEmpty());
+    } catch (MalformedMessageException e) {
+      return Optional.empty();
+    }
+  }
+
+  private void routeNotification(CodexNotification notification) {
+    String threadId = notification.threadId();
+    ActorRef<AppServerEvent> thread = threadId == null ? null : threads.get(threadId);
+    if (thread != null) {
+      thread.tell(new AppServerEvent.Notification(notification));
+    } else if (CodexMethods.ERROR.equals(notification.method())
+        || CodexMethods.WARNING.equals(notification.method())) {
+      context.getLog().warn("{}: codex {}: {}", name, notification.method(),
+          notification.params());
+    } else {
+      context.getLog().debug("{}: notification {} for no attached thread", name,
+          notification.method());
+    }
+  }
+
+  private void routeServerRequest(CodexRequest request) {
     String threadId = request.threadId();
-    Optional<ActorRef<AppServerEvent>> thread = routes.thread(threadId);
+    ActorRef<AppServerEvent> thread = threadId == null ? null : threads.get(threadId);
     if (!request.supported()) {
       context.getLog().warn("{}: codex sent a request Workmate does not handle: {} (answered "
           + "with an error)", name, request.method());
       answerError(request.id(), RpcError.METHOD_NOT_FOUND,
           "Workmate does not handle " + request.method());
-      thread.ifPresent(attached -> attached.tell(new AppServerEvent.Notification(
-          CodexNotification.of("workmate/unsupportedRequest", threadId,
-              codec.mapper().createObjectNode().put("method", request.method())))));
-      return Behaviors.same();
+      if (thread != null) {
+        thread.tell(new AppServerEvent.Notification(CodexNotification.of(
+            "workmate/unsupportedRequest", threadId,
+            codec.mapper().createObjectNode().put("method", request.method()))));
+      }
+      return;
     }
-    context.getLog().warn("{}: {} for thread {} which no Workmate thread owns; declined", name,
-        request.method(), threadId);
-    answerError(request.id(), RpcError.INVALID_REQUEST,
-        "no Workmate thread is attached for thread " + threadId);
-    return Behaviors.same();
+    if (thread == null) {
+      context.getLog().warn("{}: {} for thread {} which no Workmate thread owns; declined", name,
+          request.method(), threadId);
+      answerError(request.id(), RpcError.INVALID_REQUEST,
+          "no Workmate thread is attached for thread " + threadId);
+      return;
+    }
+    thread.tell(new AppServerEvent.ServerRequest(request));
   }
 
   private void answerError(JsonNode id, int code, String message) {
@@ -375,12 +469,12 @@ public final class CodexAppServer {
   // --- attachment ---------------------------------------------------------------------------
 
   private Behavior<Command> onAttach(Attach attach) {
-    routes.attach(attach.threadId(), attach.listener());
+    threads.put(attach.threadId(), attach.listener());
     return Behaviors.same();
   }
 
   private Behavior<Command> onDetach(Detach detach) {
-    routes.detach(detach.threadId());
+    threads.remove(detach.threadId());
     return Behaviors.same();
   }
 
@@ -401,8 +495,7 @@ public final class CodexAppServer {
     lastExit = reason;
     failPending(reason);
     failStashed(reason);
-    routes.attachedThreads()
-        .forEach(thread -> thread.tell(new AppServerEvent.ProcessDown(reason)));
+    threads.values().forEach(thread -> thread.tell(new AppServerEvent.ProcessDown(reason)));
     boolean wasStable = upSince != null && Duration.between(upSince, clock.instant())
         .compareTo(settings.stableAfter()) >= 0;
     consecutiveFailures = wasStable ? 0 : consecutiveFailures + 1;
@@ -416,9 +509,13 @@ public final class CodexAppServer {
   }
 
   private void failPending(String reason) {
-    for (AppServerRoutes.PendingCall call : routes.takeAllCalls()) {
-      call.timeout().cancel();
-      call.replyTo().tell(CallResult.Failure.of(CallResult.Kind.PROCESS_UNAVAILABLE, reason));
+    for (Iterator<Map.Entry<Long, PendingCall>> it = pending.entrySet().iterator();
+        it.hasNext(); ) {
+      Map.Entry<Long, PendingCall> entry = it.next();
+      timers.cancel(new CallTimedOut(generation, entry.getKey()));
+      entry.getValue().replyTo().tell(CallResult.Failure.of(
+          CallResult.Kind.PROCESS_UNAVAILABLE, reason));
+      it.remove();
     }
   }
 
@@ -434,8 +531,7 @@ public final class CodexAppServer {
   private Behavior<Command> reportStatus(GetStatus request, String state) {
     boolean alive = process != null && process.isAlive();
     request.replyTo().tell(new Status(name, state, alive ? process.pid() : -1, generation,
-        restarts, routes.attachedThreads().size(), routes.pendingCalls(),
-        Optional.ofNullable(lastExit)));
+        restarts, threads.size(), pending.size(), Optional.ofNullable(lastExit)));
     return Behaviors.same();
   }
 
