@@ -7,6 +7,7 @@ import io.workmate.workspaces.Workspaces.DiffText;
 import io.workmate.workspaces.Workspaces.Prepared;
 import io.workmate.workspaces.Workspaces.Validated;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -183,8 +184,10 @@ final class RepositoryGit {
     try {
       if (Files.exists(worktree.resolve(".git"))) {
         // an earlier attempt's: back to the base, without a trace of what it did
+        Instant began = clock.instant();
         git.check(worktree, "checkout", "-q", "-f", "-B", prepare.branch(), prepare.baseCommit());
         git.check(worktree, "clean", "-q", "-ffdx");
+        SettledCheckout.settle(git, worktree, began);
         preparedAt.put(worktree, clock.instant());
         prepare.replyTo().tell(new Prepared(worktree, null));
         return Behaviors.same();
@@ -206,11 +209,21 @@ final class RepositoryGit {
     // writing the files (what "worktree add" does next, by a "reset --hard" in the worktree)
     // touches only the worktree and its own index, so it runs beside this queue: the costly
     // part of a worktree does not hold up other jobs' adds and commits
-    CompletableFuture.runAsync(() -> git.check(worktree, "reset", "-q", "--hard"),
+    CompletableFuture.runAsync(() -> checkOut(worktree),
             BlockingThreads.executor(context.getSystem()))
         .whenComplete((done, failure) -> prepare.replyTo().tell(failure == null
             ? new Prepared(worktree, null) : failedToPrepare(worktree, failure)));
     return Behaviors.same();
+  }
+
+  private void checkOut(Path worktree) {
+    Instant began = clock.instant();
+    git.check(worktree, "reset", "-q", "--hard");
+    try {
+      SettledCheckout.settle(git, worktree, began);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private Prepared failedToPrepare(Path worktree, Throwable failure) {

@@ -152,6 +152,41 @@ class WorkspacesTest {
   }
 
   @Test
+  void aCheckedOutIndexIsTrustedAtOnceAndAnEditOfTheSameSizeRightAfterIsStillSeen()
+      throws IOException {
+    ActorRef<Workspaces.Command> workspaces = workspaces(List.of(), Duration.ofDays(1));
+    Path worktree = prepare(workspaces, "job-racy", "workmate/job-racy");
+    assertNoRacilyCleanEntries(worktree);
+    // the agent's edit in the same second: same size, so only the file's time can tell
+    Files.writeString(worktree.resolve("shared.txt"), "one\nTWO\n");
+    assertEquals(" M shared.txt", GIT.run(worktree, Map.of("GIT_OPTIONAL_LOCKS", "0"), "status",
+        "--porcelain").out().stripTrailing());
+
+    assertEquals(worktree, prepare(workspaces, "job-racy", "workmate/job-racy")); // a retry's
+    assertNoRacilyCleanEntries(worktree);
+    Files.writeString(worktree.resolve("shared.txt"), "ONE\ntwo\n");
+    assertEquals(" M shared.txt", GIT.check(worktree, "status", "--porcelain").stripTrailing());
+  }
+
+  /**
+   * Every entry of the worktree's index is older, in whole seconds, than the index itself, so
+   * a status trusts its stat data instead of hashing the file (git's "racily clean" check).
+   */
+  private static void assertNoRacilyCleanEntries(Path worktree) throws IOException {
+    Path index = worktree.resolve(GIT.check(worktree, "rev-parse", "--git-path", "index")
+        .strip());
+    long indexSeconds = Files.getLastModifiedTime(index).toInstant().getEpochSecond();
+    List<String> mtimes = GIT.check(worktree, "ls-files", "--debug").lines()
+        .map(String::strip).filter(line -> line.startsWith("mtime:")).toList();
+    assertEquals(2, mtimes.size(), "both files of the base are in the index");
+    for (String mtime : mtimes) {
+      long seconds = Long.parseLong(mtime.substring("mtime:".length()).strip().split(":")[0]);
+      assertTrue(seconds < indexSeconds, "entry " + mtime + " is racily clean against the "
+          + "index's " + indexSeconds + ": every status would hash the file again");
+    }
+  }
+
+  @Test
   void theChangedFilesCountFromTheBaseWhateverTheAgentCommittedItself() throws IOException {
     ActorRef<Workspaces.Command> workspaces = workspaces(List.of(), Duration.ofDays(1));
     // the agent commits one file on its own and leaves another uncommitted: both are the job's
