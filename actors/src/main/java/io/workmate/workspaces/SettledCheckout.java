@@ -23,10 +23,12 @@ import org.slf4j.LoggerFactory;
  * turn, which never rewrite it, so in a fresh worktree of a 100-file repository each of them
  * opened all 100 files (none in the repository itself).
  *
- * <p>So the checked-out files' times are set back before the second the checkout began, and the
- * index is refreshed once: its entries then hold times older than the index file. An agent's
- * later write gives a file the current time, which differs from the entry's, so no change is
- * missed. Symbolic links keep their times (setting one would follow it out of the worktree).
+ * <p>So the files the checkout wrote (a time in or after the second it began) are set back
+ * before that second, and the index is refreshed once: its entries then hold times older than
+ * the index file. Files a retry's checkout left alone were never racy and keep their times, so
+ * the refresh hashes only what was written. An agent's later write gives a file the current
+ * time, which differs from the entry's, so no change is missed. Symbolic links keep their times
+ * (setting one would follow it out of the worktree).
  */
 final class SettledCheckout {
 
@@ -36,8 +38,8 @@ final class SettledCheckout {
 
   /** {@code checkoutBegan}: a moment no later than the first file was written. */
   static void settle(Git git, Path worktree, Instant checkoutBegan) throws IOException {
-    FileTime before = FileTime.from(
-        checkoutBegan.truncatedTo(ChronoUnit.SECONDS).minusSeconds(1));
+    Instant secondBegan = checkoutBegan.truncatedTo(ChronoUnit.SECONDS);
+    FileTime before = FileTime.from(secondBegan.minusSeconds(1));
     Files.walkFileTree(worktree, new SimpleFileVisitor<>() {
       @Override
       public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
@@ -46,7 +48,8 @@ final class SettledCheckout {
 
       @Override
       public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        if (attrs.isRegularFile() && !isGitMetadata(file)) {
+        if (attrs.isRegularFile() && !isGitMetadata(file)
+            && !attrs.lastModifiedTime().toInstant().isBefore(secondBegan)) {
           Files.setLastModifiedTime(file, before);
         }
         return FileVisitResult.CONTINUE;
